@@ -1,0 +1,37 @@
+"""Checking a peer's identity: the signed challenge of ``hello``.
+
+The relay sends a fresh random nonce in ``challenge``. The peer answers with its Ed25519
+public key, the peer id derived from that key, and a signature over the nonce, the id and the
+key. Because the id is a hash of the key and only the key's owner can sign, one peer cannot
+take another peer's id, and a recorded hello cannot be replayed on another connection.
+"""
+
+from __future__ import annotations
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hypertoken.protocol import ErrorCode, Hello, hello_signed_bytes, peer_id_from_key
+from relay.rooms import Refusal
+
+
+def verify_hello(hello: Hello, nonce: bytes) -> None:
+    """Raise :class:`Refusal` (closing) unless ``hello`` proves its peer id for ``nonce``."""
+    expected = peer_id_from_key(hello.key)
+    if hello.peer != expected:
+        raise Refusal(
+            ErrorCode.FORGED_ID,
+            f"peer id {hello.peer!r} does not belong to this key (its id is {expected!r}); "
+            "derive the id with hypertoken.protocol.peer_id_from_key(public_key)",
+            close=True,
+        )
+    try:
+        public_key = Ed25519PublicKey.from_public_bytes(hello.key)
+        public_key.verify(hello.sig, hello_signed_bytes(nonce, hello.peer, hello.key))
+    except (InvalidSignature, ValueError):
+        raise Refusal(
+            ErrorCode.BAD_SIGNATURE,
+            "hello.sig does not verify: sign hypertoken.protocol.hello_signed_bytes(nonce, "
+            "peer, key) with the Ed25519 key, using this connection's challenge nonce",
+            close=True,
+        ) from None

@@ -1,0 +1,184 @@
+"""Test helpers for the relay: signing peers and a small WebSocket client over aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import WSMsgType
+from aiohttp.test_utils import TestClient, TestServer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from hypertoken.protocol import (
+    RELAY_PROTOCOL_VERSION,
+    Challenge,
+    Error,
+    Hello,
+    Join,
+    Leave,
+    Peers,
+    RelayMessage,
+    Welcome,
+    decode,
+    encode,
+    encode_json,
+    hello_signed_bytes,
+    peer_id_from_key,
+)
+from relay import RELAY_SERVER_KEY, RelayConfig, RelayServer, create_app
+
+WAIT = 10.0  # upper bound on any single wait, so a broken relay fails instead of hanging
+
+
+@dataclass
+class Identity:
+    """An Ed25519 key and the peer id derived from it."""
+
+    private: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def key(self) -> bytes:
+        return self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def peer(self) -> str:
+        return peer_id_from_key(self.key)
+
+    def hello(self, nonce: bytes, *, peer: str | None = None, auth: str | None = None) -> Hello:
+        peer = peer or self.peer
+        sig = self.private.sign(hello_signed_bytes(nonce, peer, self.key))
+        return Hello(version=RELAY_PROTOCOL_VERSION, peer=peer, key=self.key, sig=sig, auth=auth)
+
+
+class Peer:
+    """One test connection to the relay."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, identity: Identity, json: bool):
+        self.ws = ws
+        self.identity = identity
+        self.json = json
+        self.challenge: Challenge | None = None
+
+    @property
+    def id(self) -> str:
+        return self.identity.peer
+
+    async def send(self, message: RelayMessage) -> None:
+        if self.json:
+            await self.ws.send_str(encode_json(message))
+        else:
+            await self.ws.send_bytes(encode(message))
+
+    async def send_raw(self, data: bytes | str) -> None:
+        if isinstance(data, str):
+            await self.ws.send_str(data)
+        else:
+            await self.ws.send_bytes(data)
+
+    async def recv(self) -> RelayMessage:
+        """Return the next message; fail if the socket closes instead."""
+        msg = await self.ws.receive(timeout=WAIT)
+        if msg.type in (WSMsgType.BINARY, WSMsgType.TEXT):
+            return decode(msg.data)
+        raise AssertionError(f"expected a message, got {msg.type.name} {msg.data!r}")
+
+    async def expect(self, cls: type, **fields: Any) -> Any:
+        message = await self.recv()
+        assert isinstance(message, cls), f"expected {cls.__name__}, got {message!r}"
+        for name, value in fields.items():
+            assert getattr(message, name) == value, (name, message)
+        return message
+
+    async def expect_error(self, code: str, *, closed: bool = False) -> Error:
+        error: Error = await self.expect(Error, code=code)
+        assert error.message  # every refusal explains itself
+        if closed:
+            await self.expect_closed()
+        return error
+
+    async def expect_closed(self) -> int | None:
+        """Wait for the relay to close this socket; fail if a message arrives first."""
+        msg = await self.ws.receive(timeout=WAIT)
+        assert msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING), (
+            msg.type,
+            msg.data,
+        )
+        return self.ws.close_code
+
+    async def handshake(self, *, auth: str | None = None) -> Welcome:
+        self.challenge = await self.expect(Challenge)
+        await self.send(self.identity.hello(self.challenge.nonce, auth=auth))
+        welcome: Welcome = await self.expect(Welcome, peer=self.id)
+        return welcome
+
+    async def join(self, room: str, token: str | None = None) -> Peers:
+        await self.send(Join(room=room, token=token))
+        peers: Peers = await self.expect(Peers, room=room)
+        assert self.id in [m.peer for m in peers.members]
+        return peers
+
+    async def sync(self) -> None:
+        """Round-trip with the relay and assert nothing else was queued to this peer first.
+
+        The relay's queue to one peer is FIFO, so anything routed here before this probe
+        arrives before the probe's answer.
+        """
+        await self.send(Leave(room="~sync~"))
+        await self.expect_error("not-in-room")
+
+
+class RelayHarness:
+    """A relay on an in-process test server plus a factory of connected peers."""
+
+    def __init__(self, client: TestClient[Any, Any]) -> None:
+        self.client = client
+        self.peers: list[Peer] = []
+
+    @property
+    def server(self) -> RelayServer:
+        return self.client.app[RELAY_SERVER_KEY]  # type: ignore[index]
+
+    async def connect(self, *, json: bool = False, query: str = "") -> Peer:
+        ws = await self.client.ws_connect("/ws" + query, max_msg_size=0)
+        peer = Peer(ws, Identity(), json)
+        self.peers.append(peer)
+        return peer
+
+    async def close_peers(self) -> None:
+        for peer in self.peers:
+            await peer.ws.close()
+
+    async def peer(self, *rooms: str, json: bool = False, auth: str | None = None) -> Peer:
+        peer = await self.connect(json=json)
+        await peer.handshake(auth=auth)
+        for room in rooms:
+            await peer.join(room)
+        return peer
+
+
+@asynccontextmanager
+async def running_relay(**config: Any) -> AsyncIterator[RelayHarness]:
+    """Start a relay with ``config`` on a random local port; stop it afterwards."""
+    app = create_app(RelayConfig(**config))
+    async with TestClient(TestServer(app)) as client:
+        harness = RelayHarness(client)
+        try:
+            yield harness
+        finally:
+            await harness.close_peers()
+
+
+async def drain_until(peer: Peer, cls: type, **fields: Any) -> Any:
+    """Receive until a message of ``cls`` with ``fields`` arrives (skipping others)."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            message = await peer.recv()
+            if isinstance(message, cls) and all(
+                getattr(message, k) == v for k, v in fields.items()
+            ):
+                return message
