@@ -153,6 +153,16 @@ class RelayHarness:
         for peer in self.peers:
             await peer.ws.close()
 
+    async def room(self, name: str, count: int) -> list[Peer]:
+        """Connect ``count`` peers to room ``name``, consuming every ``peers`` update."""
+        members: list[Peer] = []
+        for _ in range(count):
+            newcomer = await self.peer(name)
+            for member in members:
+                await member.expect(Peers, room=name, joined=newcomer.id)
+            members.append(newcomer)
+        return members
+
     async def peer(self, *rooms: str, json: bool = False, auth: str | None = None) -> Peer:
         peer = await self.connect(json=json)
         await peer.handshake(auth=auth)
