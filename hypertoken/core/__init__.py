@@ -1,0 +1,34 @@
+"""The action core: the world in WASM linear memory, and its Python facade.
+
+>>> from hypertoken.core import World, Batch, To
+>>> w = World()
+>>> w.stack_create("deck")
+>>> ids = [w.token_create("card", str(r), "hearts", to="stack:deck")[0] for r in range(3)]
+>>> w.stack_shuffle("deck", seed=42)
+>>> w.agent_create("alice")
+>>> w.stack_draw("deck", 2, to=To.agent("alice"))  # doctest: +SKIP
+[...]
+"""
+
+from hypertoken.core._runtime import core_digest
+from hypertoken.core.batch import Batch
+from hypertoken.core.errors import CoreError
+from hypertoken.core.rng import mulberry32, shuffle_order
+from hypertoken.core.targets import LOOSE, To
+from hypertoken.core.views import AgentInfo, GameState, TokenInfo
+from hypertoken.core.world import BatchResults, World
+
+__all__ = [
+    "LOOSE",
+    "AgentInfo",
+    "Batch",
+    "BatchResults",
+    "CoreError",
+    "GameState",
+    "To",
+    "TokenInfo",
+    "World",
+    "core_digest",
+    "mulberry32",
+    "shuffle_order",
+]

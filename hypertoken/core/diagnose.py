@@ -1,0 +1,63 @@
+"""Turning the core's error record into an exception that names the action, the
+object and the reason, with a hint at the fix.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from hypertoken.core.errors import ERRORS, CoreError
+
+if TYPE_CHECKING:
+    from hypertoken.core.world import World
+
+_ERR = struct.Struct("<8Iqq")
+
+
+def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
+    """Build the exception for a failed call from the error record in linear memory."""
+    m = world.manifest
+    (ecode, action, op_code, kind_code, token, loc_kind, loc, name_len, want,
+     have) = _ERR.unpack_from(world._mv, world._err)
+    name_at = world._err + _ERR.size
+    name = bytes(world._mv[name_at : name_at + name_len]).decode("utf-8", "replace")
+    codename = m.codes.get(code, f"error {code}")
+    kind = m.kinds.get(kind_code, "object")
+    if ops == ("check",):
+        op = "check"
+    elif 0 <= op_code < len(m.ops_by_code):
+        op = m.ops_by_code[op_code].name
+    else:
+        op = f"action code {op_code}"
+    at = f" (action {action + 1} of {len(ops)})" if len(ops) > 1 else ""
+    where = world.describe(loc_kind, loc)
+    messages = {
+        "unknown_action": f"unknown action code {want} (the core has {have} actions)",
+        "malformed": f"malformed arguments: {name}",
+        "bad_type": f"bad argument: {name} (got {have})",
+        "not_found": f"no {kind} named {name!r} (create it first)",
+        "exists": f"a {kind} named {name!r} already exists",
+        "no_token": f"token {token} does not exist",
+        "consumed": f"token {token} no longer exists: it was "
+        + (f"merged into token {have}" if want == 8 else "split up"),
+        "not_loose": f"token {token} is in {where}; take it out first or use move()",
+        "not_here": f"token {token} is not in that {kind}{f' {name!r}' if name else ''} "
+        f"(it is {'in ' if where not in ('loose', 'split') else ''}{where})",
+        "overdraw": f"cannot take {want} token(s) from {kind} {name!r}: it holds {have}",
+        "out_of_range": f"position {want} is out of range for {kind} {name!r} (size {have})",
+        "locked": f"zone {name!r} is locked; unlock it first",
+        "not_empty": f"{kind} {name!r} still holds {have} token(s); move them out first",
+        "insufficient": f"not enough {name!r}: needs {want}, has {have}",
+        "bad_state": f"{name}" if kind in ("game", "token", "none") else f"{kind} {name!r} is not "
+        f"in a state that allows this",
+        "bad_argument": f"bad argument for {kind}: {name or 'value'} (got {have}, limit {want})",
+        "out_of_memory": "the world outgrew the core's 64 MiB arena",
+        "result_overflow": "the results do not fit the result buffer; split the batch",
+    }
+    message = f"{op}{at}: {messages.get(codename, codename)}"
+    if codename == "bad_state" and kind == "zone":
+        message = f"{op}{at}: zone {name!r} is already {'locked' if want else 'unlocked'}"
+    cls = ERRORS.get(codename, CoreError)
+    return cls(message, op=op, index=action, obj=name, token=token, want=want, have=have)

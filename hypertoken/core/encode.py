@@ -1,0 +1,185 @@
+"""Encoding actions into the core's command-buffer format.
+
+Every action is ``u32 op, u32 nbytes`` followed by its arguments, padded to 4 bytes.
+The argument layout of each op comes from the core's manifest, so this module holds
+no per-action knowledge: one encoder per argument letter.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hypertoken.core.errors import ActionTypeError, UnknownActionError
+from hypertoken.core.targets import KINDS, parse_dest, parse_predicate
+
+_U32 = struct.Struct("<I")
+_I64 = struct.Struct("<q")
+_F64 = struct.Struct("<d")
+_HEAD = struct.Struct("<II")
+_DEST = struct.Struct("<IIdd")
+_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
+
+_str_cache: dict[str, bytes] = {}
+
+#: Typed value tags.
+TAG_NONE, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_STR = range(5)
+
+
+def _bad(op: str, arg: int, what: str, value: object) -> ActionTypeError:
+    return ActionTypeError(
+        f"{op}: argument {arg + 1} must be {what}, not {type(value).__name__} {value!r:.60}",
+        op=op,
+    )
+
+
+def enc_str(value: str) -> bytes:
+    """A string argument: u32 length + UTF-8 bytes, padded to 4."""
+    cached = _str_cache.get(value)
+    if cached is not None:
+        return cached
+    raw = value.encode("utf-8")
+    out = _U32.pack(len(raw)) + raw + _PAD[len(raw) & 3]
+    if len(_str_cache) < 4096:
+        _str_cache[value] = out
+    return out
+
+
+def _u32(op: str, i: int, v: Any) -> bytes:
+    if type(v) is not int or not 0 <= v <= 0xFFFFFFFF:
+        raise _bad(op, i, "an int in 0..2**32-1", v)
+    return _U32.pack(v)
+
+
+def _i64(op: str, i: int, v: Any) -> bytes:
+    if type(v) is not int or not -(2**63) <= v < 2**63:
+        raise _bad(op, i, "a 64-bit int", v)
+    return _I64.pack(v)
+
+
+def _f64(op: str, i: int, v: Any) -> bytes:
+    if type(v) not in (int, float) or not math.isfinite(v):
+        raise _bad(op, i, "a finite number", v)
+    return _F64.pack(float(v))
+
+
+def _bool(op: str, i: int, v: Any) -> bytes:
+    if type(v) is not bool:
+        raise _bad(op, i, "a bool", v)
+    return _U32.pack(int(v))
+
+
+def _str(op: str, i: int, v: Any) -> bytes:
+    if type(v) is not str:
+        raise _bad(op, i, "a str", v)
+    return enc_str(v)
+
+
+def _ids(op: str, i: int, v: Any) -> bytes:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise _bad(op, i, "a list of token ids", v)
+    for x in v:
+        if type(x) is not int or not 0 <= x <= 0xFFFFFFFF:
+            raise _bad(op, i, "a list of token ids", v)
+    return _U32.pack(len(v)) + struct.pack(f"<{len(v)}I", *v)
+
+
+def _strs(op: str, i: int, v: Any) -> bytes:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise _bad(op, i, "a list of names", v)
+    if any(type(x) is not str for x in v):
+        raise _bad(op, i, "a list of names", v)
+    return _U32.pack(len(v)) + b"".join(enc_str(x) for x in v)
+
+
+def enc_value(op: str, i: int, v: Any) -> bytes:
+    """A typed value: None deletes; bool, int (64-bit), float (not NaN) or str."""
+    if v is None:
+        return _U32.pack(TAG_NONE)
+    if type(v) is bool:
+        return _U32.pack(TAG_BOOL) + _I64.pack(int(v))
+    if type(v) is int:
+        if not -(2**63) <= v < 2**63:
+            raise _bad(op, i, "a 64-bit int", v)
+        return _U32.pack(TAG_INT) + _I64.pack(v)
+    if type(v) is float:
+        if math.isnan(v):
+            raise _bad(op, i, "a float that is not NaN", v)
+        return _U32.pack(TAG_FLOAT) + _F64.pack(v)
+    if type(v) is str:
+        return _U32.pack(TAG_STR) + enc_str(v)
+    raise _bad(op, i, "None, bool, int, float or str", v)
+
+
+def _dest(op: str, i: int, v: Any) -> bytes:
+    d = parse_dest(v, op=op)
+    return _DEST.pack(KINDS[d.kind], 0 if d.face_up else 1, d.x, d.y) + enc_str(d.name)
+
+
+def _dests(op: str, i: int, v: Any) -> bytes:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise _bad(op, i, "a list of destinations", v)
+    return _U32.pack(len(v)) + b"".join(_dest(op, i, x) for x in v)
+
+
+def _container(op: str, i: int, v: Any) -> bytes:
+    d = parse_dest(v, op=op, allow_all=True)
+    if d.kind == "loose":
+        raise _bad(op, i, "a container ('stack:name', 'zone:name', ..., or 'all')", v)
+    return _U32.pack(KINDS[d.kind]) + enc_str(d.name)
+
+
+def _containers(op: str, i: int, v: Any) -> bytes:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise _bad(op, i, "a list of containers", v)
+    return _U32.pack(len(v)) + b"".join(_container(op, i, x) for x in v)
+
+
+def _pred(op: str, i: int, v: Any) -> bytes:
+    if not isinstance(v, dict):
+        raise _bad(op, i, "a condition dict", v)
+    code, arg = parse_predicate(v, op=op)
+    return _U32.pack(code) + enc_str(arg)
+
+
+_ENCODERS: dict[str, Callable[[str, int, Any], bytes]] = {
+    "u": _u32,
+    "i": _i64,
+    "f": _f64,
+    "b": _bool,
+    "s": _str,
+    "t": _u32,
+    "T": _ids,
+    "S": _strs,
+    "v": enc_value,
+    "d": _dest,
+    "D": _dests,
+    "c": _container,
+    "C": _containers,
+    "p": _pred,
+}
+
+Encoder = Callable[..., bytes]
+
+
+def make_encoder(name: str, code: int, layout: str) -> Encoder:
+    """Build the encoder of one action from its manifest layout."""
+    encs = [_ENCODERS[c] for c in layout]
+    n = len(encs)
+
+    def encode(*args: Any) -> bytes:
+        if len(args) != n:
+            raise ActionTypeError(f"{name} takes {n} arguments, got {len(args)}", op=name)
+        body = b"".join([enc(name, k, a) for k, (enc, a) in enumerate(zip(encs, args))])
+        return _HEAD.pack(code, len(body)) + body
+
+    return encode
+
+
+def unknown(name: str, known: Sequence[str]) -> UnknownActionError:
+    """The error for an action name the core does not have."""
+    close = [k for k in known if k.split(".")[-1] == name.split(".")[-1]]
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return UnknownActionError(f"unknown action {name!r}{hint}", op=name)

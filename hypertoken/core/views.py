@@ -1,0 +1,340 @@
+"""Read views of the world, straight from linear memory (no call into the core).
+
+Array views (stacks, zones, inventories, the token table) are zero-copy numpy arrays:
+valid until the world runs another action or is restored. Copy them to keep them.
+Everything else (token info, agents, game state) is returned as fresh Python objects.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hypertoken.core.errors import NoSuchTokenError, NotFoundError
+
+if TYPE_CHECKING:
+    import ctypes
+
+    from hypertoken.core._runtime import Manifest
+
+_LIST = struct.Struct("<III")
+_U32 = struct.Struct("<I")
+_ENTRY = struct.Struct("<IIQ")
+_LOCS = ("loose", "stack", "discards", "zone", "agent", "source", "tray", "attached",
+         "merged", "split")
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A copy of one token's record, with names decoded."""
+
+    id: int
+    kind: str
+    label: str
+    group: str
+    #: "loose", "stack", "discards", "zone", "agent", "source", "tray", "attached",
+    #: "merged" (consumed into ``where``) or "split" (consumed).
+    location: str
+    #: The container's name, the host token id (attached) or the merged token id.
+    where: str | int | None
+    home: str | None
+    meta: dict[str, Any]
+    attachments: list[int]
+    attach_type: str
+    attached_at: int | None
+    merged_from: list[int]
+    merged_at: int | None
+    split_from: int | None
+    split_index: int | None
+    split_at: int | None
+    transformed_at: int | None
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    """A copy of one agent's state."""
+
+    name: str
+    active: bool
+    resources: dict[str, int]
+    meta: dict[str, Any]
+    inventory: list[int]
+
+
+@dataclass(frozen=True)
+class GameState:
+    """A copy of the game loop and game state."""
+
+    turn: int
+    phase: str
+    active_agent: str | None
+    max_turns: int
+    started: bool
+    ended: bool
+    paused: bool
+    running: bool
+    winner: str
+    reason: str
+    start_time: int
+    end_time: int
+    pause_time: int
+    total_pause: int
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+_KIND_FIELD = {"stack": "stacks", "zone": "zones", "source": "sources", "agent": "agents"}
+_RECORD = {"stack": "Stack", "zone": "Zone", "source": "Source", "agent": "Agent"}
+
+
+class WorldViews:
+    """Read-side methods of :class:`~hypertoken.core.world.World`."""
+
+    _mv: memoryview
+    _buf: ctypes.Array[ctypes.c_ubyte]
+    _base: int
+    _hdr: dict[str, int]
+    _dtypes: dict[str, np.dtype]
+    manifest: Manifest
+
+    def __init__(self) -> None:
+        self._syms: dict[int, str] = {}
+        self._names: dict[str, dict[str, int]] = {}
+        self._names_gen = -1
+
+    def _forget(self) -> None:
+        """Drop caches that a restore or a rolled-back batch can invalidate."""
+        self._syms.clear()
+        self._names.clear()
+        self._names_gen = -1
+
+    def _list(self, addr: int) -> tuple[int, int]:
+        """(address, length) of the List record at absolute address ``addr``."""
+        ptr, n, _ = _LIST.unpack_from(self._mv, addr)
+        return ptr, n
+
+    def _hlist(self, field: str) -> tuple[int, int]:
+        """(address, length) of a List in the world header."""
+        return self._list(self._base + self._hdr[field])
+
+    def _sym(self, sid: int) -> str:
+        if sid == 0:
+            return ""
+        s = self._syms.get(sid)
+        if s is None:
+            ents, _ = self._hlist("syms")
+            ptr, n, _h = _LIST.unpack_from(self._mv, ents + 16 * sid)
+            s = bytes(self._mv[ptr : ptr + n]).decode("utf-8", "replace")
+            self._syms[sid] = s
+        return s
+
+    def _records(self, kind: str) -> tuple[int, int, int, dict[str, int]]:
+        size, offs = self.manifest.records[_RECORD[kind]]
+        ptr, n = self._hlist(_KIND_FIELD[kind])
+        return ptr, n, size, offs
+
+    def _index(self, kind: str, name: str) -> int:
+        gen = _U32.unpack_from(self._mv, self._base + self._hdr["structure_gen"])[0]
+        if gen != self._names_gen:
+            self._names.clear()
+            self._names_gen = gen
+        table = self._names.get(kind)
+        if table is None:
+            table = {}
+            ptr, n, size, offs = self._records(kind)
+            for i in range(n):
+                rec = ptr + i * size
+                sid, alive = struct.unpack_from("<II", self._mv, rec)
+                if alive:
+                    table[self._sym(sid)] = i
+            self._names[kind] = table
+        try:
+            return table[name]
+        except KeyError:
+            raise NotFoundError(f"no {kind} named {name!r}", obj=name) from None
+
+    def _field_list(self, kind: str, name: str, fieldname: str) -> tuple[int, int]:
+        i = self._index(kind, name)
+        ptr, _, size, offs = self._records(kind)
+        return self._list(ptr + i * size + offs[fieldname])
+
+    def _ids(self, ptr: int, n: int) -> np.ndarray:
+        return np.frombuffer(self._buf, dtype="<u4", count=n, offset=ptr) if n else np.zeros(0, "<u4")
+
+    def _names_of(self, kind: str) -> list[str]:
+        self._index_all(kind)
+        return list(self._names[kind])
+
+    def _index_all(self, kind: str) -> None:
+        try:
+            self._index(kind, "\0")
+        except NotFoundError:
+            pass
+
+    # ---- public views -----------------------------------------------------------
+
+    def stacks(self) -> list[str]:
+        """Names of the stacks."""
+        return self._names_of("stack")
+
+    def zones(self) -> list[str]:
+        """Names of the live zones."""
+        return self._names_of("zone")
+
+    def sources(self) -> list[str]:
+        """Names of the sources."""
+        return self._names_of("source")
+
+    def agents(self) -> list[str]:
+        """Names of the live agents, in creation order."""
+        return self._names_of("agent")
+
+    def stack(self, name: str) -> np.ndarray:
+        """Token ids of a stack, bottom to top (zero-copy)."""
+        return self._ids(*self._field_list("stack", name, "items"))
+
+    def discards(self, name: str) -> np.ndarray:
+        """Token ids of a stack's discards, bottom to top (zero-copy)."""
+        return self._ids(*self._field_list("stack", name, "discards"))
+
+    def zone(self, name: str) -> np.ndarray:
+        """Placements of a zone (fields token, face_up, x, y), bottom to top (zero-copy)."""
+        ptr, n = self._field_list("zone", name, "placements")
+        dt = self._dtypes["Placement"]
+        return np.frombuffer(self._buf, dtype=dt, count=n, offset=ptr) if n else np.zeros(0, dt)
+
+    def zone_locked(self, name: str) -> bool:
+        """Whether a zone is locked."""
+        i = self._index("zone", name)
+        ptr, _, size, offs = self._records("zone")
+        return bool(_U32.unpack_from(self._mv, ptr + i * size + offs["locked"])[0])
+
+    def shoe(self, name: str) -> np.ndarray:
+        """Token ids in a source's shoe, bottom to top (zero-copy)."""
+        return self._ids(*self._field_list("source", name, "items"))
+
+    def tray(self, name: str) -> np.ndarray:
+        """Token ids in a source's tray (zero-copy)."""
+        return self._ids(*self._field_list("source", name, "tray"))
+
+    def inventory(self, name: str) -> np.ndarray:
+        """Token ids in an agent's inventory, in order (zero-copy)."""
+        return self._ids(*self._field_list("agent", name, "inventory"))
+
+    def _map(self, ptr: int, n: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k in range(n):
+            key, tag, payload = _ENTRY.unpack_from(self._mv, ptr + 16 * k)
+            out[self._sym(key)] = _decode(self, tag, payload)
+        return out
+
+    def agent(self, name: str) -> AgentInfo:
+        """A copy of an agent's state."""
+        i = self._index("agent", name)
+        ptr, _, size, offs = self._records("agent")
+        rec = ptr + i * size
+        active = bool(_U32.unpack_from(self._mv, rec + offs["active"])[0])
+        res = self._map(*self._list(rec + offs["resources"]))
+        meta = self._map(*self._list(rec + offs["meta"]))
+        inv = self._ids(*self._list(rec + offs["inventory"])).tolist()
+        return AgentInfo(name, active, {k: int(v) for k, v in res.items()}, meta, inv)
+
+    def token_count(self) -> int:
+        """How many tokens were ever created (ids run from 1 to this)."""
+        return self._hlist("tokens")[1]
+
+    def token(self, token_id: int) -> TokenInfo:
+        """A copy of one token's record with its provenance."""
+        ptr, n = self._hlist("tokens")
+        if type(token_id) is not int or not 1 <= token_id <= n:
+            raise NoSuchTokenError(f"token {token_id!r} does not exist", token=0)
+        t = np.frombuffer(self._buf, dtype=self._dtypes["Token"], count=1,
+                          offset=ptr + (token_id - 1) * self._dtypes["Token"].itemsize)[0]
+        flags = int(t["flags"])
+        loc = _LOCS[int(t["loc_kind"])]
+        where: str | int | None = None
+        if loc in ("attached", "merged"):
+            where = int(t["loc"])
+        elif loc not in ("loose", "split"):
+            where = self._container_name(loc, int(t["loc"]))
+        home = self._container_name("stack", int(t["home"]) - 1) if t["home"] else None
+        return TokenInfo(
+            id=token_id,
+            kind=self._sym(int(t["kind"])),
+            label=self._sym(int(t["label"])),
+            group=self._sym(int(t["group"])),
+            location=loc,
+            where=where,
+            home=home,
+            meta=self._map(int(t["meta"]["ptr"]), int(t["meta"]["len"])),
+            attachments=self._ids(int(t["attachments"]["ptr"]), int(t["attachments"]["len"])).tolist(),
+            attach_type=self._sym(int(t["attach_type"])),
+            attached_at=int(t["attached_at"]) if flags & 8 else None,
+            merged_from=self._ids(int(t["merged_from"]["ptr"]), int(t["merged_from"]["len"])).tolist(),
+            merged_at=int(t["merged_at"]) if flags & 1 else None,
+            split_from=int(t["split_from"]) if flags & 2 else None,
+            split_index=int(t["split_index"]) if flags & 2 else None,
+            split_at=int(t["split_at"]) if flags & 2 else None,
+            transformed_at=int(t["transformed_at"]) if flags & 4 else None,
+        )
+
+    def _container_name(self, loc: str, index: int) -> str:
+        kind = {"stack": "stack", "discards": "stack", "zone": "zone", "agent": "agent",
+                "inventory": "agent", "source": "source", "tray": "source"}[loc]
+        ptr, n, size, _ = self._records(kind)
+        if not 0 <= index < n:
+            return f"#{index}"
+        return self._sym(_U32.unpack_from(self._mv, ptr + index * size)[0])
+
+    @property
+    def game(self) -> GameState:
+        """A copy of the game loop and state, with the game properties."""
+        g = np.frombuffer(self._buf, dtype=self._dtypes["Game"], count=1,
+                          offset=self._base + self._hdr["game"])[0]
+        flags = int(g["flags"])
+        active = int(g["active"])
+        return GameState(
+            turn=int(g["turn"]),
+            phase=self._sym(int(g["phase"])),
+            active_agent=self._container_name("agent", active) if active >= 0 else None,
+            max_turns=int(g["max_turns"]),
+            started=bool(flags & 1),
+            ended=bool(flags & 2),
+            paused=bool(flags & 4),
+            running=bool(flags & 8),
+            winner=self._sym(int(g["winner"])),
+            reason=self._sym(int(g["reason"])),
+            start_time=int(g["start_time"]),
+            end_time=int(g["end_time"]),
+            pause_time=int(g["pause_time"]),
+            total_pause=int(g["total_pause"]),
+            properties=self.properties(),
+        )
+
+    def properties(self) -> dict[str, Any]:
+        """The game's typed key/value store."""
+        return self._map(*self._hlist("props"))
+
+    def describe(self, loc_kind: int, loc: int) -> str:
+        """Words for a token location, for error messages."""
+        name = _LOCS[loc_kind] if loc_kind < len(_LOCS) else f"location {loc_kind}"
+        if name in ("attached", "merged"):
+            return f"{'attached to' if name == 'attached' else 'merged into'} token {loc}"
+        if name in ("loose", "split"):
+            return name
+        label = {"agent": "the inventory of agent"}.get(name, name)
+        return f"{label} {self._container_name(name, loc)!r}"
+
+
+def _decode(views: WorldViews, tag: int, payload: int) -> Any:
+    if tag == 1:
+        return payload - (1 << 64) if payload >= 1 << 63 else payload
+    if tag == 2:
+        return struct.unpack("<d", struct.pack("<Q", payload))[0]
+    if tag == 3:
+        return bool(payload)
+    if tag == 4:
+        return views._sym(payload)
+    return None

@@ -1,0 +1,250 @@
+"""The :class:`World`: the Python facade over one instance of the action core.
+
+Typed action methods run one action per call; :meth:`World.apply` runs a whole
+:class:`~hypertoken.core.batch.Batch` in ONE boundary call. Reads never call the core:
+views are numpy arrays over linear memory (valid until the next action), and
+:meth:`snapshot`, :meth:`restore` and :meth:`state_hash` copy or hash the arena
+directly. A World is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import struct
+from typing import Any
+
+import numpy as np
+
+from hypertoken.core._runtime import Instance, Manifest, core_digest, default_encoders
+from hypertoken.core.actions import Actions
+from hypertoken.core.batch import Batch
+from hypertoken.core.diagnose import describe_failure
+from hypertoken.core.encode import unknown
+from hypertoken.core.errors import CoreError, CoreTrapError, SnapshotError
+from hypertoken.core.layout import dtypes
+from hypertoken.core.views import WorldViews
+
+_U32 = struct.Struct("<I")
+_U32x2 = struct.Struct("<II")
+_I64 = struct.Struct("<q")
+_ONE = _U32x2.pack(1, 0)
+_SNAP_MAGIC = b"HTS1"
+_HEADER_MAGIC = 0x31575448
+FLAG_ATOMIC = 1
+_PAGE = 65536
+
+
+class BatchResults:
+    """Results of an applied batch, one per action: None, an int, or a list of token ids.
+
+    Decoded lazily from the core's result buffer, so they must be read before the
+    world runs another action (reading later raises).
+    """
+
+    __slots__ = ("_gen", "_values", "_world")
+
+    def __init__(self, world: World, gen: int) -> None:
+        self._world = world
+        self._gen = gen
+        self._values: list[Any] | None = None
+
+    def _load(self) -> list[Any]:
+        if self._values is None:
+            if self._world._gen != self._gen:
+                raise RuntimeError("batch results were not read before the world ran again")
+            self._values = self._world._read_results()
+        return self._values
+
+    def __getitem__(self, i: int) -> Any:
+        return self._load()[i]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self) -> Any:
+        return iter(self._load())
+
+    def __repr__(self) -> str:
+        return f"BatchResults({self._load()!r})"
+
+
+class World(WorldViews, Actions[Any]):
+    """A world in the WASM action core.
+
+    ``fast=False`` calls the core through wasmtime's public API instead of the unchecked
+    C call: slower, and used to cross-check the fast path.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        self._inst = Instance(fast=fast)
+        lay = self._inst.layout()
+        (self._base, self._max_arena, self._cmd, self._cmd_cap, self._res, self._res_cap,
+         self._err, _, _) = lay
+        self.manifest: Manifest = self._inst.manifest()
+        self._dtypes = dtypes(self.manifest)
+        self._hdr = self.manifest.records["Header"][1]
+        self._encoders = default_encoders()
+        if [o.name for o in self.manifest.ops_by_code] != list(self._encoders):
+            raise RuntimeError("core.wasm and the process's default core disagree on actions")
+        self._results = {o.name: o.result for o in self.manifest.ops_by_code}
+        self._exec = self._inst.exec_fn()
+        self._gen = 0
+        code = self._inst.call("ht_init")
+        if code:
+            raise CoreError(f"the action core failed to start (code {code})")
+        self._snap_prefix = _SNAP_MAGIC + core_digest()[:8]
+        self._refresh()
+        WorldViews.__init__(self)
+
+    # ---- memory -----------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Re-take the view of linear memory (after it grew)."""
+        store = self._inst.store
+        n = self._inst.memory.data_len(store)
+        ptr = self._inst.memory.data_ptr(store)
+        self._buf = (ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents))
+        self._mv = memoryview(self._buf).cast("B")
+        self._pages = n // _PAGE
+
+    def _top(self) -> int:
+        return int(_U32.unpack_from(self._mv, self._base + self._hdr["arena"])[0])
+
+    # ---- running actions ----------------------------------------------------------
+
+    def _run(self, blob: bytes, ops: list[str] | tuple[str, ...]) -> None:
+        if len(blob) > self._cmd_cap:
+            raise CoreError(
+                f"batch of {len(ops)} actions is {len(blob)} bytes; the command buffer holds "
+                f"{self._cmd_cap}: split it"
+            )
+        ctypes.memmove(self._cmd + ctypes.addressof(self._buf), blob, len(blob))
+        self._gen += 1
+        try:
+            code = self._exec()
+        except CoreTrapError:
+            self._refresh()
+            self._forget()
+            raise
+        if _U32.unpack_from(self._mv, self._res + 4)[0] != self._pages:
+            self._refresh()
+        if code:
+            self._refresh()
+            self._forget()
+            raise describe_failure(self, code, ops)
+
+    def _act(self, op: str, *args: Any) -> Any:
+        enc = self._encoders.get(op)
+        if enc is None:
+            raise unknown(op, list(self._encoders))
+        self._run(_ONE + enc(*args), (op,))
+        kind, n = _U32x2.unpack_from(self._mv, self._res + 8)
+        if kind == 0:
+            return None
+        if kind == 1:
+            return _I64.unpack_from(self._mv, self._res + 16)[0]
+        return list(struct.unpack_from(f"<{n}I", self._mv, self._res + 16))
+
+    def do(self, op: str, *args: Any) -> Any:
+        """Run one action by its core name, e.g. ``world.do("stack.draw", "deck", 2, None)``."""
+        return self._act(op, *args)
+
+    def apply(self, batch: Batch, *, atomic: bool = True) -> BatchResults:
+        """Run a batch in one call. With ``atomic`` (the default) a failure anywhere rolls the
+        whole batch back; without it, actions before the failing one stay applied.
+        """
+        if not isinstance(batch, Batch):
+            raise TypeError(f"apply() takes a Batch, not {type(batch).__name__}")
+        self._run(batch.encoded(FLAG_ATOMIC if atomic else 0), batch._ops)
+        return BatchResults(self, self._gen)
+
+    def _read_results(self) -> list[Any]:
+        count = _U32.unpack_from(self._mv, self._res)[0]
+        out: list[Any] = []
+        pos = self._res + 8
+        for _ in range(count):
+            kind, n = _U32x2.unpack_from(self._mv, pos)
+            pos += 8
+            if kind == 0:
+                out.append(None)
+            elif kind == 1:
+                out.append(_I64.unpack_from(self._mv, pos)[0])
+                pos += 8
+            else:
+                out.append(list(struct.unpack_from(f"<{n}I", self._mv, pos)))
+                pos += 4 * n
+        return out
+
+    def _noop(self) -> int:
+        """One empty call into the core through the facade's call path (benchmarks)."""
+        return self._inst.call("ht_noop")
+
+    # ---- snapshots ----------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """The whole world as bytes: a copy of the arena, tagged with the core's hash."""
+        return b"".join((self._snap_prefix, self._mv[self._base : self._top()]))
+
+    def restore(self, snapshot: bytes, *, verify: bool = False) -> None:
+        """Make the world exactly the snapshot's. Bytes that are not a snapshot of this core
+        raise :class:`SnapshotError` and change nothing. ``verify`` also checks every
+        invariant (and rolls back if one fails).
+        """
+        if not isinstance(snapshot, (bytes, bytearray, memoryview)):
+            raise SnapshotError(f"a snapshot is bytes, not {type(snapshot).__name__}")
+        snap = memoryview(snapshot).cast("B")
+        p = len(self._snap_prefix)
+        size = len(snap) - p
+        if size < 0 or bytes(snap[:4]) != _SNAP_MAGIC:
+            raise SnapshotError("not a HyperToken world snapshot (bad magic)")
+        if bytes(snap[:p]) != self._snap_prefix:
+            raise SnapshotError("snapshot was taken with a different core.wasm")
+        if size < self._hdr["game"] or size > self._max_arena:
+            raise SnapshotError(f"snapshot body has an impossible size ({size} bytes)")
+        magic, version = _U32x2.unpack_from(snap, p)
+        top = _U32.unpack_from(snap, p + self._hdr["arena"])[0]
+        if magic != _HEADER_MAGIC or version != self.manifest.version:
+            raise SnapshotError("snapshot header does not match this core's world layout")
+        if top != self._base + size:
+            raise SnapshotError("snapshot is truncated or padded (arena size mismatch)")
+        previous = self.snapshot() if verify else None
+        end = self._base + size
+        if end > len(self._mv):
+            self._inst.memory.grow(self._inst.store, (end - len(self._mv) + _PAGE - 1) // _PAGE)
+            self._refresh()
+        self._mv[self._base : end] = snap[p:]
+        self._gen += 1
+        self._forget()
+        if previous is not None:
+            try:
+                self.check()
+            except CoreError:
+                self.restore(previous)
+                raise SnapshotError("snapshot fails the world's invariants") from None
+
+    def state_hash(self) -> bytes:
+        """BLAKE2b-256 of the arena: equal hashes mean bit-identical worlds."""
+        return hashlib.blake2b(self._mv[self._base : self._top()], digest_size=32).digest()
+
+    def fork(self) -> World:
+        """An independent copy of this world."""
+        other = World(fast=self._inst.fast)
+        other.restore(self.snapshot())
+        return other
+
+    def check(self) -> None:
+        """Verify every invariant of the world; raise :class:`CoreError` if one fails."""
+        code = self._inst.call("ht_check")
+        if code:
+            raise describe_failure(self, code, ("check",))
+
+    @property
+    def arena_bytes(self) -> int:
+        """How many bytes the world occupies (the size of a snapshot's body)."""
+        return self._top() - self._base
+
+    def tokens_array(self) -> np.ndarray:
+        """All token records as a zero-copy structured array (see :mod:`layout`)."""
+        ptr, n = self._hlist("tokens")
+        return np.frombuffer(self._buf, dtype=self._dtypes["Token"], count=n, offset=ptr)
