@@ -22,6 +22,7 @@ from hypertoken.protocol import (
     Join,
     Leave,
     Peers,
+    Relay,
     RelayMessage,
     Welcome,
     decode,
@@ -143,8 +144,8 @@ class RelayHarness:
     def server(self) -> RelayServer:
         return self.client.app[RELAY_SERVER_KEY]  # type: ignore[index]
 
-    async def connect(self, *, json: bool = False, query: str = "") -> Peer:
-        ws = await self.client.ws_connect("/ws" + query, max_msg_size=0)
+    async def connect(self, *, json: bool = False, query: str = "", autoping: bool = True) -> Peer:
+        ws = await self.client.ws_connect("/ws" + query, max_msg_size=0, autoping=autoping)
         peer = Peer(ws, Identity(), json)
         self.peers.append(peer)
         return peer
@@ -169,6 +170,18 @@ class RelayHarness:
         for room in rooms:
             await peer.join(room)
         return peer
+
+
+async def check_bystanders(bystanders: list[Peer]) -> None:
+    """Assert that a room of bystanders still relays: the relay is up, their room unharmed."""
+    sender, *others = bystanders
+    payload = bytes(8) + id(others).to_bytes(8, "little")
+    await sender.send(Relay(room=BYSTANDER_ROOM, data=payload))
+    for other in others:
+        await other.expect(Relay, data=payload, sender=sender.id)
+
+
+BYSTANDER_ROOM = "bystanders"
 
 
 @asynccontextmanager
