@@ -51,12 +51,15 @@ class _Bad(Exception):
     """Internal: a field value failed its check; the message says what was expected."""
 
 
-def _text(max_len: int, min_len: int = 1) -> _Check:
+def _text(max_len: int, min_len: int = 1, *, printable: bool = True) -> _Check:
+    """Names and ids must be printable; free text (SDP, messages) may hold line breaks."""
+
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise _Bad(f"a string of {min_len}-{max_len} characters")
-        if not min_len <= len(value) <= max_len or not value.isprintable():
-            raise _Bad(f"a string of {min_len}-{max_len} printable characters")
+        if not min_len <= len(value) <= max_len or (printable and not value.isprintable()):
+            kind = " printable" if printable else ""
+            raise _Bad(f"a string of {min_len}-{max_len}{kind} characters")
         return value
 
     return check
@@ -207,7 +210,7 @@ _SCHEMAS: dict[type, tuple[_Field, ...]] = {
         room=_ROOM,
         to=_PEER_ID,
         kind=_choice(SIGNAL_KINDS),
-        data=_text(2**24, min_len=0),
+        data=_text(2**24, min_len=0, printable=False),
         mid=_optional(_text(64, min_len=0)),
         mline=_optional(_int(0, 2**16)),
         sender=_optional(_PEER_ID),
@@ -222,8 +225,13 @@ _SCHEMAS: dict[type, tuple[_Field, ...]] = {
         parts=_int(1, 2**32),
         sender=_optional(_PEER_ID),
     ),
-    Error: _schema(Error, code=_text(64), message=_text(4096, min_len=0), ref=_optional(_text(64))),
-    Bye: _schema(Bye, reason=_text(MAX_REASON_LEN, min_len=0)),
+    Error: _schema(
+        Error,
+        code=_text(64),
+        message=_text(4096, min_len=0, printable=False),
+        ref=_optional(_text(64)),
+    ),
+    Bye: _schema(Bye, reason=_text(MAX_REASON_LEN, min_len=0, printable=False)),
 }
 
 MESSAGE_TYPES: dict[str, type] = {cls.TYPE: cls for cls in _SCHEMAS}  # type: ignore[attr-defined]
