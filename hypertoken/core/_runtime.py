@@ -185,9 +185,10 @@ class Instance:
             raise wasmtime.WasmtimeError._from_ptr(
                 ctypes.cast(err, ctypes.POINTER(wasmtime._bindings.wasmtime_error_t))
             )
-        trap = wasmtime.Trap._from_ptr(self._trap)  # takes ownership and frees it
-        self._trap = ctypes.POINTER(wasmtime._bindings.wasm_trap_t)()
-        self._trap_arg = ctypes.c_void_p(ctypes.addressof(self._trap))
+        # Trap takes ownership of a copy of the pointer; clear our slot in place so the
+        # pre-built argument pointing at it stays valid for the next call.
+        trap = wasmtime.Trap._from_ptr(ctypes.POINTER(wasmtime._bindings.wasm_trap_t)(self._trap.contents))
+        ctypes.c_void_p.from_address(ctypes.addressof(self._trap)).value = None
         raise CoreTrapError(f"the action core trapped in {name}: {trap.message}")
 
     def exec_fn(self) -> Any:
@@ -198,11 +199,12 @@ class Instance:
         if self._proto is None:
             return lambda: self.call("ht_exec")
         proto, ctx, fptr = self._proto, self._ctx, self._fptr["ht_exec"]
-        raw_arg, one, raw = self._raw_arg, self._one, self._raw
+        raw_arg, one, raw, trap_arg = self._raw_arg, self._one, self._raw, self._trap_arg
+        trap = ctypes.c_void_p.from_address(ctypes.addressof(self._trap))
 
         def run() -> int:
-            err = proto(ctx, fptr, raw_arg, one, self._trap_arg)
-            if err or self._trap:
+            err = proto(ctx, fptr, raw_arg, one, trap_arg)
+            if err or trap.value:
                 self._raise("ht_exec", err)
             return raw[0].i32  # type: ignore[no-any-return]
 

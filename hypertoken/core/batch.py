@@ -29,7 +29,8 @@ class Batch(Actions["Batch"]):
     def __init__(self) -> None:
         self._parts: list[bytes] = []
         self._ops: list[str] = []
-        self._blobs: dict[int, bytes] = {}
+        # Encoded command buffers, cached per flags value (World.apply keys by atomic).
+        self._blobs: dict[object, bytes] = {}
 
     def _act(self, op: str, *args: Any) -> Batch:
         encoders = default_encoders()
@@ -67,12 +68,8 @@ class Batch(Actions["Batch"]):
         return f"Batch({len(self)} actions)"
 
     def encoded(self, flags: int) -> bytes:
-        """The command-buffer bytes for this batch with the given flags (cached)."""
-        blob = self._blobs.get(flags)
-        if blob is None:
-            blob = _HEAD.pack(len(self._parts), flags) + b"".join(self._parts)
-            self._blobs[flags] = blob
-        return blob
+        """The command-buffer bytes for this batch with the given flags."""
+        return _HEAD.pack(len(self._parts), flags) + b"".join(self._parts)
 
     def run(self, world: World, *, atomic: bool = True) -> Any:
         """Shorthand for ``world.apply(self, atomic=atomic)``."""

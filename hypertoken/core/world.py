@@ -32,6 +32,7 @@ _ONE = _U32x2.pack(1, 0)
 _SNAP_MAGIC = b"HTS1"
 _HEADER_MAGIC = 0x31575448
 FLAG_ATOMIC = 1
+_GREW = 0x80000000  # set in ht_exec's result when linear memory grew
 _PAGE = 65536
 
 
@@ -107,6 +108,7 @@ class World(WorldViews, Actions[Any]):
         self._buf = (ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents))
         self._mv = memoryview(self._buf).cast("B")
         self._pages = n // _PAGE
+        self._cmd_view = self._mv[self._cmd : self._cmd + self._cmd_cap]
 
     def _top(self) -> int:
         return int(_U32.unpack_from(self._mv, self._base + self._hdr["arena"])[0])
@@ -114,12 +116,15 @@ class World(WorldViews, Actions[Any]):
     # ---- running actions ----------------------------------------------------------
 
     def _run(self, blob: bytes, ops: list[str] | tuple[str, ...]) -> None:
-        if len(blob) > self._cmd_cap:
+        # The hot path of every action: copy the commands in and make one call. Anything
+        # unusual (an error, memory growth, a trap) is handled off the hot path.
+        n = len(blob)
+        if n > self._cmd_cap:
             raise CoreError(
-                f"batch of {len(ops)} actions is {len(blob)} bytes; the command buffer holds "
+                f"batch of {len(ops)} actions is {n} bytes; the command buffer holds "
                 f"{self._cmd_cap}: split it"
             )
-        ctypes.memmove(self._cmd + ctypes.addressof(self._buf), blob, len(blob))
+        self._cmd_view[:n] = blob
         self._gen += 1
         try:
             code = self._exec()
@@ -127,10 +132,16 @@ class World(WorldViews, Actions[Any]):
             self._refresh()
             self._forget()
             raise
-        if _U32.unpack_from(self._mv, self._res + 4)[0] != self._pages:
-            self._refresh()
         if code:
+            self._after(code, ops)
+
+    def _after(self, code: int, ops: list[str] | tuple[str, ...]) -> None:
+        """Handle a non-zero return: memory growth and/or a refused action."""
+        code &= 0xFFFFFFFF  # the fast path hands back the raw (signed) i32
+        if code & _GREW:
             self._refresh()
+            code &= ~_GREW
+        if code:
             self._forget()
             raise describe_failure(self, code, ops)
 
@@ -156,7 +167,24 @@ class World(WorldViews, Actions[Any]):
         """
         if not isinstance(batch, Batch):
             raise TypeError(f"apply() takes a Batch, not {type(batch).__name__}")
-        self._run(batch.encoded(FLAG_ATOMIC if atomic else 0), batch._ops)
+        blob = batch._blobs.get(atomic)
+        if blob is None:
+            blob = batch.encoded(FLAG_ATOMIC if atomic else 0)
+            batch._blobs[atomic] = blob
+        n = len(blob)
+        if n > self._cmd_cap:
+            self._run(blob, batch._ops)  # raises the size error
+        # Same steps as _run, inlined: this is the hottest path of training loops.
+        self._cmd_view[:n] = blob
+        self._gen += 1
+        try:
+            code = self._exec()
+        except CoreTrapError:
+            self._refresh()
+            self._forget()
+            raise
+        if code:
+            self._after(code, batch._ops)
         return BatchResults(self, self._gen)
 
     def _read_results(self) -> list[Any]:

@@ -208,12 +208,21 @@ export fn ht_check() u32 {
 }
 
 const flag_atomic: u32 = 1;
+/// Set in ht_exec's return value when linear memory grew during the call, so the host
+/// re-takes its view of memory only then (no extra read on the hot path).
+const grew_bit: u32 = 0x80000000;
 
 /// Execute the command buffer. Returns 0, or the error code of the failing action
-/// (details in the error record). With the atomic flag and more than one action,
+/// (details in the error record), with `grew_bit` set if memory grew. With the atomic flag and more than one action,
 /// the arena is copied to the shadow first and copied back on failure, so a failed
 /// batch changes nothing. A single action always checks before it changes anything.
 export fn ht_exec() u32 {
+    const pages: u32 = @intCast(@wasmMemorySize(0));
+    const code = exec();
+    return if (@wasmMemorySize(0) != pages) code | grew_bit else code;
+}
+
+fn exec() u32 {
     io.err = .{};
     var w = io.Writer{};
     const count = std.mem.readInt(u32, io.cmd_buf[0..4], .little);
