@@ -77,7 +77,6 @@ class RelayConfig:
     def __post_init__(self) -> None:
         """Reject values the relay cannot run with, naming the flag to fix."""
         positive = (
-            "port",
             "max_message_bytes",
             "rate",
             "burst",
@@ -93,8 +92,8 @@ class RelayConfig:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"--{flag_name(name)} must be positive, got {getattr(self, name)}")
-        if self.port > 65535:
-            raise ValueError(f"--port must be at most 65535, got {self.port}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"--port must be 0-65535 (0: any free port), got {self.port}")
         if self.shutdown_timeout < 0:
             raise ValueError("--shutdown-timeout must not be negative")
         if self.max_message_bytes < 4096:
