@@ -161,7 +161,7 @@ class Adaptive(Strategy):
         if len(mine) < len(self.opening):
             return self.opening[len(mine)]
         totals = [0.0, 0.0]
-        for a, b in zip(mine, theirs):
+        for a, b in zip(mine, theirs, strict=True):
             totals[a] += payoffs.score(a, b)
         return C if totals[C] > totals[D] else D
 
