@@ -32,7 +32,6 @@ another peer's id.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
@@ -237,11 +236,11 @@ RelayMessage: TypeAlias = (
 def peer_id_from_key(public_key: bytes) -> str:
     """Return the peer id of a raw 32-byte Ed25519 public key.
 
-    The id is the first 20 bytes of SHA-256(key) in lowercase base32 without padding (32
-    characters). Deriving the id from the key is what stops one peer taking another's id.
+    The id is the first 8 bytes of BLAKE2b(key) in hex (16 characters), the same id that
+    HyperToken's peer identity (``hypertoken.identity``) and the chronicle use. Deriving the id
+    from the key is what stops one peer taking another's id.
     """
-    digest = hashlib.sha256(bytes(public_key)).digest()[:20]
-    return base64.b32encode(digest).decode("ascii").lower()
+    return hashlib.blake2b(bytes(public_key), digest_size=8).hexdigest()
 
 
 def hello_signed_bytes(nonce: bytes, peer: str, public_key: bytes) -> bytes:

@@ -126,7 +126,13 @@ def test_peer_id_is_derived_from_the_key() -> None:
     one, two = Identity(), Identity()
     assert one.peer == peer_id_from_key(one.key)
     assert one.peer != two.peer
-    assert len(one.peer) == 32 and one.peer.isalnum() and one.peer.islower()
+    assert len(one.peer) == 16 and int(one.peer, 16) >= 0
+
+
+def test_peer_id_matches_the_peer_identity_module() -> None:
+    identity = pytest.importorskip("hypertoken.identity")
+    key = Identity().key
+    assert identity.peer_id_of(key) == peer_id_from_key(key)
 
 
 def test_split_payload_respects_the_frame_limit_and_reassembles() -> None:
