@@ -16,10 +16,18 @@ if TYPE_CHECKING:
 _ERR = struct.Struct("<8Iqq")
 
 
+def _bad_argument(kind: str, name: str, want: int, have: int) -> str:
+    if want == have == -1:  # io.failSame: the same object on both sides of the action
+        return f"cannot move from {kind} {name!r} to itself"
+    if want == 1 and have == 0 and kind in ("stack", "source"):  # checkCount's count 0
+        return f"count must be at least 1 (taking from {kind} {name!r})"
+    return f"bad argument for {kind}: {name or 'value'} (got {have}, limit {want})"
+
+
 def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
     """Build the exception for a failed call from the error record in linear memory."""
     m = world.manifest
-    (ecode, action, op_code, kind_code, token, loc_kind, loc, name_len, want,
+    (_ecode, action, op_code, kind_code, token, loc_kind, loc, name_len, want,
      have) = _ERR.unpack_from(world._mv, world._err)
     name_at = world._err + _ERR.size
     name = bytes(world._mv[name_at : name_at + name_len]).decode("utf-8", "replace")
@@ -52,7 +60,7 @@ def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
         "insufficient": f"not enough {name!r}: needs {want}, has {have}",
         "bad_state": f"{name}" if kind in ("game", "token", "none") else f"{kind} {name!r} is not "
         f"in a state that allows this",
-        "bad_argument": f"bad argument for {kind}: {name or 'value'} (got {have}, limit {want})",
+        "bad_argument": _bad_argument(kind, name, want, have),
         "out_of_memory": "the world outgrew the core's 64 MiB arena",
         "result_overflow": "the results do not fit the result buffer; split the batch",
     }

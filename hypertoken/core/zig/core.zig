@@ -269,6 +269,14 @@ fn runOne(pos: *usize, w: *io.Writer) u32 {
         io.set(.unknown_action, .none, "", 0, op, ops.len);
         return @intFromEnum(io.Code.unknown_action);
     }
+    // Several actions write their (small) result only after they have changed the world,
+    // and a failure there would leave them half-applied in a non-atomic batch. So the
+    // room for the largest such result (an i64: 16 bytes) is checked before any runs;
+    // actions with longer results reserve them before changing anything.
+    if (io.res_cap - w.pos < 16) {
+        io.set(.result_overflow, .none, "", 0, 16, @intCast(io.res_cap - w.pos));
+        return @intFromEnum(io.Code.result_overflow);
+    }
     var r = io.Reader{ .buf = io.cmd_buf[start .. start + n] };
     w.wrote = false;
     const before = w.pos;

@@ -99,6 +99,13 @@ pub fn failToken(code: Code, token: u32) Error {
     return fail(code, .token, "", token, 0, 0);
 }
 
+/// `bad_argument` for an action whose origin and destination are the same object (a
+/// stack drawn onto itself, an agent paying itself). want = have = -1 is the marker
+/// the facade turns into a sentence naming the object.
+pub fn failSame(kind: Kind, name: []const u8) Error {
+    return fail(.bad_argument, kind, name, 0, -1, -1);
+}
+
 /// Reads one action's arguments, failing with `malformed` instead of overrunning.
 pub const Reader = struct {
     buf: []const u8,

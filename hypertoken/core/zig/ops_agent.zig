@@ -19,16 +19,33 @@ fn setResource(a: u32, key: u32, v: i64) Error!void {
     try w_.mapSet(&w_.agent(a).resources, key, .{ .tag = w_.Tag.int, .payload = @bitCast(v) });
 }
 
+/// What agent `a` holds of the resource named `name` (0 if the name was never seen).
+/// A lookup, not an intern: a refused action must not leave a new symbol behind.
+fn held(a: u32, name: []const u8) i64 {
+    const key = sym.lookup(&w_.h.syms, name);
+    return if (key == 0) 0 else resource(a, key);
+}
+
+/// Set agent `a`'s resource `name` to `v`, interning the name. Only call once the
+/// action can no longer fail (except for memory).
+fn setHeld(a: u32, name: []const u8, v: i64) Error!void {
+    try setResource(a, try sym.intern(&w_.h.syms, name), v);
+}
+
+fn overflow(amount: i64, have: i64) Error {
+    return io.fail(.bad_argument, .resource, "resource overflow", 0, amount, have);
+}
+
 fn amountArg(r: *Reader) Error!i64 {
     const v = try r.i();
     if (v < 0) return io.fail(.bad_argument, .resource, "amount must not be negative", 0, 0, v);
     return v;
 }
 
-fn resourceKey(r: *Reader) Error!u32 {
+fn resourceName(r: *Reader) Error![]const u8 {
     const name = try r.s();
     if (name.len == 0) return io.fail(.bad_argument, .resource, "a resource name is required", 0, 0, 0);
-    return sym.intern(&w_.h.syms, name);
+    return name;
 }
 
 fn inInventory(a: u32, id: u32, name: []const u8) Error!void {
@@ -91,19 +108,19 @@ pub fn setMeta(r: *Reader, w: *Writer) Error!void {
     if (key.len == 0) return io.fail(.bad_argument, .key, "a key is required", 0, 0, 0);
     const v = try w_.readValue(r);
     try r.end();
-    try w_.mapSet(&w_.agent(a).meta, try sym.intern(&w_.h.syms, key), v);
+    try w_.mapSet(&w_.agent(a).meta, try sym.intern(&w_.h.syms, key), try w_.commitValue(v));
     _ = w;
 }
 
 /// agent.give_resource(name, resource, amount): add `amount` (>= 0). Returns the total.
 pub fn giveResource(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
-    const key = try resourceKey(r);
+    const res = try resourceName(r);
     const amount = try amountArg(r);
     try r.end();
     const a = try w_.agentIndex(name);
-    const v = std.math.add(i64, resource(a, key), amount) catch return io.fail(.bad_argument, .resource, "resource overflow", 0, amount, resource(a, key));
-    try setResource(a, key, v);
+    const v = std.math.add(i64, held(a, res), amount) catch return overflow(amount, held(a, res));
+    try setHeld(a, res, v);
     try w.int(v);
 }
 
@@ -111,13 +128,13 @@ pub fn giveResource(r: *Reader, w: *Writer) Error!void {
 /// the agent has is an error (resources never go negative). Returns the total.
 pub fn takeResource(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
-    const key = try resourceKey(r);
+    const res = try resourceName(r);
     const amount = try amountArg(r);
     try r.end();
     const a = try w_.agentIndex(name);
-    const have = resource(a, key);
-    if (amount > have) return io.fail(.insufficient, .resource, sym.str(&w_.h.syms, key), 0, amount, have);
-    try setResource(a, key, have - amount);
+    const have = held(a, res);
+    if (amount > have) return io.fail(.insufficient, .resource, res, 0, amount, have);
+    try setHeld(a, res, have - amount);
     try w.int(have - amount);
 }
 
@@ -126,10 +143,10 @@ pub fn takeResource(r: *Reader, w: *Writer) Error!void {
 pub fn transferResource(r: *Reader, w: *Writer) Error!void {
     const from = try r.s();
     const to = try r.s();
-    const key = try resourceKey(r);
+    const res = try resourceName(r);
     const amount = try amountArg(r);
     try r.end();
-    try moveResource(from, to, key, amount, false, w);
+    try moveResource(from, to, res, amount, false, w);
 }
 
 /// agent.steal_resource(victim, thief, resource, amount): move min(amount, what the
@@ -137,22 +154,22 @@ pub fn transferResource(r: *Reader, w: *Writer) Error!void {
 pub fn stealResource(r: *Reader, w: *Writer) Error!void {
     const from = try r.s();
     const to = try r.s();
-    const key = try resourceKey(r);
+    const res = try resourceName(r);
     const amount = try amountArg(r);
     try r.end();
-    try moveResource(from, to, key, amount, true, w);
+    try moveResource(from, to, res, amount, true, w);
 }
 
-fn moveResource(from: []const u8, to: []const u8, key: u32, amount: i64, clamp: bool, w: *Writer) Error!void {
+fn moveResource(from: []const u8, to: []const u8, res: []const u8, amount: i64, clamp: bool, w: *Writer) Error!void {
     const a = try w_.agentIndex(from);
     const b = try w_.agentIndex(to);
-    if (a == b) return io.failNamed(.bad_argument, .agent, from);
-    const have = resource(a, key);
+    if (a == b) return io.failSame(.agent, from);
+    const have = held(a, res);
     const n = if (clamp) @min(amount, have) else amount;
-    if (n > have) return io.fail(.insufficient, .resource, sym.str(&w_.h.syms, key), 0, amount, have);
-    const nb = std.math.add(i64, resource(b, key), n) catch return io.fail(.bad_argument, .resource, "resource overflow", 0, n, resource(b, key));
-    try setResource(a, key, have - n);
-    try setResource(b, key, nb);
+    if (n > have) return io.fail(.insufficient, .resource, res, 0, amount, have);
+    const nb = std.math.add(i64, held(b, res), n) catch return overflow(n, held(b, res));
+    try setHeld(a, res, have - n);
+    try setHeld(b, res, nb);
     try w.int(n);
 }
 
@@ -202,7 +219,7 @@ pub fn stealToken(r: *Reader, w: *Writer) Error!void {
     try r.end();
     const a = try w_.agentIndex(from);
     const b = try w_.agentIndex(to);
-    if (a == b) return io.failNamed(.bad_argument, .agent, from);
+    if (a == b) return io.failSame(.agent, from);
     const inv = w_.agent(a).inventory.items(u32);
     if (inv.len == 0) return io.fail(.overdraw, .inventory, from, 0, 1, 0);
     var g = rng.Mulberry32{ .state = seed };
@@ -228,7 +245,7 @@ pub fn trade(r: *Reader, w: *Writer) Error!void {
     try r.end();
     const a = try w_.agentIndex(an);
     const b = try w_.agentIndex(bn);
-    if (a == b) return io.failNamed(.bad_argument, .agent, an);
+    if (a == b) return io.failSame(.agent, an);
     for (ta, 0..) |id, i| {
         try inInventory(a, id, an);
         for (ta[0..i]) |prev| if (prev == id) return io.failToken(.bad_argument, id);
@@ -237,11 +254,19 @@ pub fn trade(r: *Reader, w: *Writer) Error!void {
         try inInventory(b, id, bn);
         for (tb[0..i]) |prev| if (prev == id) return io.failToken(.bad_argument, id);
     }
+    if ((xa > 0 and ra.len == 0) or (xb > 0 and rb.len == 0)) return io.fail(.bad_argument, .resource, "a resource name is required", 0, 0, 0);
     const ka = sym.lookup(&w_.h.syms, ra);
     const kb = sym.lookup(&w_.h.syms, rb);
     if (xa > 0 and resource(a, ka) < xa) return io.fail(.insufficient, .resource, ra, 0, xa, resource(a, ka));
     if (xb > 0 and resource(b, kb) < xb) return io.fail(.insufficient, .resource, rb, 0, xb, resource(b, kb));
-    if ((xa > 0 and ra.len == 0) or (xb > 0 and rb.len == 0)) return io.fail(.bad_argument, .resource, "a resource name is required", 0, 0, 0);
+    // The receiving totals must fit in an i64 too, checked before anything moves (an
+    // overflow would trap half-way through the exchange). When both sides trade the
+    // same resource the two moves are applied one after the other, as below.
+    if (xa > 0) _ = std.math.add(i64, resource(b, ka), xa) catch return overflow(xa, resource(b, ka));
+    if (xb > 0) {
+        const a_after = if (ka == kb) resource(a, kb) - xa else resource(a, kb);
+        _ = std.math.add(i64, a_after, xb) catch return overflow(xb, a_after);
+    }
     for (ta) |id| {
         w_.detach(id);
         try w_.put(id, .{ .loc = .inventory, .index = b });

@@ -196,7 +196,8 @@ pub fn collect(r: *Reader, w: *Writer) Error!void {
 /// batch.draw(from, count, dests): deal `count` rounds, one token per destination per
 /// round in the listed order (a casino deal), from a stack (kind 1) or source (kind 5;
 /// its reshuffle policy applies per token). The total is checked first: overdraw is
-/// an error and changes nothing. Returns ids in deal order.
+/// an error and changes nothing. A destination may not be the stack or shoe dealt
+/// from. Returns ids in deal order.
 pub fn draw(r: *Reader, w: *Writer) Error!void {
     const kind = try r.u();
     const name = try r.s();
@@ -210,6 +211,7 @@ pub fn draw(r: *Reader, w: *Writer) Error!void {
     const out = switch (kind) {
         1 => blk: {
             const st = try w_.stackIndex(name);
+            for (dests[0..nd]) |d| if (d.loc == .stack and d.index == st) return io.failSame(.stack, name);
             try w_.checkCount(.stack, name, total, w_.stack(st).items.len);
             const o = try w.ids(total);
             for (o, 0..) |*x, k| {

@@ -22,6 +22,14 @@ fn refuse(why: []const u8) Error {
     return io.fail(.bad_state, .game, why, 0, 0, 0);
 }
 
+/// total_pause after a pause from pause_time to `t`, refusing a time before the pause
+/// and i64 overflow (times come from the caller, so any i64 can arrive).
+fn pauseTotal(t: i64, why: []const u8) Error!i64 {
+    if (t < g().pause_time) return io.fail(.bad_argument, .game, why, 0, g().pause_time, t);
+    const d = std.math.sub(i64, t, g().pause_time) catch return io.fail(.bad_argument, .game, "pause too long", 0, g().pause_time, t);
+    return std.math.add(i64, g().total_pause, d) catch io.fail(.bad_argument, .game, "total pause too long", 0, g().total_pause, d);
+}
+
 /// game.start(time): start the game and its loop: turn 0, running, not ended, not
 /// paused, the first active agent (if any) selected. Error if already started.
 pub fn start(r: *Reader, w: *Writer) Error!void {
@@ -41,7 +49,8 @@ pub fn start(r: *Reader, w: *Writer) Error!void {
 }
 
 /// game.end(time, winner, reason): end a started game; winner and reason are
-/// free-form names ("" for none). Error if not started or already ended.
+/// free-form names ("" for none). Error if not started or already ended. Ending a
+/// paused game counts the pause up to `time` (which may not be before the pause).
 pub fn end(r: *Reader, w: *Writer) Error!void {
     const t = try r.i();
     const winner = try r.s();
@@ -49,7 +58,7 @@ pub fn end(r: *Reader, w: *Writer) Error!void {
     try r.end();
     if (!has(F.started)) return refuse("game not started");
     if (has(F.ended)) return refuse("game already ended");
-    if (has(F.paused)) g().total_pause += t - g().pause_time;
+    if (has(F.paused)) g().total_pause = try pauseTotal(t, "end time before pause time");
     g().flags = (g().flags | F.ended) & ~(F.running | F.paused);
     g().end_time = t;
     g().winner = try sym.intern(&w_.h.syms, winner);
@@ -73,9 +82,9 @@ pub fn resumeGame(r: *Reader, w: *Writer) Error!void {
     const t = try r.i();
     try r.end();
     if (!has(F.paused)) return refuse("game not paused");
-    if (t < g().pause_time) return io.fail(.bad_argument, .game, "resume time before pause time", 0, g().pause_time, t);
+    const total = try pauseTotal(t, "resume time before pause time");
     g().flags &= ~F.paused;
-    g().total_pause += t - g().pause_time;
+    g().total_pause = total;
     _ = w;
 }
 
@@ -85,6 +94,8 @@ pub fn nextPhase(r: *Reader, w: *Writer) Error!void {
     const phase = try r.s();
     try r.end();
     if (phase.len == 0) return io.fail(.bad_argument, .game, "a phase name is required", 0, 0, 0);
+    // Checked before the phase changes: a refused action changes nothing.
+    if (!has(F.running)) return refuse("game loop not running");
     g().phase = try sym.intern(&w_.h.syms, phase);
     try advanceTurn();
     try w.int(g().turn);
@@ -106,7 +117,7 @@ pub fn setProperty(r: *Reader, w: *Writer) Error!void {
     if (key.len == 0) return io.fail(.bad_argument, .key, "a key is required", 0, 0, 0);
     const v = try w_.readValue(r);
     try r.end();
-    try w_.mapSet(&w_.h.props, try sym.intern(&w_.h.syms, key), v);
+    try w_.mapSet(&w_.h.props, try sym.intern(&w_.h.syms, key), try w_.commitValue(v));
     _ = w;
 }
 

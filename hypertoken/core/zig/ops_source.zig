@@ -101,11 +101,14 @@ fn itemsOf(i: u32) *mem.List {
 
 /// How many tokens a draw from source `si` into `d` can take: the shoe, plus the
 /// tray under the auto policy (the tray rejoins the shoe when it runs low). Drawing
-/// into the source's own tray under the auto policy is refused as ambiguous.
+/// into the source's own shoe is refused (each draw would take back the token just
+/// put there), and so is drawing into its own tray under the auto policy (the tray
+/// feeds the shoe).
 pub fn available(si: u32, d: w_.Dest, name: []const u8) Error!u32 {
     const s = w_.source(si);
+    if (d.loc == .source and d.index == si) return io.failSame(.source, name);
     if (s.mode != mode_auto) return s.items.len;
-    if (d.loc == .tray and d.index == si) return io.failNamed(.bad_argument, .tray, name);
+    if (d.loc == .tray and d.index == si) return io.failSame(.source, name);
     return s.items.len + s.tray.len;
 }
 

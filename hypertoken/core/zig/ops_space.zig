@@ -162,6 +162,39 @@ pub fn shuffleZone(r: *Reader, w: *Writer) Error!void {
     _ = w;
 }
 
+/// Layouts must give finite coordinates (as `place` requires); huge inputs can
+/// overflow to infinity, so every position is computed and checked before any moves.
+fn checkLayout(ps: []const Placement, comptime at: anytype, args: [4]f64) Error!void {
+    for (0..ps.len) |i| {
+        const xy = at(i, ps.len, args);
+        if (!std.math.isFinite(xy[0]) or !std.math.isFinite(xy[1]))
+            return io.fail(.bad_argument, .argument, "layout coordinates must be finite", 0, 0, @intCast(i));
+    }
+}
+
+fn fanAt(i: usize, n: usize, a4: [4]f64) [2]f64 {
+    const half = @as(f64, @floatFromInt(n)) / 2.0;
+    const a = (@as(f64, @floatFromInt(i)) - half) * a4[3] * std.math.pi / 180.0;
+    return .{ a4[0] + @cos(a) * a4[2], a4[1] + @sin(a) * a4[2] };
+}
+
+fn spreadAt(i: usize, n: usize, a4: [4]f64) [2]f64 {
+    _ = n;
+    const fi: f64 = @floatFromInt(i);
+    return .{ a4[0] + fi * a4[2], a4[1] + fi * a4[3] };
+}
+
+fn layout(name: []const u8, comptime at: anytype, args: [4]f64) Error!void {
+    const z = try openZone(name);
+    const ps = w_.zone(z).placements.items(Placement);
+    try checkLayout(ps, at, args);
+    for (ps, 0..) |*p, i| {
+        const xy = at(i, ps.len, args);
+        p.x = xy[0];
+        p.y = xy[1];
+    }
+}
+
 /// space.fan(name, x, y, radius, step_deg): lay placements on an arc around (x, y):
 /// placement i of n gets angle a = (i - n/2) * step_deg, at (x + cos(a) * radius,
 /// y + sin(a) * radius).
@@ -172,14 +205,7 @@ pub fn fan(r: *Reader, w: *Writer) Error!void {
     const radius = try r.f();
     const step = try r.f();
     try r.end();
-    const z = try openZone(name);
-    const ps = w_.zone(z).placements.items(Placement);
-    const n: f64 = @floatFromInt(ps.len);
-    for (ps, 0..) |*p, i| {
-        const a = (@as(f64, @floatFromInt(i)) - n / 2.0) * step * std.math.pi / 180.0;
-        p.x = cx + @cos(a) * radius;
-        p.y = cy + @sin(a) * radius;
-    }
+    try layout(name, fanAt, .{ cx, cy, radius, step });
     _ = w;
 }
 
@@ -192,12 +218,7 @@ pub fn spread(r: *Reader, w: *Writer) Error!void {
     const dx = try r.f();
     const dy = try r.f();
     try r.end();
-    const z = try openZone(name);
-    for (w_.zone(z).placements.items(Placement), 0..) |*p, i| {
-        const fi: f64 = @floatFromInt(i);
-        p.x = x + fi * dx;
-        p.y = y + fi * dy;
-    }
+    try layout(name, spreadAt, .{ x, y, dx, dy });
     _ = w;
 }
 
@@ -224,7 +245,7 @@ pub fn transfer(r: *Reader, w: *Writer) Error!void {
     try r.end();
     const a = try openZone(from);
     const b = try openZone(to);
-    if (a == b) return io.failNamed(.bad_argument, .zone, from);
+    if (a == b) return io.failSame(.zone, from);
     const n = w_.zone(a).placements.len;
     try w_.zone(b).placements.reserve(Placement, n);
     while (w_.zone(a).placements.len > 0) {

@@ -41,13 +41,15 @@ fn itemsOf(i: u32) *@import("mem.zig").List {
 
 /// stack.draw(name, count, to): take the top `count` tokens (count >= 1, never more
 /// than the stack holds: overdraw is an error, not a clamp) and put them at `to`.
-/// Returns their ids, top first.
+/// `to` may not be the stack itself (each draw would take back the token just put
+/// there). Returns their ids, top first.
 pub fn draw(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
     const count = try r.u();
     const idx = try w_.stackIndex(name);
     const d = try w_.readDest(r);
     try r.end();
+    if (d.loc == .stack and d.index == idx) return io.failSame(.stack, name);
     try w_.checkCount(.stack, name, count, w_.stack(idx).items.len);
     try takeTop(&itemsOf, idx, count, d, w);
 }

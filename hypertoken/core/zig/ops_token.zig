@@ -47,7 +47,7 @@ pub fn setMeta(r: *Reader, w: *Writer) Error!void {
     if (key.len == 0) return io.fail(.bad_argument, .key, "a key is required", 0, 0, 0);
     const v = try w_.readValue(r);
     try r.end();
-    try w_.mapSet(&tok(id).meta, try syms(key), v);
+    try w_.mapSet(&tok(id).meta, try syms(key), try w_.commitValue(v));
     _ = w;
 }
 

@@ -379,10 +379,13 @@ pub fn newToken(kind: u32, label: u32, group: u32) Error!u32 {
 
 // ---- typed maps ------------------------------------------------------------------
 
-/// A typed value as read from the command buffer.
-pub const Value = struct { tag: u32, payload: u64 };
+/// A typed value as read from the command buffer. A string value keeps its bytes in
+/// `text` until `commitValue` interns them.
+pub const Value = struct { tag: u32, payload: u64, text: []const u8 = "" };
 
-/// Read `u32 tag` and its payload (8 bytes, or a string for tag 4). Strings are interned.
+/// Read `u32 tag` and its payload (8 bytes, or a string for tag 4). Nothing is
+/// interned yet, so an action refused after this (even for malformed trailing bytes)
+/// leaves the world untouched; call `commitValue` once the action cannot fail.
 pub fn readValue(r: *io.Reader) Error!Value {
     const tag = try r.u();
     return switch (tag) {
@@ -399,9 +402,15 @@ pub fn readValue(r: *io.Reader) Error!Value {
             if (v != 0 and v != 1) return io.fail(.bad_type, .argument, "boolean must be 0 or 1", 0, 1, v);
             break :blk .{ .tag = tag, .payload = @bitCast(v) };
         },
-        Tag.str => .{ .tag = tag, .payload = try sym.intern(&h.syms, try r.s()) },
+        Tag.str => .{ .tag = tag, .payload = 0, .text = try r.s() },
         else => io.fail(.bad_type, .argument, "value tag", 0, 4, tag),
     };
+}
+
+/// The value ready to store: a string value is interned into its symbol id.
+pub fn commitValue(v: Value) Error!Value {
+    if (v.tag != Tag.str) return v;
+    return .{ .tag = v.tag, .payload = try sym.intern(&h.syms, v.text) };
 }
 
 /// Set `key` to `v` in map `l`; tag none deletes the key.
