@@ -10,7 +10,7 @@ core never reads a clock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from hypertoken.core.targets import DestLike
@@ -19,6 +19,14 @@ R = TypeVar("R")
 Value = Any  # None (delete), bool, int, float or str
 
 _FLIP = {"toggle": 0, "up": 1, "down": 2}
+
+
+def _listed(v: Any) -> Any:
+    """``v`` as a list for the encoder. A string or a non-iterable passes unchanged so the
+    encoder refuses it with a clear message: ``list("deck")`` would be four names."""
+    if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+        return v
+    return list(v)
 _MODES = {"manual": 0, "auto": 1}
 
 
@@ -122,7 +130,9 @@ class Actions(Generic[R]):
         if mode not in _FLIP:
             from hypertoken.core.errors import ActionTypeError
 
-            raise ActionTypeError(f"space.flip: mode must be one of {sorted(_FLIP)}", op="space.flip")
+            raise ActionTypeError(
+                f"space.flip: mode must be one of {sorted(_FLIP)}", op="space.flip"
+            )
         return self._act("space.flip", token, _FLIP[mode])
 
     def zone_shuffle(self, name: str, seed: int) -> R:
@@ -262,8 +272,8 @@ class Actions(Generic[R]):
         ``b`` gives tokens_b and amount_b of resource_b to ``a``. All checked first.
         """
         return self._act(
-            "agent.trade", a, b, list(tokens_a), resource_a, amount_a,
-            list(tokens_b), resource_b, amount_b,
+            "agent.trade", a, b, _listed(tokens_a), resource_a, amount_a,
+            _listed(tokens_b), resource_b, amount_b,
         )
 
     def draw_cards(self, agent: str, stack: str, count: int = 1) -> R:
@@ -272,7 +282,7 @@ class Actions(Generic[R]):
 
     def discard_cards(self, agent: str, tokens: Sequence[int], stack: str) -> R:
         """Move the listed inventory tokens, in order, onto the stack's discards."""
-        return self._act("agent.discard_cards", agent, list(tokens), stack)
+        return self._act("agent.discard_cards", agent, _listed(tokens), stack)
 
     # ---- game -------------------------------------------------------------------
 
@@ -320,7 +330,9 @@ class Actions(Generic[R]):
 
     # ---- token ------------------------------------------------------------------
 
-    def token_create(self, kind: str = "", label: str = "", group: str = "", to: DestLike = None) -> R:
+    def token_create(
+        self, kind: str = "", label: str = "", group: str = "", to: DestLike = None
+    ) -> R:
         """Create a token at ``to`` (in a stack, that stack is its home). Returns ``[id]``."""
         return self._act("token.create", kind, label, group, to)
 
@@ -354,7 +366,7 @@ class Actions(Generic[R]):
         """Merge >= 2 live tokens into a new one at ``to``: meta united (later wins),
         merged_from = ids, merged_at = time; originals are consumed. Returns ``[new id]``.
         """
-        return self._act("token.merge", list(tokens), kind, label, group, time_ms, to)
+        return self._act("token.merge", _listed(tokens), kind, label, group, time_ms, to)
 
     def split(self, token: int, count: int, time_ms: int, to: DestLike = None) -> R:
         """Split a token into ``count`` (2..1024) copies at ``to`` with split_from,
@@ -370,7 +382,7 @@ class Actions(Generic[R]):
 
     def shuffle_many(self, stacks: Sequence[str], seed: int) -> R:
         """Shuffle stack i with upstream's batch seed hash of ``f"{seed}-{i}"``."""
-        return self._act("batch.shuffle", list(stacks), seed)
+        return self._act("batch.shuffle", _listed(stacks), seed)
 
     def deal(self, source: str, rounds: int, to: Sequence[DestLike]) -> R:
         """Deal ``rounds`` rounds, one token per destination per round, from ``source``
@@ -379,7 +391,7 @@ class Actions(Generic[R]):
         from hypertoken.core.targets import KINDS, parse_dest
 
         src = parse_dest(source, op="batch.draw")
-        return self._act("batch.draw", KINDS[src.kind], src.name, rounds, list(to))
+        return self._act("batch.draw", KINDS[src.kind], src.name, rounds, _listed(to))
 
     def filter(self, container: str, **where: Any) -> R:
         """Ids of the tokens in ``container`` matching one condition, bottom to top."""
@@ -395,4 +407,4 @@ class Actions(Generic[R]):
 
     def collect(self, containers: Sequence[str], stack: str) -> R:
         """Move every token of the containers, in order, onto the top of ``stack``."""
-        return self._act("batch.collect", list(containers), stack)
+        return self._act("batch.collect", _listed(containers), stack)

@@ -224,8 +224,10 @@ class World(WorldViews, Actions[Any]):
         snap = memoryview(snapshot).cast("B")
         p = len(self._snap_prefix)
         size = len(snap) - p
-        if size < 0 or bytes(snap[:4]) != _SNAP_MAGIC:
+        if bytes(snap[:4]) != _SNAP_MAGIC:
             raise SnapshotError("not a HyperToken world snapshot (bad magic)")
+        if size < 0:
+            raise SnapshotError(f"snapshot is truncated ({len(snap)} bytes)")
         if bytes(snap[:p]) != self._snap_prefix:
             raise SnapshotError("snapshot was taken with a different core.wasm")
         if size < self._hdr["game"] or size > self._max_arena:
