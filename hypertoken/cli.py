@@ -79,5 +79,20 @@ def relay_command(room_tokens: tuple[str, ...], **options: object) -> None:
     run(config)
 
 
+@main.command("replay")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def replay(file: str) -> None:
+    """Replay a saved chronicle: every entry with actor, seat, time, move and verdict,
+    then the final state hash."""
+    from hypertoken.chronicle import ChronicleError
+    from hypertoken.replay import replay_file
+
+    try:
+        for line in replay_file(file):
+            click.echo(line)
+    except ChronicleError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
