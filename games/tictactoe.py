@@ -21,8 +21,9 @@ Rewards
     Per round: +1 win, -1 loss, 0 draw, summed over rounds.
 
 State in the World (game properties)
-    ``c0``..``c8`` (0 empty, 1 X, 2 O), ``next`` (seat index to move), ``round``, ``score0``,
-    ``score1``, ``hand_over`` (the last move ended a round), ``over``.
+    ``board``: a packed int (cell i's mark in bits 2i..2i+1; bit 18 set when player_1 moves
+    next; bit 19 when the last move ended a round; bit 20 when the match is over), ``round``,
+    ``score0``, ``score1``. Few properties, because each read decodes all of them.
 
 Version history
     v1: first version.
@@ -30,6 +31,7 @@ Version history
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -39,10 +41,16 @@ from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContex
 
 _LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8),
           (2, 4, 6))
-_CELLS = tuple(f"c{i}" for i in range(9))
-_CLEAR = Batch()
-for _c in _CELLS:
-    _CLEAR.set_property(_c, 0)
+# Bits of the "board" property: cell i holds its mark in bits 2i..2i+1 (0 empty, 1 X, 2 O).
+_NEXT = 1 << 18  # set: player_1 moves next
+_HAND_OVER = 1 << 19  # the last move ended a round
+_OVER = 1 << 20  # every round is played
+_CELLS_MASK = (1 << 18) - 1
+
+
+def cells(board: int) -> list[int]:
+    """The nine marks of a packed board (0 empty, 1 X, 2 O)."""
+    return [(board >> (2 * i)) & 3 for i in range(9)]
 
 
 class TicTacToe(Game):
@@ -67,63 +75,67 @@ class TicTacToe(Game):
             raise ValueError(f"tictactoe rounds must be an int >= 1, not {rounds!r}")
         self.rounds = rounds
         self.options = {"rounds": rounds} if rounds != 1 else {}
+        if rounds > 1:  # a multi-round match has no fixed length
+            self.info = dataclasses.replace(self.info, max_length=9 * rounds,
+                                            reward_range=(-float(rounds), float(rounds)))
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """An empty board; X (player_0) moves first."""
-        b = Batch().extend(_CLEAR)
-        for key in ("next", "round", "score0", "score1"):
-            b.set_property(key, 0)
-        b.set_property("hand_over", False).set_property("over", False)
-        world.apply(b)
+        world.apply(Batch().set_property("board", 0).set_property("round", 0)
+                    .set_property("score0", 0).set_property("score1", 0))
+
+    @staticmethod
+    def _board(world: World) -> int:
+        board: int = world.properties()["board"]
+        return board
 
     def current_player(self, world: World) -> str | None:
-        """The seat to move: kept in ``next`` (equal to the World's active agent, and a
-        single property read instead of a full game-state read).
+        """The seat to move. It equals the World's active agent, but one property read is
+        much cheaper than reading the whole game state.
         """
-        p = world.properties()
-        return None if p["over"] else self.seats[p["next"]]
+        board = self._board(world)
+        return None if board & _OVER else self.seats[1 if board & _NEXT else 0]
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """Empty cells, if the game is not over."""
-        p = world.properties()
-        if p["over"]:
+        board = self._board(world)
+        if board & _OVER:
             return np.zeros(9, dtype=bool)
-        return np.array([p[c] == 0 for c in _CELLS], dtype=bool)
+        return np.array([c == 0 for c in cells(board)], dtype=bool)
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """The cell is empty and the game goes on (one property read)."""
-        p = world.properties()
-        return 0 <= action < 9 and not p["over"] and p[_CELLS[action]] == 0
+        board = self._board(world)
+        return 0 <= action < 9 and not board & _OVER and not (board >> (2 * action)) & 3
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
         """Place the mark; score and clear the board when the round ends."""
         p = world.properties()
-        if p[_CELLS[action]] != 0:
+        board: int = p["board"]
+        if (board >> (2 * action)) & 3:
             raise IllegalMove(f"cell {action} is taken")
         me = self.seats.index(seat)
-        board = [p[c] for c in _CELLS]
-        board[action] = me + 1
-        b = Batch().set_property(_CELLS[action], me + 1).set_property("next", 1 - me)
-        won = any(board[x] == board[y] == board[z] == me + 1 for x, y, z in _LINES)
-        ended = won or all(board)
-        b.set_property("hand_over", ended)
-        if ended:
+        mark = me + 1
+        board = (board | (mark << (2 * action))) & ~_HAND_OVER
+        board = board | _NEXT if me == 0 else board & ~_NEXT
+        grid = cells(board)
+        won = any(grid[x] == grid[y] == grid[z] == mark for x, y, z in _LINES)
+        b = Batch()
+        if won or all(grid):
             if won:
                 b.set_property(f"score{me}", p[f"score{me}"] + 1)
                 b.set_property(f"score{1 - me}", p[f"score{1 - me}"] - 1)
             rnd = p["round"] + 1
             b.set_property("round", rnd)
+            board = (board & ~_CELLS_MASK) | _HAND_OVER
             if rnd >= self.rounds:
-                b.set_property("over", True)
-            else:
-                b.extend(_CLEAR)
-        world.apply(b)
+                board |= _OVER
+        world.apply(b.set_property("board", board))
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """Own marks then the opponent's."""
-        p = world.properties()
         me = self.seats.index(seat) + 1
-        board = np.array([p[c] for c in _CELLS], dtype=np.int8)
+        board = np.array(cells(self._board(world)), dtype=np.int8)
         return np.concatenate([(board == me), (board == 3 - me)]).astype(np.int8)
 
     def rewards(self, world: World) -> dict[str, float]:
@@ -133,16 +145,15 @@ class TicTacToe(Game):
 
     def is_over(self, world: World) -> bool:
         """All rounds played."""
-        return bool(world.properties()["over"])
+        return bool(self._board(world) & _OVER)
 
     def hand_over(self, world: World) -> bool:
         """The last move ended a round."""
-        return bool(world.properties()["hand_over"])
+        return bool(self._board(world) & _HAND_OVER)
 
     def default_action(self, world: World, seat: str) -> int | None:
         """A timed-out seat plays the first empty cell."""
-        p = world.properties()
-        return next((i for i, c in enumerate(_CELLS) if p[c] == 0), None)
+        return next((i for i, c in enumerate(cells(self._board(world))) if c == 0), None)
 
     def move_name(self, action: int) -> tuple[str, tuple[Any, ...]]:
         """``place [cell]``."""
@@ -156,7 +167,5 @@ class TicTacToe(Game):
 
     def render(self, world: World, seat: str | None = None) -> str:
         """The board, rows top to bottom."""
-        p = world.properties()
-        marks = ".XO"
-        rows = ["".join(marks[p[_CELLS[r * 3 + c]]] for c in range(3)) for r in range(3)]
-        return "\n".join(rows)
+        grid = cells(self._board(world))
+        return "\n".join("".join(".XO"[grid[r * 3 + c]] for c in range(3)) for r in range(3))

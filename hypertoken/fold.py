@@ -238,7 +238,8 @@ class Referee:
             if current != seat:
                 return f"it is not {seat}'s turn (it is {current}'s)"
         if not game.is_legal(world, seat, action):
-            return f"illegal move for {seat}: {game.move_name(action)}"
+            name, args = game.move_name(action)
+            return f"illegal move for {seat}: {name} {' '.join(map(str, args))}".rstrip()
         snap = world.snapshot()
         try:
             game.apply(world, seat, action, ctx)

@@ -25,7 +25,7 @@ import abc
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -132,7 +132,8 @@ class Game(abc.ABC):
     The constructor takes the player count and static options only.
     """
 
-    info: ClassVar[GameInfo]
+    #: Set on the class; an instance may refine it from its options (e.g. max_length).
+    info: GameInfo
 
     def __init__(self, num_players: int | None = None, **options: Any) -> None:
         n = self.info.min_players if num_players is None else num_players
