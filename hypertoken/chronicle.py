@@ -418,8 +418,9 @@ class Chronicle:
             ep = _Epoch(doc, number)
             # The objects must be the genesis ones, or a hostile file could swap the log.
             ref = _Epoch(_genesis(got, number), number)
-            if (ep.entries, ep.checkpoints, ep.hashes) != (ref.entries, ref.checkpoints,
-                                                           ref.hashes):
+            if [_op_key(x) for x in (ep.entries, ep.checkpoints, ep.hashes)] != [
+                _op_key(x) for x in (ref.entries, ref.checkpoints, ref.hashes)
+            ]:
                 raise ChronicleError(f"epoch {number} was not created by its room's genesis")
             epochs.append(ep)
         assert config is not None
@@ -516,6 +517,23 @@ class Chronicle:
     def reset_peer(self, peer: str) -> None:
         """Forget the sync state with ``peer`` (a new connection starts afresh)."""
         self._sync = {k: v for k, v in self._sync.items() if k[0] != peer}
+
+
+def _op_key(obj_id: bytes) -> tuple[bytes, int]:
+    """(actor, counter) of an Automerge object id. The id's bytes also hold the actor's
+    index in the document's actor table, which differs between documents, so raw ids from
+    two documents cannot be compared.
+    """
+    n = obj_id[1]
+    actor = obj_id[2 : 2 + n]
+    values, shift, acc = [], 0, 0
+    for byte in obj_id[2 + n :]:  # two LEB128 ints: actor index, then counter
+        acc |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            values.append(acc)
+            acc, shift = 0, 0
+    return actor, values[-1] if len(values) == 2 else -1
 
 
 def _checksum(docs: list[bytes]) -> bytes:

@@ -364,7 +364,8 @@ class Engine(EngineBase):
         st = self._st
         size = self.config.epoch_size
         if (size and st.index >= size) or (
-            self.config.epoch_per_hand and not rejected and self.game.hand_over(self.world)
+            self.config.epoch_per_hand and not rejected and st.started
+            and self.game.hand_over(self.world)
         ):
             self._close_epoch(e)
             return
