@@ -127,9 +127,11 @@ class TicTacToe(Game):
                 b.set_property(f"score{1 - me}", p[f"score{1 - me}"] - 1)
             rnd = p["round"] + 1
             b.set_property("round", rnd)
-            board = (board & ~_CELLS_MASK) | _HAND_OVER
+            board |= _HAND_OVER
             if rnd >= self.rounds:
-                board |= _OVER
+                board |= _OVER  # keep the final position on the board
+            else:
+                board &= ~_CELLS_MASK
         world.apply(b.set_property("board", board))
 
     def player_view(self, world: World, seat: str) -> np.ndarray:

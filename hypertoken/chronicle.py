@@ -80,6 +80,11 @@ class RoomConfig:
     epoch_per_hand: bool = False
     #: Static game options (e.g. ``rounds``), passed to the game's constructor.
     options: Mapping[str, Option] = field(default_factory=dict)
+    #: The game loop (see :class:`hypertoken.rules.GameLoop`): it changes what the fold
+    #: accepts, so it is room data that replays read back, not a per-peer setting.
+    max_turns: int = 0
+    turn_timeout_ms: int = 0
+    phases: tuple[str, ...] = ()
     #: Hex BLAKE2b of the core.wasm every peer must run.
     core: str = field(default_factory=lambda: core_digest().hex())
 
@@ -106,6 +111,12 @@ class RoomConfig:
         for k, v in self.options.items():
             if not isinstance(k, str) or type(v) not in (bool, int, float, str):
                 raise ChronicleError(f"game option {k!r} must be a bool, int, float or str")
+        for name in ("max_turns", "turn_timeout_ms"):
+            if type(getattr(self, name)) is not int or getattr(self, name) < 0:
+                raise ChronicleError(f"RoomConfig.{name} must be an int >= 0")
+        if not all(isinstance(p, str) and p for p in self.phases):
+            raise ChronicleError("RoomConfig.phases are non-empty str")
+        object.__setattr__(self, "phases", tuple(self.phases))
         object.__setattr__(self, "seats", dict(self.seats))
         object.__setattr__(self, "options", dict(self.options))
 
@@ -190,6 +201,11 @@ def _genesis(config: RoomConfig, epoch: int) -> Document:
         tx.put(room, "trust", ScalarType.Str, config.trust)
         tx.put(room, "epoch_size", ScalarType.Int, config.epoch_size)
         tx.put(room, "epoch_per_hand", ScalarType.Boolean, config.epoch_per_hand)
+        tx.put(room, "max_turns", ScalarType.Int, config.max_turns)
+        tx.put(room, "turn_timeout_ms", ScalarType.Int, config.turn_timeout_ms)
+        phases = tx.put_object(room, "phases", ObjType.List)
+        for i, phase in enumerate(config.phases):
+            tx.insert(phases, i, ScalarType.Str, phase)
         seats = tx.put_object(room, "seats", ObjType.Map)
         for seat in config.seats:  # insertion order is seat order; keep it
             tx.put(seats, seat, ScalarType.Str, config.seats[seat].hex())
@@ -217,9 +233,11 @@ def _read_config(doc: Document) -> tuple[RoomConfig, int]:
     seats_obj = doc.get(room, "seats")
     order_obj = doc.get(room, "seat_order")
     opts_obj = doc.get(room, "options")
-    if seats_obj is None or order_obj is None or opts_obj is None:
-        raise ChronicleError("chronicle metadata lacks seats or options")
+    phases_obj = doc.get(room, "phases")
+    if seats_obj is None or order_obj is None or opts_obj is None or phases_obj is None:
+        raise ChronicleError("chronicle metadata lacks seats, options or phases")
     order = [_text(v) for v, _ in doc.values(order_obj[1])]
+    phases = tuple(_text(v) for v, _ in doc.values(phases_obj[1]))
     try:
         seats = {s: bytes.fromhex(_scalar(doc, seats_obj[1], s)) for s in order}
         options = {k: _scalar(doc, opts_obj[1], k) for k in doc.keys(opts_obj[1])}
@@ -232,6 +250,9 @@ def _read_config(doc: Document) -> tuple[RoomConfig, int]:
             epoch_size=_scalar(doc, room, "epoch_size"),
             epoch_per_hand=bool(_scalar(doc, room, "epoch_per_hand")),
             options=options,
+            max_turns=_scalar(doc, room, "max_turns"),
+            turn_timeout_ms=_scalar(doc, room, "turn_timeout_ms"),
+            phases=phases,
             core=_scalar(doc, room, "core"),
         )
     except (TypeError, ValueError) as exc:

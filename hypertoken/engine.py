@@ -76,6 +76,9 @@ class Engine(EngineBase):
     """A game's rules applied to a World, fed by a Chronicle (rooms) or directly (training).
 
     ``identity`` is this peer's key; without one the Engine is read-only (replay, watching).
+    The game loop (turn limit, timeout, phases) comes from the room's config, since it decides
+    what the fold accepts. Extra ``rules`` beyond the game's own are code, so every peer and
+    every replay must be given the same ones: prefer declaring them in ``Game.rules()``.
     """
 
     def __init__(
@@ -84,7 +87,6 @@ class Engine(EngineBase):
         chronicle: Chronicle,
         identity: Identity | None = None,
         *,
-        loop: GameLoop | None = None,
         rules: Iterable[Rule] = (),
         snapshot_every: int = 64,
         hash_every: int = 256,
@@ -103,8 +105,8 @@ class Engine(EngineBase):
                               f"{core_digest().hex()[:16]}...: peers would diverge")
         if snapshot_every < 1 or hash_every < 1:
             raise ValueError("snapshot_every and hash_every must be >= 1")
-        super().__init__(game, config, loop or GameLoop(), RuleEngine((*game.rules(), *rules)),
-                         local=False)
+        loop = GameLoop(config.max_turns, config.turn_timeout_ms, config.phases)
+        super().__init__(game, config, loop, RuleEngine((*game.rules(), *rules)), local=False)
         self.chronicle: Chronicle | None = chronicle
         self.identity = identity
         self.snapshot_every = snapshot_every
@@ -136,11 +138,14 @@ class Engine(EngineBase):
         moves and at :meth:`flush`.
         """
         self = cls.__new__(cls)
+        loop = loop or GameLoop()
         config = RoomConfig(room=f"local/{game.info.env_id}", game=game.info.name,
                             game_version=game.info.version, seats=dict.fromkeys(game.seats, b""),
-                            trust="local", epoch_size=0, options=game.options)
-        EngineBase.__init__(self, game, config, loop or GameLoop(),
-                            RuleEngine((*game.rules(), *rules)), local=True)
+                            trust="local", epoch_size=0, options=game.options,
+                            max_turns=loop.max_turns, turn_timeout_ms=loop.turn_timeout_ms,
+                            phases=loop.phases)
+        EngineBase.__init__(self, game, config, loop, RuleEngine((*game.rules(), *rules)),
+                            local=True)
         self.chronicle = None
         self.identity = None
         self.snapshot_every, self.hash_every = 1 << 30, 1 << 30

@@ -31,14 +31,15 @@ class RuleEngine:
     """
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
-        ordered = sorted(rules, key=lambda r: (-r.priority, r.name))
+        given = list(rules)
+        for r in given:
+            if not isinstance(r, Rule):
+                raise TypeError(f"a rule is a hypertoken.game.Rule, not {type(r).__name__}")
+        ordered = sorted(given, key=lambda r: (-r.priority, r.name))
         names = [r.name for r in ordered]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"rule names must be unique; repeated: {dupes}")
-        for r in ordered:
-            if not isinstance(r, Rule):
-                raise TypeError(f"a rule is a hypertoken.game.Rule, not {type(r).__name__}")
         self._rules: tuple[Rule, ...] = tuple(ordered)
         self._has_once = any(r.once for r in ordered)
 

@@ -84,7 +84,7 @@ def test_entry_merged_before_applied_ones_rewinds_and_refolds() -> None:
     # a's history (the list order decides), so at least one side must rewind.
     for t in range(5):
         seat = a.my_seats[0]
-        a.submit(seat, [i for i, ok in enumerate(a.legal_mask(seat)) if ok][0], time_ms=t)
+        a.submit(seat, next(i for i, ok in enumerate(a.legal_mask(seat)) if ok), time_ms=t)
     b.submit(b.my_seats[0], 11, time_ms=100)
     sync_pair(a, b)
     assert_converged([a, b])
