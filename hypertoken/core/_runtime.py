@@ -144,6 +144,8 @@ class Instance:
         self._proto: Any = None
         if fast:
             addr = ctypes.cast(wasmtime._bindings._wasmtime_func_call_unchecked, ctypes.c_void_p)
+            if addr.value is None:
+                raise RuntimeError("wasmtime's C API has no wasmtime_func_call_unchecked")
             self._proto = ctypes.CFUNCTYPE(ctypes.c_void_p)(addr.value)
             ctx = ctypes.cast(self.store._context(), ctypes.c_void_p).value
             self._ctx = ctypes.c_void_p(ctx)
@@ -187,7 +189,8 @@ class Instance:
             )
         # Trap takes ownership of a copy of the pointer; clear our slot in place so the
         # pre-built argument pointing at it stays valid for the next call.
-        trap = wasmtime.Trap._from_ptr(ctypes.POINTER(wasmtime._bindings.wasm_trap_t)(self._trap.contents))
+        trap_ptr = ctypes.POINTER(wasmtime._bindings.wasm_trap_t)(self._trap.contents)
+        trap = wasmtime.Trap._from_ptr(trap_ptr)
         ctypes.c_void_p.from_address(ctypes.addressof(self._trap)).value = None
         raise CoreTrapError(f"the action core trapped in {name}: {trap.message}")
 

@@ -37,7 +37,8 @@ FLAGS = [
 def build(out: Path) -> None:
     """Compile the core into ``out``; raise ``RuntimeError`` with zig's output on failure."""
     env = dict(os.environ)
-    env.setdefault("ZIG_GLOBAL_CACHE_DIR", str(Path(tempfile.gettempdir()) / "hypertoken-zig-cache"))
+    cache = Path(tempfile.gettempdir()) / "hypertoken-zig-cache"
+    env.setdefault("ZIG_GLOBAL_CACHE_DIR", str(cache))
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
             sys.executable,

@@ -172,7 +172,8 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
     def encode(*args: Any) -> bytes:
         if len(args) != n:
             raise ActionTypeError(f"{name} takes {n} arguments, got {len(args)}", op=name)
-        body = b"".join([enc(name, k, a) for k, (enc, a) in enumerate(zip(encs, args))])
+        pairs = enumerate(zip(encs, args, strict=True))
+        body = b"".join([enc(name, k, a) for k, (enc, a) in pairs])
         return _HEAD.pack(code, len(body)) + body
 
     return encode

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Union
 
 from hypertoken.core.errors import ActionTypeError
 
@@ -72,7 +71,7 @@ class To:
 
 LOOSE = To("loose")
 
-DestLike = Union[To, str, None]
+DestLike = To | str | None
 
 
 def parse_dest(value: DestLike, *, op: str = "", allow_all: bool = False) -> To:

@@ -7,6 +7,7 @@ Everything else (token info, agents, game state) is returned as fresh Python obj
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -143,7 +144,7 @@ class WorldViews:
         table = self._names.get(kind)
         if table is None:
             table = {}
-            ptr, n, size, offs = self._records(kind)
+            ptr, n, size, _ = self._records(kind)
             for i in range(n):
                 rec = ptr + i * size
                 sid, alive = struct.unpack_from("<II", self._mv, rec)
@@ -161,17 +162,21 @@ class WorldViews:
         return self._list(ptr + i * size + offs[fieldname])
 
     def _ids(self, ptr: int, n: int) -> np.ndarray:
-        return np.frombuffer(self._buf, dtype="<u4", count=n, offset=ptr) if n else np.zeros(0, "<u4")
+        if not n:
+            return np.zeros(0, "<u4")
+        return np.frombuffer(self._mv, dtype="<u4", count=n, offset=ptr)
+
+    def _id_list(self, lst: Any) -> list[int]:
+        """The ids of a List record (a numpy void with ptr and len) as Python ints."""
+        return [int(x) for x in self._ids(int(lst["ptr"]), int(lst["len"]))]
 
     def _names_of(self, kind: str) -> list[str]:
         self._index_all(kind)
         return list(self._names[kind])
 
     def _index_all(self, kind: str) -> None:
-        try:
+        with contextlib.suppress(NotFoundError):
             self._index(kind, "\0")
-        except NotFoundError:
-            pass
 
     # ---- public views -----------------------------------------------------------
 
@@ -203,7 +208,7 @@ class WorldViews:
         """Placements of a zone (fields token, face_up, x, y), bottom to top (zero-copy)."""
         ptr, n = self._field_list("zone", name, "placements")
         dt = self._dtypes["Placement"]
-        return np.frombuffer(self._buf, dtype=dt, count=n, offset=ptr) if n else np.zeros(0, dt)
+        return np.frombuffer(self._mv, dtype=dt, count=n, offset=ptr) if n else np.zeros(0, dt)
 
     def zone_locked(self, name: str) -> bool:
         """Whether a zone is locked."""
@@ -250,7 +255,7 @@ class WorldViews:
         ptr, n = self._hlist("tokens")
         if type(token_id) is not int or not 1 <= token_id <= n:
             raise NoSuchTokenError(f"token {token_id!r} does not exist", token=0)
-        t = np.frombuffer(self._buf, dtype=self._dtypes["Token"], count=1,
+        t = np.frombuffer(self._mv, dtype=self._dtypes["Token"], count=1,
                           offset=ptr + (token_id - 1) * self._dtypes["Token"].itemsize)[0]
         flags = int(t["flags"])
         loc = _LOCS[int(t["loc_kind"])]
@@ -269,10 +274,10 @@ class WorldViews:
             where=where,
             home=home,
             meta=self._map(int(t["meta"]["ptr"]), int(t["meta"]["len"])),
-            attachments=self._ids(int(t["attachments"]["ptr"]), int(t["attachments"]["len"])).tolist(),
+            attachments=self._id_list(t["attachments"]),
             attach_type=self._sym(int(t["attach_type"])),
             attached_at=int(t["attached_at"]) if flags & 8 else None,
-            merged_from=self._ids(int(t["merged_from"]["ptr"]), int(t["merged_from"]["len"])).tolist(),
+            merged_from=self._id_list(t["merged_from"]),
             merged_at=int(t["merged_at"]) if flags & 1 else None,
             split_from=int(t["split_from"]) if flags & 2 else None,
             split_index=int(t["split_index"]) if flags & 2 else None,
@@ -291,7 +296,7 @@ class WorldViews:
     @property
     def game(self) -> GameState:
         """A copy of the game loop and state, with the game properties."""
-        g = np.frombuffer(self._buf, dtype=self._dtypes["Game"], count=1,
+        g = np.frombuffer(self._mv, dtype=self._dtypes["Game"], count=1,
                           offset=self._base + self._hdr["game"])[0]
         flags = int(g["flags"])
         active = int(g["active"])

@@ -277,4 +277,4 @@ class World(WorldViews, Actions[Any]):
     def tokens_array(self) -> np.ndarray:
         """All token records as a zero-copy structured array (see :mod:`layout`)."""
         ptr, n = self._hlist("tokens")
-        return np.frombuffer(self._buf, dtype=self._dtypes["Token"], count=n, offset=ptr)
+        return np.frombuffer(self._mv, dtype=self._dtypes["Token"], count=n, offset=ptr)
