@@ -45,7 +45,7 @@ class Actions(Generic[R]):
     def stack_draw(self, name: str, count: int = 1, to: DestLike = None) -> R:
         """Take the top ``count`` (>= 1) tokens to ``to``; overdraw is an error (no clamp).
 
-        Returns the ids, top first.
+        ``to`` may not be the stack itself. Returns the ids, top first.
         """
         return self._act("stack.draw", name, count, to)
 
@@ -142,11 +142,13 @@ class Actions(Generic[R]):
     def zone_fan(
         self, name: str, x: float, y: float, radius: float, step_deg: float = 15.0
     ) -> R:
-        """Arc layout: placement i of n at angle (i - n/2) * step_deg around (x, y)."""
+        """Arc layout: placement i of n at angle (i - n/2) * step_deg around (x, y).
+        Coordinates that would not be finite are an error."""
         return self._act("space.fan", name, x, y, radius, step_deg)
 
     def zone_spread(self, name: str, x: float, y: float, dx: float, dy: float = 0.0) -> R:
-        """Line layout: placement i at (x + i*dx, y + i*dy)."""
+        """Line layout: placement i at (x + i*dx, y + i*dy). Coordinates that would not be
+        finite are an error."""
         return self._act("space.spread", name, x, y, dx, dy)
 
     def zone_stack(self, name: str, x: float = 0.0, y: float = 0.0) -> R:
@@ -170,7 +172,8 @@ class Actions(Generic[R]):
     def source_draw(self, name: str, count: int = 1, to: DestLike = None) -> R:
         """Take ``count`` tokens from the top of the shoe to ``to``, policy applied per token.
 
-        Overdraw is an error. Returns ids, top first.
+        Overdraw is an error. ``to`` may not be this source's shoe, nor its tray under the
+        auto policy (the tray feeds the shoe). Returns ids, top first.
         """
         return self._act("source.draw", name, count, to)
 
@@ -191,7 +194,10 @@ class Actions(Generic[R]):
         return self._act("source.remove_stack", name, stack)
 
     def source_reset(self, name: str) -> R:
-        """Bring every live token of the member stacks back into the shoe (not shuffled)."""
+        """Bring every live token created in a member stack back into the shoe, member by
+        member in creation order (not shuffled). The tray ends empty; foreign tokens in the
+        shoe or tray become loose. Returns the shoe size.
+        """
         return self._act("source.reset", name)
 
     def source_set_reshuffle_policy(self, name: str, threshold: int, mode: str = "auto") -> R:
@@ -234,11 +240,13 @@ class Actions(Generic[R]):
         return self._act("agent.take_resource", agent, resource, amount)
 
     def transfer(self, from_agent: str, to_agent: str, resource: str, amount: int) -> R:
-        """Move ``amount`` between agents; more than ``from_agent`` has is an error."""
+        """Move ``amount`` between two different agents; more than ``from_agent`` has is an
+        error. Returns the amount moved.
+        """
         return self._act("agent.transfer_resource", from_agent, to_agent, resource, amount)
 
     def steal(self, victim: str, thief: str, resource: str, amount: int) -> R:
-        """Move min(amount, what the victim has). Returns the amount stolen."""
+        """Move min(amount, what the victim has) to another agent. Returns the amount stolen."""
         return self._act("agent.steal_resource", victim, thief, resource, amount)
 
     def agent_add_token(self, name: str, token: int) -> R:
@@ -268,8 +276,9 @@ class Actions(Generic[R]):
         resource_b: str = "",
         amount_b: int = 0,
     ) -> R:
-        """Atomic exchange: ``a`` gives tokens_a and amount_a of resource_a to ``b``, and
-        ``b`` gives tokens_b and amount_b of resource_b to ``a``. All checked first.
+        """Atomic exchange between two different agents: ``a`` gives tokens_a and amount_a
+        of resource_a to ``b``, and ``b`` gives tokens_b and amount_b of resource_b to ``a``.
+        All checked first (including overflow of the receivers' totals).
         """
         return self._act(
             "agent.trade", a, b, _listed(tokens_a), resource_a, amount_a,
@@ -287,11 +296,15 @@ class Actions(Generic[R]):
     # ---- game -------------------------------------------------------------------
 
     def game_start(self, time_ms: int) -> R:
-        """Start the game and its loop (turn 0, first active agent). Error if started."""
+        """Start the game and its loop (turn 0, first active agent). Error while a game is in
+        progress; a finished game can be started again (with a clean record).
+        """
         return self._act("game.start", time_ms)
 
     def game_end(self, time_ms: int, winner: str = "", reason: str = "") -> R:
-        """End a started game, recording winner and reason ("" for none)."""
+        """End a started game, recording winner and reason ("" for none). Ending a paused
+        game counts the pause up to ``time_ms``, which may not be before the pause.
+        """
         return self._act("game.end", time_ms, winner, reason)
 
     def game_pause(self, time_ms: int) -> R:
@@ -299,7 +312,9 @@ class Actions(Generic[R]):
         return self._act("game.pause", time_ms)
 
     def game_resume(self, time_ms: int) -> R:
-        """Resume a paused game; the pause adds to ``total_pause``."""
+        """Resume a paused game; the pause adds to ``total_pause``. A time before the pause
+        is an error.
+        """
         return self._act("game.resume", time_ms)
 
     def next_phase(self, phase: str) -> R:
@@ -316,7 +331,8 @@ class Actions(Generic[R]):
 
     def next_turn(self) -> R:
         """Turn + 1; the next active agent (creation order) becomes active; at max_turns the
-        game ends with reason "max_turns". Returns the new turn.
+        game ends with reason "max_turns". Error unless the loop is running (a pause does
+        not stop it). Returns the new turn.
         """
         return self._act("game.next_turn")
 
@@ -364,13 +380,15 @@ class Actions(Generic[R]):
         group: str = "",
     ) -> R:
         """Merge >= 2 live tokens into a new one at ``to``: meta united (later wins),
-        merged_from = ids, merged_at = time; originals are consumed. Returns ``[new id]``.
+        merged_from = ids, merged_at = time, their attachments inherited; originals are
+        consumed. Returns ``[new id]``.
         """
         return self._act("token.merge", _listed(tokens), kind, label, group, time_ms, to)
 
     def split(self, token: int, count: int, time_ms: int, to: DestLike = None) -> R:
         """Split a token into ``count`` (2..1024) copies at ``to`` with split_from,
-        split_index and split_at; the original is consumed. Returns the new ids.
+        split_index and split_at; the original is consumed and its attachments become
+        loose. Returns the new ids.
         """
         return self._act("token.split", token, count, time_ms, to)
 
@@ -386,7 +404,8 @@ class Actions(Generic[R]):
 
     def deal(self, source: str, rounds: int, to: Sequence[DestLike]) -> R:
         """Deal ``rounds`` rounds, one token per destination per round, from ``source``
-        ("stack:name" or "source:name"). Overdraw errors first. Returns ids in deal order.
+        ("stack:name" or "source:name"). Overdraw errors first; no destination may be the
+        origin. Returns ids in deal order.
         """
         from hypertoken.core.targets import KINDS, parse_dest
 

@@ -18,6 +18,7 @@ from hypertoken.core.encode import enc_str
 from hypertoken.core.errors import (
     ActionTypeError,
     BadArgumentError,
+    CoreTrapError,
     InsufficientError,
     LockedError,
     MalformedActionError,
@@ -447,3 +448,24 @@ def test_verified_restore_of_a_garbage_body_changes_nothing(w: World) -> None:
     with refused(w, SnapshotError):
         w.restore(bad, verify=True)
     assert w.stack_draw("deck", 1) == [5]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_trap_is_a_core_error_and_a_good_snapshot_recovers(fast: bool) -> None:
+    # An unverified restore trusts its bytes. A tokens list pointing outside linear memory
+    # makes check() trap; both call paths turn the trap into CoreTrapError, and the
+    # instance keeps working once a good snapshot is back.
+    w = World(fast=fast)
+    make_stack(w, "deck", 5)
+    good = w.snapshot()
+    bad = bytearray(good)
+    at = _prefix(w) + w.manifest.records["Header"][1]["tokens"]
+    bad[at : at + 4] = _u32(0xFFFFFF00)
+    w.restore(bytes(bad))
+    with pytest.raises(CoreTrapError, match="trapped in ht_check"):
+        w.check()
+    with pytest.raises(CoreTrapError):
+        w.check()  # the trap slot was cleared: a second trap is reported again
+    w.restore(good)
+    w.check()
+    assert w.stack_draw("deck", 2) == [5, 4]

@@ -229,3 +229,16 @@ def test_fork_is_independent(w: World) -> None:
     f.stack_shuffle("deck", 1)
     assert f.state_hash() != w.state_hash()
     assert w.stack("deck").tolist() == [1, 2, 3, 4, 5]
+
+
+def test_restore_into_a_fresh_world_grows_its_memory(w: World) -> None:
+    b = Batch().stack_create("big")
+    for i in range(12000):
+        b.token_create("card", str(i), "", "stack:big")
+    w.apply(b, atomic=False)
+    fresh = World()
+    assert len(fresh._mv) < w._base + w.arena_bytes  # too small to hold the snapshot
+    fresh.restore(w.snapshot(), verify=True)
+    assert fresh.state_hash() == w.state_hash()
+    assert fresh.stack("big")[-1] == 12000
+    assert fresh.stack_draw("big", 1) == [12000]
