@@ -204,3 +204,13 @@ def test_reset_refuses_when_a_member_token_is_locked_in_a_zone(w: World) -> None
 def test_unknown_source_is_named(w: World) -> None:
     with refused(w, NotFoundError, "source.draw", "no source named 'nope'"):
         w.source_draw("nope")
+
+
+def test_auto_reshuffle_before_any_shuffle_uses_the_seed_0_stream(w: World) -> None:
+    shoe_of(w, 6)
+    w.source_set_reshuffle_policy("shoe", 1, "auto")
+    assert w.source_burn("shoe", 3) == [6, 5, 4]
+    shoe = [1, 6, 5, 4]  # the last shoe token, then the tray bottom first
+    fisher_yates(shoe, mulberry32(0))
+    assert w.source_draw("shoe", 3) == [3, 2, shoe[-1]]
+    assert ids(w.shoe("shoe")) == shoe[:-1]

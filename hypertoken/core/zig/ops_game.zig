@@ -31,7 +31,8 @@ fn pauseTotal(t: i64, why: []const u8) Error!i64 {
 }
 
 /// game.start(time): start the game and its loop: turn 0, running, not ended, not
-/// paused, the first active agent (if any) selected. Error if already started.
+/// paused, the first active agent (if any) selected. Error while a game is in progress
+/// (started, not ended); a finished game can be started again with a clean record.
 pub fn start(r: *Reader, w: *Writer) Error!void {
     const t = try r.i();
     try r.end();

@@ -52,7 +52,7 @@ pub fn setMeta(r: *Reader, w: *Writer) Error!void {
 }
 
 /// token.transform(token, kind, label, group, time): change the token in place; ""
-/// keeps a field. At least one field must change. Records transformed_at = time.
+/// keeps a field. At least one field must be given. Records transformed_at = time.
 pub fn transform(r: *Reader, w: *Writer) Error!void {
     const id = try r.u();
     const kind = try r.s();
