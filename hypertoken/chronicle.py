@@ -184,13 +184,13 @@ _PUT_TYPES = {bool: ScalarType.Boolean, int: ScalarType.Int, float: ScalarType.F
               str: ScalarType.Str}
 
 
-def _genesis(config: RoomConfig, epoch: int) -> Document:
+def _genesis(config: RoomConfig, epoch: int, actor: bytes | None = None) -> Document:
     """The epoch's first change, identical on every peer (see the module docstring)."""
-    actor = hashlib.blake2b(
+    genesis_actor = hashlib.blake2b(
         b"hypertoken/genesis\0" + config.room.encode() + b"\0" + epoch.to_bytes(8, "big"),
         digest_size=16,
     ).digest()
-    doc = Document(actor_id=actor)
+    doc = Document(actor_id=genesis_actor)
     with doc.transaction() as tx:
         tx.put(ROOT, "format", ScalarType.Str, FORMAT)
         room = tx.put_object(ROOT, "room", ObjType.Map)
@@ -220,8 +220,8 @@ def _genesis(config: RoomConfig, epoch: int) -> Document:
         tx.put_object(ROOT, "entries", ObjType.List)
         tx.put_object(ROOT, "checkpoints", ObjType.Map)
         tx.put_object(ROOT, "hashes", ObjType.Map)
-    # Our own writes must not reuse the genesis actor: fresh random actor per document.
-    doc.set_actor(os.urandom(16))
+    # Our own writes must not reuse the genesis actor.
+    doc.set_actor(actor or os.urandom(16))
     return doc
 
 
@@ -266,10 +266,18 @@ def _read_config(doc: Document) -> tuple[RoomConfig, int]:
 class Chronicle:
     """A room's log: a chain of epoch documents. See the module docstring."""
 
-    def __init__(self, config: RoomConfig, epochs: Iterable[_Epoch] = ()) -> None:
+    def __init__(self, config: RoomConfig, epochs: Iterable[_Epoch] = (),
+                 actor: bytes | None = None) -> None:
         """Use :meth:`create`, :meth:`load` or :meth:`load_file` rather than this."""
         self.config = config
+        #: This writer's Automerge actor id in every epoch document. Random by default;
+        #: tests pass fixed ones for reproducible merge orders. Two writers must never share
+        #: one (their changes would collide).
+        self.actor = actor or os.urandom(16)
+        self._forks = 0
         self._epochs: dict[int, _Epoch] = {e.number: e for e in epochs}
+        for e in self._epochs.values():
+            e.doc.set_actor(self.actor)
         self._sync: dict[tuple[str, int], SyncState] = {}
         #: Bumped by every change to any epoch document, so a reader can tell cheaply
         #: whether to look again.
@@ -278,11 +286,11 @@ class Chronicle:
     # ---- creating and reading ---------------------------------------------------
 
     @classmethod
-    def create(cls, config: RoomConfig) -> Chronicle:
+    def create(cls, config: RoomConfig, actor: bytes | None = None) -> Chronicle:
         """A new room's chronicle, holding epoch 0. Every peer of the room creates the same
         one from the same config and then syncs.
         """
-        return cls(config, [_Epoch(_genesis(config, 0), 0)])
+        return cls(config, [_Epoch(_genesis(config, 0), 0)], actor)
 
     @property
     def epochs(self) -> list[int]:
@@ -311,7 +319,7 @@ class Chronicle:
         if type(epoch) is not int or epoch < 0:
             raise ChronicleError(f"an epoch is an int >= 0, not {epoch!r}")
         if epoch not in self._epochs:
-            self._epochs[epoch] = _Epoch(_genesis(self.config, epoch), epoch)
+            self._epochs[epoch] = _Epoch(_genesis(self.config, epoch, self.actor), epoch)
             self.version += 1
 
     def raw(self, epoch: int | None = None) -> list[str]:
@@ -408,7 +416,8 @@ class Chronicle:
         return self.save([self.last_epoch if epoch is None else epoch])
 
     @classmethod
-    def load(cls, data: bytes, expect: RoomConfig | None = None) -> Chronicle:
+    def load(cls, data: bytes, expect: RoomConfig | None = None, actor: bytes | None = None
+             ) -> Chronicle:
         """A chronicle from :meth:`save` bytes. Raises :class:`ChronicleError` for anything
         else, and if ``expect`` is given and the room metadata differs from it.
         """
@@ -445,7 +454,7 @@ class Chronicle:
                 raise ChronicleError(f"epoch {number} was not created by its room's genesis")
             epochs.append(ep)
         assert config is not None
-        return cls(config, epochs)
+        return cls(config, epochs, actor)
 
     def save_file(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`save` to ``path`` crash-safely: a temp file in the same directory,
@@ -462,7 +471,11 @@ class Chronicle:
 
     def fork(self) -> Chronicle:
         """An independent copy (Automerge fork of every epoch, each with a new actor)."""
-        return Chronicle(self.config, [_Epoch(e.doc.fork(), n) for n, e in self._epochs.items()])
+        self._forks += 1
+        child = hashlib.blake2b(self.actor + self._forks.to_bytes(8, "big"),
+                                digest_size=16).digest()
+        return Chronicle(self.config, [_Epoch(e.doc.fork(), n) for n, e in self._epochs.items()],
+                         child)
 
     def has_epoch(self, epoch: int) -> bool:
         """Whether the epoch's document is held."""

@@ -263,11 +263,15 @@ class Engine(EngineBase):
             time_ms = int(time.time() * 1000)
         lamport = max(st.lamports.values(), default=0) + 1
         body, frozen = encode_body(identity.peer_id, seat, move, args, time_ms, lamport)
-        world_before, state_before = self.world.snapshot(), st.copy()
+        had = st.lamports.get(identity.peer_id)
         probe = Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, b"", body)
         reason = self.referee.apply(st, probe, e, i)
         if reason and validate:
-            self._st = state_before
+            # A refused move left the World as it was; only our lamport moved. Put it back.
+            if had is None:
+                del st.lamports[identity.peer_id]
+            else:
+                st.lamports[identity.peer_id] = had
             raise IllegalMoveError(reason)
         sig = identity.sign(signing_payload(self.referee.context(e), body))
         entry = Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, sig, body)
@@ -275,8 +279,9 @@ class Engine(EngineBase):
         try:
             chronicle.append(text, e)
         except BaseException:
-            self.world.restore(world_before)
-            self._st = state_before
+            # The World holds a move the log does not: fold back to what the log says.
+            self._rewind((e, i))
+            self._seen_version = -1
             raise
         self._cache(e)[text] = entry
         outcome = self._record(e, text, entry, reason)
@@ -304,6 +309,17 @@ class Engine(EngineBase):
         """Bring the World up to date with the chronicle and return the fold's result."""
         self.refresh()
         return FoldResult(tuple(self.outcomes()), self.state_hash())
+
+    def refold(self) -> FoldResult:
+        """Fold the whole log again from the first held epoch (signatures stay verified:
+        the check of each entry is cached). Useful after a suspected desync, and to time
+        the fold itself.
+        """
+        if self._local:
+            raise EngineError("a local engine has no log to refold (replay its recording)")
+        self._rewind(self._base)
+        self._seen_version = -1
+        return self.fold()
 
     def refresh(self) -> list[Outcome]:
         """Fold whatever changed in the chronicle since the last look, rewinding to the

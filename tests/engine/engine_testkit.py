@@ -37,8 +37,10 @@ def make_room(name: str = "tictactoe", peers: int = 2, *, players: int | None = 
     game = games.make(name, players or peers, **(options or {}))
     holders = list(holders) if holders is not None else list(range(len(game.seats)))
     config = room_config(game, [IDS[h] for h in holders], **kw)
-    engines = [Engine(game, Chronicle.create(config), IDS[p], **(engine or {}))
-               for p in range(peers)]
+    # Fixed Automerge actor ids: the merge order of concurrent entries depends on them, so
+    # fixing them makes every run take the same paths.
+    engines = [Engine(game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p],
+                      **(engine or {})) for p in range(peers)]
     if start:
         for e in engines:
             if e.my_seats:  # a peer holding no seat only watches
