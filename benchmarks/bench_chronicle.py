@@ -35,13 +35,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import games  # noqa: E402
-from hypertoken.chronicle import Chronicle, RoomConfig  # noqa: E402
-from hypertoken.core import World  # noqa: E402
-from hypertoken.engine import Engine  # noqa: E402
-from hypertoken.entries import entry_context, sign_entry  # noqa: E402
-from hypertoken.game import Game, GameInfo, MoveContext, TurnOrder  # noqa: E402
-from hypertoken.identity import Identity, Verifier  # noqa: E402
+import games
+from hypertoken.chronicle import Chronicle, RoomConfig
+from hypertoken.core import World
+from hypertoken.engine import Engine
+from hypertoken.entries import entry_context, sign_entry
+from hypertoken.game import Game, GameInfo, MoveContext, TurnOrder
+from hypertoken.identity import Identity, Verifier
 
 HOST = Identity.from_seed(b"h" * 32)
 GUEST = Identity.from_seed(b"g" * 32)
