@@ -134,6 +134,14 @@ def test_result_overflow_fails_the_action_before_it_changes_anything(w: World) -
     b2.stack_peek("deck", 616).stack_shuffle("deck", 3)  # a result-less action
     with refused(w, ResultOverflowError, "stack.shuffle"):
         w.apply(b2, atomic=False)
+    # 593 instead of 616 leaves 100 bytes: room for the check, not for 30 split ids.
+    b3 = Batch()
+    for _ in range(261):
+        b3.stack_peek("deck", 1000)
+    b3.stack_peek("deck", 593).split(1, 30, 5)
+    with refused(w, ResultOverflowError, "token.split (action 263 of 263)"):
+        w.apply(b3, atomic=False)
+    assert w.token(1).location == "stack"
 
 
 # ---- batch.shuffle --------------------------------------------------------------------

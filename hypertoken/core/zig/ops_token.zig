@@ -175,9 +175,11 @@ pub fn split(r: *Reader, w: *Writer) Error!void {
     _ = try w_.liveToken(id);
     try w_.movable(id);
     if (count < 2 or count > 1024) return io.fail(.bad_argument, .token, "split count must be 2..1024", id, 2, count);
+    // Reserve the result before anything changes: a full result buffer must refuse the
+    // split, not leave the original detached.
+    const out = try w.ids(count);
     w_.detach(id);
     while (tok(id).attachments.len > 0) w_.detach(tok(id).attachments.items(u32)[0]);
-    const out = try w.ids(count);
     for (out, 0..) |*o, i| {
         const src = tok(id).*;
         const nid = try w_.newToken(src.kind, src.label, src.group);
