@@ -12,12 +12,8 @@ A Chronicle is a chain of *epochs*, one Automerge document each. Every epoch doc
 - ``hashes``: per peer, a list of ``(position, log digest, state hash)`` records, appended
   every N entries so that peers notice a desync.
 
-**Deterministic genesis.** Every epoch document starts with one change built from the room
-metadata and the epoch number alone, written by an actor id derived from them. Every peer
-therefore builds a byte-identical first change (Python automerge leaves the change time at
-0), and a peer can create epoch *k* on its own and sync it with the others. Two peers that
-created "the same" document independently would otherwise hold two conflicting ``entries``
-lists, and one list's entries would vanish on merge.
+Every epoch document starts with a deterministic genesis (see :mod:`hypertoken.epoch_doc`),
+so any peer can open epoch *k* on its own and sync it with the others.
 
 **Automerge 1.0.0rc1 pitfalls respected here:** no counters (they crash the process); one
 transaction at a time (each method opens and closes its own); no hot keys (entries and hash
@@ -35,238 +31,29 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
 
 import msgpack
-from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
+from automerge.core import Document, Message, ObjType, ScalarType, SyncState
 
-from hypertoken.core import core_digest
-from hypertoken.entries import Entry, EntryError, decode_entry, entry_context
-from hypertoken.identity import peer_id_of
+from hypertoken.entries import Entry, EntryError, decode_entry
+from hypertoken.epoch_doc import FORMAT, EpochDoc, as_text, genesis, op_key, read_config
+from hypertoken.room import TRUST_MODES, ChronicleError, Option, RoomConfig
 
 logger = logging.getLogger(__name__)
 
-FORMAT = "hypertoken.chronicle/1"
 SYNC_VERSION = 1
-TRUST_MODES = ("open", "local")
 #: How far ahead of our newest epoch a peer may sync before we refuse (hostile input).
 MAX_EPOCHS_AHEAD = 1024
-Option = bool | int | float | str
 
-
-class ChronicleError(ValueError):
-    """Bad chronicle bytes, a bad sync message or a bad request; nothing was changed."""
-
-
-@dataclass(frozen=True)
-class RoomConfig:
-    """A room's metadata, identical in every epoch document of the room."""
-
-    #: The room id; it is part of every signature, so entries cannot cross rooms.
-    room: str
-    #: The game's registry name and version (``GameInfo.name`` / ``.version``).
-    game: str
-    game_version: int
-    #: Seat name -> 32-byte Ed25519 public key of the peer holding it. In trust mode
-    #: ``"local"`` (one writer, unsigned entries) the keys are empty.
-    seats: Mapping[str, bytes]
-    #: ``"open"``: signed entries, everything replicated. ``"local"``: one process, unsigned.
-    trust: str = "open"
-    #: Entries per epoch document (0: no limit).
-    epoch_size: int = 1024
-    #: Also start a new epoch whenever the game says a hand is over.
-    epoch_per_hand: bool = False
-    #: Static game options (e.g. ``rounds``), passed to the game's constructor.
-    options: Mapping[str, Option] = field(default_factory=dict)
-    #: The game loop (see :class:`hypertoken.rules.GameLoop`): it changes what the fold
-    #: accepts, so it is room data that replays read back, not a per-peer setting.
-    max_turns: int = 0
-    turn_timeout_ms: int = 0
-    phases: tuple[str, ...] = ()
-    #: Hex BLAKE2b of the core.wasm every peer must run.
-    core: str = field(default_factory=lambda: core_digest().hex())
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.room, str) or not self.room:
-            raise ChronicleError("RoomConfig.room must be a non-empty str")
-        if not isinstance(self.game, str) or not self.game:
-            raise ChronicleError("RoomConfig.game must be a non-empty str")
-        if type(self.game_version) is not int or self.game_version < 0:
-            raise ChronicleError("RoomConfig.game_version must be an int >= 0")
-        if self.trust not in TRUST_MODES:
-            raise ChronicleError(f"trust mode {self.trust!r} is not one of {TRUST_MODES}")
-        if type(self.epoch_size) is not int or self.epoch_size < 0:
-            raise ChronicleError("RoomConfig.epoch_size must be an int >= 0 (0: no limit)")
-        if not self.seats:
-            raise ChronicleError("a room needs at least one seat")
-        for seat, key in self.seats.items():
-            if not isinstance(seat, str) or not seat:
-                raise ChronicleError(f"seat names are non-empty str, not {seat!r}")
-            if not isinstance(key, bytes):
-                raise ChronicleError(f"seat {seat!r}: the public key must be bytes")
-            if self.trust == "open" and len(key) != 32:
-                raise ChronicleError(f"seat {seat!r}: an Ed25519 public key is 32 bytes")
-        for k, v in self.options.items():
-            if not isinstance(k, str) or type(v) not in (bool, int, float, str):
-                raise ChronicleError(f"game option {k!r} must be a bool, int, float or str")
-        for name in ("max_turns", "turn_timeout_ms"):
-            if type(getattr(self, name)) is not int or getattr(self, name) < 0:
-                raise ChronicleError(f"RoomConfig.{name} must be an int >= 0")
-        if not all(isinstance(p, str) and p for p in self.phases):
-            raise ChronicleError("RoomConfig.phases are non-empty str")
-        object.__setattr__(self, "phases", tuple(self.phases))
-        object.__setattr__(self, "seats", dict(self.seats))
-        object.__setattr__(self, "options", dict(self.options))
-
-    @property
-    def peers(self) -> dict[str, bytes]:
-        """Peer id -> public key, for every peer holding a seat."""
-        return {peer_id_of(k): k for k in self.seats.values() if len(k) == 32}
-
-    def seats_of(self, peer_id: str) -> list[str]:
-        """The seats held by a peer, in seat order."""
-        return [s for s, k in self.seats.items() if len(k) == 32 and peer_id_of(k) == peer_id]
-
-    def context(self, epoch: int) -> bytes:
-        """The signing context of an epoch (see :func:`hypertoken.entries.entry_context`)."""
-        return entry_context(self.room, epoch)
-
-
-class _Epoch:
-    """One epoch document and the ids of its objects (fixed by the genesis change)."""
-
-    __slots__ = ("_heads", "_raw", "checkpoints", "doc", "entries", "hashes", "number")
-
-    def __init__(self, doc: Document, number: int) -> None:
-        self.doc = doc
-        self.number = number
-        self.entries = _obj(doc, "entries", ObjType.List)
-        self.checkpoints = _obj(doc, "checkpoints", ObjType.Map)
-        self.hashes = _obj(doc, "hashes", ObjType.Map)
-        self._heads: list[bytes] | None = None
-        self._raw: list[str] = []
-
-    def raw(self) -> list[str]:
-        """Entry texts in document order, cached until the document's heads change."""
-        heads = self.doc.get_heads()
-        if heads != self._heads:
-            self._raw = [_text(v) for v, _ in self.doc.values(self.entries)]
-            self._heads = heads
-        return self._raw
-
-
-def _obj(doc: Document, key: str, kind: ObjType) -> bytes:
-    got = doc.get(ROOT, key)
-    if got is None or got[0] != kind:
-        raise ChronicleError(f"not a chronicle epoch document (no {key!r} {kind.name})")
-    return got[1]
-
-
-def _text(value: Any) -> str:
-    """A list element as text. Non-text elements (written by a hostile or buggy peer) map
-    to a marker that the fold rejects as malformed, so every peer handles them alike.
-    """
-    if isinstance(value, tuple) and value[0] == ScalarType.Str and isinstance(value[1], str):
-        return value[1]
-    return "\0not-text"
-
-
-def _scalar(doc: Document, obj: bytes, key: str) -> Any:
-    got = doc.get(obj, key)
-    if got is None or not isinstance(got[0], tuple):
-        raise ChronicleError(f"chronicle metadata lacks {key!r}")
-    return got[0][1]
-
-
-_PUT_TYPES = {bool: ScalarType.Boolean, int: ScalarType.Int, float: ScalarType.F64,
-              str: ScalarType.Str}
-
-
-def _genesis(config: RoomConfig, epoch: int, actor: bytes | None = None) -> Document:
-    """The epoch's first change, identical on every peer (see the module docstring)."""
-    genesis_actor = hashlib.blake2b(
-        b"hypertoken/genesis\0" + config.room.encode() + b"\0" + epoch.to_bytes(8, "big"),
-        digest_size=16,
-    ).digest()
-    doc = Document(actor_id=genesis_actor)
-    with doc.transaction() as tx:
-        tx.put(ROOT, "format", ScalarType.Str, FORMAT)
-        room = tx.put_object(ROOT, "room", ObjType.Map)
-        tx.put(room, "room", ScalarType.Str, config.room)
-        tx.put(room, "game", ScalarType.Str, config.game)
-        tx.put(room, "game_version", ScalarType.Int, config.game_version)
-        tx.put(room, "core", ScalarType.Str, config.core)
-        tx.put(room, "trust", ScalarType.Str, config.trust)
-        tx.put(room, "epoch_size", ScalarType.Int, config.epoch_size)
-        tx.put(room, "epoch_per_hand", ScalarType.Boolean, config.epoch_per_hand)
-        tx.put(room, "max_turns", ScalarType.Int, config.max_turns)
-        tx.put(room, "turn_timeout_ms", ScalarType.Int, config.turn_timeout_ms)
-        phases = tx.put_object(room, "phases", ObjType.List)
-        for i, phase in enumerate(config.phases):
-            tx.insert(phases, i, ScalarType.Str, phase)
-        seats = tx.put_object(room, "seats", ObjType.Map)
-        for seat in config.seats:  # insertion order is seat order; keep it
-            tx.put(seats, seat, ScalarType.Str, config.seats[seat].hex())
-        order = tx.put_object(room, "seat_order", ObjType.List)
-        for i, seat in enumerate(config.seats):
-            tx.insert(order, i, ScalarType.Str, seat)
-        opts = tx.put_object(room, "options", ObjType.Map)
-        for k in sorted(config.options):
-            v = config.options[k]
-            tx.put(opts, k, _PUT_TYPES[type(v)], v)
-        tx.put(ROOT, "epoch", ScalarType.Int, epoch)
-        tx.put_object(ROOT, "entries", ObjType.List)
-        tx.put_object(ROOT, "checkpoints", ObjType.Map)
-        tx.put_object(ROOT, "hashes", ObjType.Map)
-    # Our own writes must not reuse the genesis actor.
-    doc.set_actor(actor or os.urandom(16))
-    return doc
-
-
-def _read_config(doc: Document) -> tuple[RoomConfig, int]:
-    """The room metadata and epoch number of a loaded epoch document."""
-    if _scalar(doc, ROOT, "format") != FORMAT:
-        raise ChronicleError(f"not a {FORMAT} document")
-    room = _obj(doc, "room", ObjType.Map)
-    seats_obj = doc.get(room, "seats")
-    order_obj = doc.get(room, "seat_order")
-    opts_obj = doc.get(room, "options")
-    phases_obj = doc.get(room, "phases")
-    if seats_obj is None or order_obj is None or opts_obj is None or phases_obj is None:
-        raise ChronicleError("chronicle metadata lacks seats, options or phases")
-    order = [_text(v) for v, _ in doc.values(order_obj[1])]
-    phases = tuple(_text(v) for v, _ in doc.values(phases_obj[1]))
-    try:
-        seats = {s: bytes.fromhex(_scalar(doc, seats_obj[1], s)) for s in order}
-        options = {k: _scalar(doc, opts_obj[1], k) for k in doc.keys(opts_obj[1])}
-        config = RoomConfig(
-            room=_scalar(doc, room, "room"),
-            game=_scalar(doc, room, "game"),
-            game_version=_scalar(doc, room, "game_version"),
-            seats=seats,
-            trust=_scalar(doc, room, "trust"),
-            epoch_size=_scalar(doc, room, "epoch_size"),
-            epoch_per_hand=bool(_scalar(doc, room, "epoch_per_hand")),
-            options=options,
-            max_turns=_scalar(doc, room, "max_turns"),
-            turn_timeout_ms=_scalar(doc, room, "turn_timeout_ms"),
-            phases=phases,
-            core=_scalar(doc, room, "core"),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ChronicleError(f"chronicle metadata is malformed: {exc}") from None
-    epoch = _scalar(doc, ROOT, "epoch")
-    if type(epoch) is not int or epoch < 0:
-        raise ChronicleError("chronicle epoch number is malformed")
-    return config, epoch
+__all__ = ["FORMAT", "TRUST_MODES", "Chronicle", "ChronicleError", "Option", "RoomConfig",
+           "write_atomic"]
 
 
 class Chronicle:
     """A room's log: a chain of epoch documents. See the module docstring."""
 
-    def __init__(self, config: RoomConfig, epochs: Iterable[_Epoch] = (),
+    def __init__(self, config: RoomConfig, epochs: Iterable[EpochDoc] = (),
                  actor: bytes | None = None) -> None:
         """Use :meth:`create`, :meth:`load` or :meth:`load_file` rather than this."""
         self.config = config
@@ -275,7 +62,7 @@ class Chronicle:
         #: one (their changes would collide).
         self.actor = actor or os.urandom(16)
         self._forks = 0
-        self._epochs: dict[int, _Epoch] = {e.number: e for e in epochs}
+        self._epochs: dict[int, EpochDoc] = {e.number: e for e in epochs}
         for e in self._epochs.values():
             e.doc.set_actor(self.actor)
         self._sync: dict[tuple[str, int], SyncState] = {}
@@ -290,7 +77,7 @@ class Chronicle:
         """A new room's chronicle, holding epoch 0. Every peer of the room creates the same
         one from the same config and then syncs.
         """
-        return cls(config, [_Epoch(_genesis(config, 0), 0)], actor)
+        return cls(config, [EpochDoc(genesis(config, 0), 0)], actor)
 
     @property
     def epochs(self) -> list[int]:
@@ -307,7 +94,7 @@ class Chronicle:
         """The newest epoch held."""
         return max(self._epochs)
 
-    def _epoch(self, epoch: int | None) -> _Epoch:
+    def _epoch(self, epoch: int | None) -> EpochDoc:
         e = self.last_epoch if epoch is None else epoch
         ep = self._epochs.get(e)
         if ep is None:
@@ -319,7 +106,7 @@ class Chronicle:
         if type(epoch) is not int or epoch < 0:
             raise ChronicleError(f"an epoch is an int >= 0, not {epoch!r}")
         if epoch not in self._epochs:
-            self._epochs[epoch] = _Epoch(_genesis(self.config, epoch, self.actor), epoch)
+            self._epochs[epoch] = EpochDoc(genesis(self.config, epoch, self.actor), epoch)
             self.version += 1
 
     def raw(self, epoch: int | None = None) -> list[str]:
@@ -377,7 +164,7 @@ class Chronicle:
     def checkpoints(self, epoch: int) -> dict[str, str]:
         """Peer id -> checkpoint text for the start of ``epoch``."""
         ep = self._epoch(epoch)
-        return {k: _text(ep.doc.get(ep.checkpoints, k)[0])  # type: ignore[index]
+        return {k: as_text(ep.doc.get(ep.checkpoints, k)[0])  # type: ignore[index]
                 for k in ep.doc.keys(ep.checkpoints)}
 
     def record_hash(self, epoch: int, actor: str, text: str) -> None:
@@ -399,7 +186,7 @@ class Chronicle:
         for k in ep.doc.keys(ep.hashes):
             got = ep.doc.get(ep.hashes, k)
             if got is not None and got[0] == ObjType.List:
-                out[k] = [_text(v) for v, _ in ep.doc.values(got[1])]
+                out[k] = [as_text(v) for v, _ in ep.doc.values(got[1])]
         return out
 
     # ---- save, load, fork -------------------------------------------------------
@@ -434,22 +221,22 @@ class Chronicle:
             raise ChronicleError("chronicle file holds no epochs")
         if top.get("sum") != _checksum(docs):
             raise ChronicleError("chronicle file is corrupt (checksum mismatch)")
-        epochs: list[_Epoch] = []
+        epochs: list[EpochDoc] = []
         config: RoomConfig | None = expect
         for raw in docs:
             try:
                 doc = Document.load(raw)
             except Exception as exc:  # automerge raises a bare Exception
                 raise ChronicleError(f"epoch document does not load: {exc}") from None
-            got, number = _read_config(doc)
+            got, number = read_config(doc)
             if config is not None and got != config:
                 raise ChronicleError(f"epoch {number} belongs to another room or config")
             config = got
-            ep = _Epoch(doc, number)
+            ep = EpochDoc(doc, number)
             # The objects must be the genesis ones, or a hostile file could swap the log.
-            ref = _Epoch(_genesis(got, number), number)
-            if [_op_key(x) for x in (ep.entries, ep.checkpoints, ep.hashes)] != [
-                _op_key(x) for x in (ref.entries, ref.checkpoints, ref.hashes)
+            ref = EpochDoc(genesis(got, number), number)
+            if [op_key(x) for x in (ep.entries, ep.checkpoints, ep.hashes)] != [
+                op_key(x) for x in (ref.entries, ref.checkpoints, ref.hashes)
             ]:
                 raise ChronicleError(f"epoch {number} was not created by its room's genesis")
             epochs.append(ep)
@@ -474,7 +261,7 @@ class Chronicle:
         self._forks += 1
         child = hashlib.blake2b(self.actor + self._forks.to_bytes(8, "big"),
                                 digest_size=16).digest()
-        return Chronicle(self.config, [_Epoch(e.doc.fork(), n) for n, e in self._epochs.items()],
+        return Chronicle(self.config, [EpochDoc(e.doc.fork(), n) for n, e in self._epochs.items()],
                          child)
 
     def has_epoch(self, epoch: int) -> bool:
@@ -551,23 +338,6 @@ class Chronicle:
     def reset_peer(self, peer: str) -> None:
         """Forget the sync state with ``peer`` (a new connection starts afresh)."""
         self._sync = {k: v for k, v in self._sync.items() if k[0] != peer}
-
-
-def _op_key(obj_id: bytes) -> tuple[bytes, int]:
-    """(actor, counter) of an Automerge object id. The id's bytes also hold the actor's
-    index in the document's actor table, which differs between documents, so raw ids from
-    two documents cannot be compared.
-    """
-    n = obj_id[1]
-    actor = obj_id[2 : 2 + n]
-    values, shift, acc = [], 0, 0
-    for byte in obj_id[2 + n :]:  # two LEB128 ints: actor index, then counter
-        acc |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            values.append(acc)
-            acc, shift = 0, 0
-    return actor, values[-1] if len(values) == 2 else -1
 
 
 def _checksum(docs: list[bytes]) -> bytes:

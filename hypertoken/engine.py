@@ -32,26 +32,22 @@ from typing import Any
 import numpy as np
 
 from hypertoken.checkpoint import Checkpoint, choose_checkpoint
-from hypertoken.chronicle import Chronicle, RoomConfig
+from hypertoken.chronicle import Chronicle
 from hypertoken.core import core_digest
 from hypertoken.engine_base import EngineBase, EngineError, FoldResult, IllegalMoveError
-from hypertoken.entries import Entry, encode_body, local_entry, signing_payload
+from hypertoken.entries import Entry, encode_body, signing_payload
 from hypertoken.fold import (
     SEED_COMMIT,
     SEED_REVEAL,
-    SEED_SET,
     FoldState,
     Outcome,
     commitment_of,
-    training_seed,
 )
-from hypertoken.game import Game, MoveContext, Rule
+from hypertoken.game import Game, Rule
 from hypertoken.identity import Identity
 from hypertoken.rules import GameLoop, RuleEngine
-
+from hypertoken.training import TrainingMixin, local_config
 logger = logging.getLogger(__name__)
-
-LOCAL_ACTOR = "local"
 
 __all__ = ["Engine", "EngineError", "EngineSnapshot", "FoldResult", "IllegalMoveError",
            "SeatError"]
@@ -72,7 +68,7 @@ class EngineSnapshot:
     moves: int
 
 
-class Engine(EngineBase):
+class Engine(TrainingMixin):
     """A game's rules applied to a World, fed by a Chronicle (rooms) or directly (training).
 
     ``identity`` is this peer's key; without one the Engine is read-only (replay, watching).
@@ -139,11 +135,7 @@ class Engine(EngineBase):
         """
         self = cls.__new__(cls)
         loop = loop or GameLoop()
-        config = RoomConfig(room=f"local/{game.info.env_id}", game=game.info.name,
-                            game_version=game.info.version, seats=dict.fromkeys(game.seats, b""),
-                            trust="local", epoch_size=0, options=game.options,
-                            max_turns=loop.max_turns, turn_timeout_ms=loop.turn_timeout_ms,
-                            phases=loop.phases)
+        config = local_config(game, loop)
         EngineBase.__init__(self, game, config, loop, RuleEngine((*game.rules(), *rules)),
                             local=True)
         self.chronicle = None
@@ -285,10 +277,17 @@ class Engine(EngineBase):
             raise
         self._cache(e)[text] = entry
         outcome = self._record(e, text, entry, reason)
-        self._seen_heads[e] = chronicle.heads(e)
-        self._seen_version = chronicle.version
         self._after_entry(e, bool(reason))
+        # Everything written since the refresh above was ours and is folded: note it as
+        # seen, or the next refresh would re-read the whole epoch for nothing.
+        self._mark_seen(chronicle, (e, e + 1))
         return outcome
+
+    def _mark_seen(self, chronicle: Chronicle, epochs: Iterable[int]) -> None:
+        for e in epochs:
+            if chronicle.has_epoch(e):
+                self._seen_heads[e] = chronicle.heads(e)
+        self._seen_version = chronicle.version
 
     # ---- sync and the fold --------------------------------------------------------------
 
@@ -349,9 +348,10 @@ class Engine(EngineBase):
                         earliest = (e, i)
             if earliest is not None:
                 before = self._rewind(earliest)
-            self._seen_version = chronicle.version
             self._fold_forward(chronicle)
-            self._seen_version = chronicle.version
+            # The fold may have written hash records and checkpoints; nothing else can have
+            # changed the chronicle meanwhile (this is synchronous).
+            self._mark_seen(chronicle, [e for e in chronicle.epochs if e >= self._base[0]])
         self._reveal_if_ready()
         return self._outcomes[before:]
 
@@ -450,63 +450,6 @@ class Engine(EngineBase):
                     if mine and mine[0].hex() == log and mine[1].hex() != state:
                         found.append((actor, int(re), int(ri)))
         return found
-
-    # ---- training fast path -----------------------------------------------------------
-
-    def reset(self, seed: int | None = None) -> None:
-        """Start a new episode (local engines). The seed drives every shuffle."""
-        if not self._local:
-            raise EngineError("reset() is for local engines (Engine.local); rooms fold their log")
-        self._episode_seed = self._episode_seed if seed is None else int(seed)
-        self.world.restore(self._blank)
-        self._st = FoldState(room_seed=training_seed(self._episode_seed))
-        self._st.lamports[LOCAL_ACTOR] = 0
-        self._moves = []
-        self._pending = []
-        self._outcomes = []
-        ctx = MoveContext(0, 0, 0, self.referee.seed_at(self._st, 0, 0))
-        reason = self.referee.start(self._st, ctx)
-        if reason:
-            raise EngineError(f"{self.game.info.env_id} setup failed: {reason}")
-        self._st.index = self._st.count = 1
-        if self._recording:
-            self.chronicle = Chronicle.create(self.config)
-            self._pending.append(local_entry(LOCAL_ACTOR, self.game.seats[0], SEED_SET,
-                                             (self._episode_seed,), 0, 0).to_text())
-
-    def step(self, action: int, seat: str | None = None) -> None:
-        """Play ``action`` for ``seat`` (default: the seat to move) on a local engine.
-        An illegal move raises :class:`IllegalMoveError` and changes nothing.
-        """
-        st = self._st
-        if seat is None:
-            seat = self.game.current_player(self.world)
-            if seat is None:
-                raise IllegalMoveError("any seat may move now: say which (step(action, seat))")
-        i = st.index
-        reason = self.referee.play(st, seat, action,
-                                   MoveContext(i, 0, i, self.referee.seed_at(st, 0, i)))
-        if reason:
-            raise IllegalMoveError(reason)
-        st.lamports[LOCAL_ACTOR] = i
-        st.index = st.count = i + 1
-        self._moves.append((seat, action))
-        if self._recording:
-            name, args = self.game.move_name(action)
-            self._pending.append(local_entry(LOCAL_ACTOR, seat, name, args, i, i).to_text())
-            if len(self._pending) >= self._record_batch:
-                self.flush()
-
-    def flush(self) -> None:
-        """Write recorded moves still in memory to ``engine.chronicle`` (one change)."""
-        if self._pending and self.chronicle is not None:
-            self.chronicle.append_many(self._pending, 0)
-            self._pending = []
-
-    @property
-    def moves(self) -> list[tuple[str, int]]:
-        """(seat, action) of every move of this episode (local engines)."""
-        return list(self._moves)
 
     # ---- snapshots and forks ---------------------------------------------------------
 
