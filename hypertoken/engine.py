@@ -47,6 +47,7 @@ from hypertoken.game import Game, Rule
 from hypertoken.identity import Identity
 from hypertoken.rules import GameLoop, RuleEngine
 from hypertoken.training import TrainingMixin, local_config
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["Engine", "EngineError", "EngineSnapshot", "FoldResult", "IllegalMoveError",
