@@ -114,6 +114,7 @@ def test_peers_detect_a_desync_from_hash_records() -> None:
     # b's world drifts (a bug, or a non-deterministic game): its next records disagree.
     b.world.set_property("score0", 99)
     _play_moves([a, b], 8, seed=2)
+    assert b.identity is not None
     assert a.desyncs() and all(peer == b.identity.peer_id for peer, _, _ in a.desyncs())
 
 
@@ -128,7 +129,7 @@ def test_concurrent_play_across_epoch_boundaries_converges(
     for t, (sync, who, pick) in enumerate(script):
         e = engines[who]
         if sync:
-            sync_pair(*engines)
+            sync_pair(engines[0], engines[1])
             continue
         seat = e.my_seats[0]
         legal = [i for i, ok in enumerate(e.legal_mask(seat)) if ok]
