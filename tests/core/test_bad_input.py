@@ -452,20 +452,22 @@ def test_verified_restore_of_a_garbage_body_changes_nothing(w: World) -> None:
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_a_trap_is_a_core_error_and_a_good_snapshot_recovers(fast: bool) -> None:
-    # An unverified restore trusts its bytes. A tokens list pointing outside linear memory
-    # makes check() trap; both call paths turn the trap into CoreTrapError, and the
-    # instance keeps working once a good snapshot is back.
+    # An unverified restore trusts its bytes. A token list claiming 10**8 tokens makes a
+    # query over "all" read past the end of memory; both call paths turn the trap into
+    # CoreTrapError, and the instance keeps working once a good snapshot is back.
     w = World(fast=fast)
     make_stack(w, "deck", 5)
     good = w.snapshot()
     bad = bytearray(good)
     at = _prefix(w) + w.manifest.records["Header"][1]["tokens"]
-    bad[at : at + 4] = _u32(0xFFFFFF00)
+    bad[at + 4 : at + 8] = _u32(10**8)
     w.restore(bytes(bad))
-    with pytest.raises(CoreTrapError, match="trapped in ht_check"):
-        w.check()
+    with pytest.raises(CoreTrapError, match="trapped in ht_exec"):
+        w.count("all")
     with pytest.raises(CoreTrapError):
-        w.check()  # the trap slot was cleared: a second trap is reported again
+        w.count("all")  # the trap slot was cleared: a second trap is reported again
+    with pytest.raises(CoreError, match="longer than its capacity"):
+        w.check()
     w.restore(good)
     w.check()
     assert w.stack_draw("deck", 2) == [5, 4]
