@@ -17,6 +17,7 @@ import inspect
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -290,19 +291,15 @@ def test_a_batch_equals_its_actions_one_by_one(seq: list[Step]) -> None:
         assert list(w.apply(b)) == results
         assert w.state_hash() == one_by_one.state_hash()
     else:
-        try:
+        with pytest.raises(CoreError) as info:
             w.apply(b)
-        except CoreError as e:
-            assert e.index == first_failure
-        else:
-            raise AssertionError("the batch succeeded but its actions one by one failed")
+        assert info.value.index == first_failure
         assert w.state_hash() == before  # atomic: nothing changed
         w.check()
         # Non-atomic: exactly the actions before the failure stay applied.
-        try:
+        with pytest.raises(CoreError) as info:
             w.apply(b, atomic=False)
-        except CoreError as e:
-            assert e.index == first_failure
+        assert info.value.index == first_failure
         assert w.state_hash() == one_by_one.state_hash()
     w.check()
 
@@ -314,11 +311,7 @@ def test_a_failing_atomic_batch_changes_nothing(seq: list[Step]) -> None:
     b, _ = _batch_of(seq)
     b.stack_draw("a", 1000)  # always refused, after everything else ran
     before = w.state_hash()
-    try:
+    with pytest.raises(CoreError):
         w.apply(b)
-    except CoreError:
-        pass
-    else:
-        raise AssertionError("overdraw of 1000 was not refused")
     assert w.state_hash() == before
     w.check()
