@@ -19,18 +19,28 @@ fn setResource(a: u32, key: u32, v: i64) Error!void {
     try w_.mapSet(&w_.agent(a).resources, key, .{ .tag = w_.Tag.int, .payload = @bitCast(v) });
 }
 
-/// What agent `a` holds of the resource named `name` (0 if the name was never seen).
-/// A lookup, not an intern: a refused action must not leave a new symbol behind.
-fn held(a: u32, name: []const u8) i64 {
-    const key = sym.lookup(&w_.h.syms, name);
-    return if (key == 0) 0 else resource(a, key);
-}
+/// A resource name and its symbol, 0 while the name was never seen. Looked up, not
+/// interned: a refused action must not leave a new symbol behind.
+const Res = struct {
+    name: []const u8,
+    key: u32,
 
-/// Set agent `a`'s resource `name` to `v`, interning the name. Only call once the
-/// action can no longer fail (except for memory).
-fn setHeld(a: u32, name: []const u8, v: i64) Error!void {
-    try setResource(a, try sym.intern(&w_.h.syms, name), v);
-}
+    fn of(name: []const u8) Res {
+        return .{ .name = name, .key = sym.lookup(&w_.h.syms, name) };
+    }
+
+    /// What agent `a` holds of it.
+    fn held(self: Res, a: u32) i64 {
+        return if (self.key == 0) 0 else resource(a, self.key);
+    }
+
+    /// Set agent `a`'s amount, interning the name first if needed. Only call once the
+    /// action can no longer fail (except for memory).
+    fn set(self: *Res, a: u32, v: i64) Error!void {
+        if (self.key == 0) self.key = try sym.intern(&w_.h.syms, self.name);
+        try setResource(a, self.key, v);
+    }
+};
 
 fn overflow(amount: i64, have: i64) Error {
     return io.fail(.bad_argument, .resource, "resource overflow", 0, amount, have);
@@ -119,8 +129,9 @@ pub fn giveResource(r: *Reader, w: *Writer) Error!void {
     const amount = try amountArg(r);
     try r.end();
     const a = try w_.agentIndex(name);
-    const v = std.math.add(i64, held(a, res), amount) catch return overflow(amount, held(a, res));
-    try setHeld(a, res, v);
+    var rk = Res.of(res);
+    const v = std.math.add(i64, rk.held(a), amount) catch return overflow(amount, rk.held(a));
+    try rk.set(a, v);
     try w.int(v);
 }
 
@@ -132,9 +143,10 @@ pub fn takeResource(r: *Reader, w: *Writer) Error!void {
     const amount = try amountArg(r);
     try r.end();
     const a = try w_.agentIndex(name);
-    const have = held(a, res);
+    var rk = Res.of(res);
+    const have = rk.held(a);
     if (amount > have) return io.fail(.insufficient, .resource, res, 0, amount, have);
-    try setHeld(a, res, have - amount);
+    try rk.set(a, have - amount);
     try w.int(have - amount);
 }
 
@@ -164,12 +176,13 @@ fn moveResource(from: []const u8, to: []const u8, res: []const u8, amount: i64, 
     const a = try w_.agentIndex(from);
     const b = try w_.agentIndex(to);
     if (a == b) return io.failSame(.agent, from);
-    const have = held(a, res);
+    var rk = Res.of(res);
+    const have = rk.held(a);
     const n = if (clamp) @min(amount, have) else amount;
     if (n > have) return io.fail(.insufficient, .resource, res, 0, amount, have);
-    const nb = std.math.add(i64, held(b, res), n) catch return overflow(n, held(b, res));
-    try setHeld(a, res, have - n);
-    try setHeld(b, res, nb);
+    const nb = std.math.add(i64, rk.held(b), n) catch return overflow(n, rk.held(b));
+    try rk.set(a, have - n);
+    try rk.set(b, nb);
     try w.int(n);
 }
 
