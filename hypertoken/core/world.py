@@ -217,7 +217,8 @@ class World(WorldViews, Actions[Any]):
     def restore(self, snapshot: bytes, *, verify: bool = False) -> None:
         """Make the world exactly the snapshot's. Bytes that are not a snapshot of this core
         raise :class:`SnapshotError` and change nothing. ``verify`` also checks every
-        invariant (and rolls back if one fails).
+        invariant, structural ones included (and rolls back if one fails): use it for bytes
+        from anyone else, since without it a crafted snapshot can make later actions trap.
         """
         if not isinstance(snapshot, (bytes, bytearray, memoryview)):
             raise SnapshotError(f"a snapshot is bytes, not {type(snapshot).__name__}")
