@@ -8,6 +8,7 @@ no per-action knowledge: one encoder per argument letter.
 from __future__ import annotations
 
 import math
+import operator
 import struct
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -47,13 +48,29 @@ def enc_str(value: str) -> bytes:
     return out
 
 
+def _as_int(v: Any) -> Any:
+    """``v`` as a Python int if it is an integer (numpy integers from the views included,
+    bools excluded); otherwise ``v`` unchanged, which the caller then refuses.
+    """
+    if type(v) is int or isinstance(v, bool) or not hasattr(v, "__index__"):
+        return v
+    try:
+        return operator.index(v)
+    except TypeError:
+        return v
+
+
 def _u32(op: str, i: int, v: Any) -> bytes:
+    if type(v) is not int:
+        v = _as_int(v)
     if type(v) is not int or not 0 <= v <= 0xFFFFFFFF:
         raise _bad(op, i, "an int in 0..2**32-1", v)
     return _U32.pack(v)
 
 
 def _i64(op: str, i: int, v: Any) -> bytes:
+    if type(v) is not int:
+        v = _as_int(v)
     if type(v) is not int or not -(2**63) <= v < 2**63:
         raise _bad(op, i, "a 64-bit int", v)
     return _I64.pack(v)
@@ -80,6 +97,7 @@ def _str(op: str, i: int, v: Any) -> bytes:
 def _ids(op: str, i: int, v: Any) -> bytes:
     if isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
         raise _bad(op, i, "a list of token ids", v)
+    v = [x if type(x) is int else _as_int(x) for x in v]
     for x in v:
         if type(x) is not int or not 0 <= x <= 0xFFFFFFFF:
             raise _bad(op, i, "a list of token ids", v)

@@ -104,6 +104,7 @@ class WorldViews:
         self._syms: dict[int, str] = {}
         self._names: dict[str, dict[str, int]] = {}
         self._names_gen = -1
+        self._game_active = self.manifest.records["Game"][1]["active"]
 
     def _forget(self) -> None:
         """Drop caches that a restore or a rolled-back batch can invalidate."""
@@ -321,6 +322,21 @@ class WorldViews:
     def properties(self) -> dict[str, Any]:
         """The game's typed key/value store."""
         return self._map(*self._hlist("props"))
+
+    def property(self, key: str, default: Any = None) -> Any:
+        """One game property (``default`` if unset), without decoding the others."""
+        ptr, n = self._hlist("props")
+        for k in range(n):
+            sid, tag, payload = _ENTRY.unpack_from(self._mv, ptr + 16 * k)
+            if self._sym(sid) == key:
+                return _decode(self, tag, payload)
+        return default
+
+    def active_agent(self) -> str | None:
+        """The game loop's active agent (cheaper than ``game.active_agent``)."""
+        at = self._base + self._hdr["game"] + self._game_active
+        active = struct.unpack_from("<i", self._mv, at)[0]
+        return self._container_name("agent", active) if active >= 0 else None
 
     def describe(self, loc_kind: int, loc: int) -> str:
         """Words for a token location, for error messages."""

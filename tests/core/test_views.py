@@ -242,3 +242,40 @@ def test_restore_into_a_fresh_world_grows_its_memory(w: World) -> None:
     assert fresh.state_hash() == w.state_hash()
     assert fresh.stack("big")[-1] == 12000
     assert fresh.stack_draw("big", 1) == [12000]
+
+
+def test_property_reads_one_key_and_defaults() -> None:
+    w = World()
+    w.set_property("round", 3)
+    w.set_property("name", "final")
+    assert w.property("round") == 3
+    assert w.property("name") == "final"
+    assert w.property("missing") is None
+    assert w.property("missing", 7) == 7
+    w.set_property("round", None)
+    assert w.property("round", "gone") == "gone"
+
+
+def test_active_agent_matches_game_state() -> None:
+    w = World()
+    assert w.active_agent() is None
+    w.agent_create("a")
+    w.agent_create("b")
+    w.game_start(0)
+    assert w.active_agent() == w.game.active_agent == "a"
+    w.next_turn()
+    assert w.active_agent() == "b"
+
+
+def test_numpy_ids_from_views_are_accepted() -> None:
+    w = World()
+    w.stack_create("deck")
+    for r in range(3):
+        w.token_create("card", str(r), "", "stack:deck")
+    w.agent_create("a")
+    top = w.stack("deck")[-1]  # a numpy uint32
+    w.stack_draw("deck", 1, "loose")
+    w.agent_add_token("a", top)
+    assert w.inventory("a").tolist() == [int(top)]
+    w.discard_cards("a", w.inventory("a").copy(), "deck")
+    assert w.discards("deck").tolist() == [int(top)]
