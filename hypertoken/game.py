@@ -75,6 +75,11 @@ class GameInfo:
     turn_order: TurnOrder = TurnOrder.ROUND_ROBIN
     #: Whether the game uses randomness (``MoveContext.seed``).
     chance: bool = False
+    #: Simultaneous moves (with ``TurnOrder.ANY``): within a round every seat chooses
+    #: blind, and no seat's view shows another's choice until the round resolves. Such a
+    #: game is also a PettingZoo Parallel environment. Free-for-all games (moves public at
+    #: once) leave it False.
+    simultaneous: bool = False
 
     @property
     def env_id(self) -> str:
