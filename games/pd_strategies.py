@@ -12,6 +12,7 @@ one used here.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,12 +22,27 @@ C, D = 0, 1
 
 @dataclass(frozen=True)
 class Payoffs:
-    """Payoffs: T (temptation), R (reward), P (punishment), S (sucker). T > R > P > S."""
+    """Payoffs: T (temptation), R (reward), P (punishment), S (sucker).
+
+    A prisoner's dilemma needs T > R > P > S; anything else is refused, since several
+    strategies (generous tit for tat's forgiveness, for one) are only defined for it.
+    """
 
     T: float = 5
     R: float = 3
     P: float = 1
     S: float = 0
+
+    def __post_init__(self) -> None:
+        for name in ("T", "R", "P", "S"):
+            v = getattr(self, name)
+            if type(v) not in (int, float) or not math.isfinite(v):
+                raise ValueError(f"payoff {name} must be a finite int or float, not {v!r}")
+        if not self.T > self.R > self.P > self.S:
+            raise ValueError(
+                f"payoffs must satisfy T > R > P > S for a prisoner's dilemma; got "
+                f"T={self.T}, R={self.R}, P={self.P}, S={self.S}"
+            )
 
     def score(self, mine: int, theirs: int) -> float:
         """My payoff for one round."""
@@ -36,9 +52,14 @@ class Payoffs:
 
 
 class Strategy:
-    """A strategy: ``move(mine, theirs, payoffs, rng)`` returns 0 (C) or 1 (D)."""
+    """A strategy: ``move(mine, theirs, payoffs, rng)`` returns 0 (C) or 1 (D).
+
+    The histories hold the moves as actually played (after any noise), oldest first, and
+    have equal length. ``stochastic`` strategies draw from ``rng``; the others ignore it.
+    """
 
     name = "strategy"
+    stochastic = False
 
     def move(
         self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
@@ -71,6 +92,7 @@ class RandomStrategy(Strategy):
     """Cooperates with probability 1/2 each round."""
 
     name = "random"
+    stochastic = True
 
     def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
              rng: random.Random) -> int:
@@ -104,14 +126,22 @@ class GenerousTitForTat(Strategy):
     """
 
     name = "generous_tit_for_tat"
+    stochastic = True
+
+    @staticmethod
+    def generosity(payoffs: Payoffs) -> float:
+        """The forgiveness probability for these payoffs, clamped to 0..1 (with payoffs
+        where T - R > R - S the formula goes negative: the strategy is then tit for tat).
+        """
+        p = payoffs
+        g = min(1 - (p.T - p.R) / (p.R - p.S), (p.R - p.P) / (p.T - p.P))
+        return min(1.0, max(0.0, g))
 
     def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
              rng: random.Random) -> int:
         if not theirs or theirs[-1] == C:
             return C
-        p = payoffs
-        g = min(1 - (p.T - p.R) / (p.R - p.S), (p.R - p.P) / (p.T - p.P))
-        return C if rng.random() < g else D
+        return C if rng.random() < self.generosity(payoffs) else D
 
 
 class Grudger(Strategy):
@@ -177,15 +207,19 @@ class Gradual(Strategy):
 
     def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
              rng: random.Random) -> int:
-        # The state depends only on the opponent's history: replay it round by round.
-        plan: list[int] = []
+        # The state depends only on the opponent's history: replay it round by round, in
+        # one pass (the next move of round k is decided from rounds < k).
+        left = 0  # moves of the current punishment-and-calm plan still to play
+        defections = 0
         move = C
         for k in range(len(theirs) + 1):
-            if plan:
-                move = plan.pop(0)
-            elif k > 0 and theirs[k - 1] == D:
-                n = sum(theirs[:k])
-                plan = [D] * (n - 1) + [C, C]
+            if k:
+                defections += theirs[k - 1]
+            if left:
+                left -= 1
+                move = D if left >= 2 else C  # the plan ends with two cooperations
+            elif k and theirs[k - 1] == D:
+                left = defections + 1  # n - 1 more defections, then C, C
                 move = D
             else:
                 move = C
@@ -232,6 +266,7 @@ class HardMajority(Strategy):
         return D if defects >= len(theirs) - defects else C
 
 
+#: Every strategy by name, in the classic order.
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
     for cls in (
@@ -240,3 +275,16 @@ STRATEGIES: dict[str, type[Strategy]] = {
         Prober, SoftMajority, HardMajority,
     )
 }
+
+
+#: The strategies that never draw from their rng.
+DETERMINISTIC: tuple[str, ...] = tuple(n for n, cls in STRATEGIES.items() if not cls.stochastic)
+
+
+def get_strategy(name: str) -> Strategy:
+    """A strategy instance by name (see :data:`STRATEGIES`)."""
+    cls = STRATEGIES.get(name)
+    if cls is None:
+        raise KeyError(f"no prisoner's dilemma strategy {name!r} "
+                       f"(known: {', '.join(STRATEGIES)})")
+    return cls()
