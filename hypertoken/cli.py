@@ -94,5 +94,39 @@ def replay(file: str) -> None:
         raise click.ClickException(f"{file}: {exc}") from None
 
 
+@main.group()
+def tournament() -> None:
+    """Round-robin tournaments between bots, played through the real game engine."""
+
+
+@tournament.command("prisoners-dilemma")
+@click.option("--repetitions", default=5, show_default=True, type=click.IntRange(min=1),
+              help="How many times every pairing is played.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Tournament seed (drives noise and the random strategies).")
+@click.option("--rounds", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Rounds per match.")
+@click.option("--noise", default=0.0, show_default=True, type=click.FloatRange(0.0, 1.0),
+              help="Probability that a choice is flipped.")
+@click.option("--strategies", default=None, metavar="NAME,NAME,...",
+              help="A comma-separated subset of the 14 strategies. [default: all]")
+@click.option("--self-play/--no-self-play", default=True, show_default=True,
+              help="Also play each strategy against a copy of itself.")
+def tournament_prisoners_dilemma(strategies: str | None, rounds: int, repetitions: int,
+                                 seed: int, noise: float, self_play: bool) -> None:
+    """Round robin of the classic iterated prisoner's dilemma strategies, with a ranked
+    table of mean scores. Strategies: always_cooperate, always_defect, random,
+    tit_for_tat, tit_for_two_tats, generous_tit_for_tat, grudger, pavlov,
+    suspicious_tit_for_tat, adaptive, gradual, prober, soft_majority, hard_majority.
+    """
+    from games.pd_tournament import run_cli
+
+    try:
+        run_cli(strategies, rounds=rounds, repetitions=repetitions, seed=seed, noise=noise,
+                self_play=self_play)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
