@@ -222,11 +222,12 @@ def report(result: TournamentResult, console: Console) -> None:
     """Print the ranked table of mean scores."""
     from rich.table import Table
 
-    title = (f"Prisoner's dilemma round robin: {len(result.strategies)} strategies, "
-             f"{result.rounds} rounds, {result.repetitions} repetition"
-             f"{'s' if result.repetitions != 1 else ''}, noise {result.noise:g}, "
-             f"seed {result.seed}")
-    table = Table(title=title)
+    console.print(f"Prisoner's dilemma round robin: {len(result.strategies)} strategies, "
+                  f"{result.rounds} rounds, {result.repetitions} repetition"
+                  f"{'s' if result.repetitions != 1 else ''}, noise {result.noise:g}, "
+                  f"seed {result.seed}, self-play {'on' if result.self_play else 'off'}",
+                  soft_wrap=True, highlight=False)
+    table = Table()
     table.add_column("Rank", justify="right")
     table.add_column("Strategy")
     table.add_column("Mean score", justify="right")
@@ -270,5 +271,6 @@ def run_cli(strategies: str | None, *, rounds: int, repetitions: int, seed: int,
     report(result, console)
     played = len(result.matches) * rounds
     console.print(f"{len(result.matches)} matches, {played} rounds in {elapsed:.2f} s "
-                  f"({played / max(elapsed, 1e-9):,.0f} rounds/s through the engine)")
+                  f"({played / max(elapsed, 1e-9):,.0f} rounds/s through the engine)",
+                  soft_wrap=True, highlight=False)
     return result
