@@ -18,10 +18,17 @@ Rules
     ==========  =========  ======  ===========================
 
     The payoffs may be ints or floats with T > R > P > S. With the ``noise`` option
-    (probability p, default 0) each seat's choice is flipped with probability p, independently,
-    when the round resolves; the flip is drawn from the resolving entry's seed
-    (``MoveContext.seed``), so a match is deterministic per room or episode seed. Everything
-    after that (scores, histories, observations) uses the moves as actually played.
+    (probability p, default 0) each seat's choice is flipped with probability p,
+    independently, when the round resolves: seat i's choice flips when
+    ``ctx.seed_for(i + 1) < p * 2**32``, where ``ctx`` is the resolving entry's
+    ``MoveContext``, so a match is deterministic per room or episode seed. Everything after
+    that (scores, histories, observations) uses the moves as actually played.
+
+Options
+    ``rounds`` (1..1,000,000, default 100), ``noise`` (0..1, default 0), and the payoffs
+    ``temptation``, ``reward``, ``punishment``, ``sucker`` (default 5, 3, 1, 0). Bad values
+    raise ValueError naming the option. ``chance``, ``max_length`` (2 moves a round) and
+    ``reward_range`` follow the options.
 
 Actions
     ========  ==========  ====================
