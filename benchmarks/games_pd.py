@@ -10,7 +10,7 @@ Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
 - pd_random_play_recorded: the same with ``record=True`` (every move also written to a
   local Chronicle in batches, so each episode can be replayed). Same baseline.
 - pd_round_robin: the 14 strategies' round robin (with self-play, 100 rounds) through
-  ``games.pd_tournament``. Baseline: the same 105 pairings as ``axelrod.Match`` es of the
+  ``hypertoken.tournament``. Baseline: the same 105 pairings as ``axelrod.Match`` es of the
   equivalent axelrod strategies.
 
 ``ratio`` = ours / baseline (above 1: we are faster). Without axelrod, ``baseline`` and
@@ -29,9 +29,9 @@ from collections.abc import Callable
 from typing import Any
 
 from games.pd_strategies import STRATEGIES
-from games.pd_tournament import round_robin
 from games.prisoners_dilemma import PrisonersDilemma
 from hypertoken.engine import Engine
+from hypertoken.tournament import round_robin
 
 ROUNDS = 100
 #: axelrod's class for each of our strategies.

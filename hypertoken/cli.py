@@ -119,7 +119,7 @@ def tournament_prisoners_dilemma(strategies: str | None, rounds: int, repetition
     tit_for_tat, tit_for_two_tats, generous_tit_for_tat, grudger, pavlov,
     suspicious_tit_for_tat, adaptive, gradual, prober, soft_majority, hard_majority.
     """
-    from games.pd_tournament import run_cli
+    from hypertoken.tournament import run_cli
 
     try:
         run_cli(strategies, rounds=rounds, repetitions=repetitions, seed=seed, noise=noise,

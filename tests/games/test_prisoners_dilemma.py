@@ -11,11 +11,11 @@ import pytest
 
 import games
 from games.pd_strategies import Payoffs, get_strategy
-from games.pd_tournament import play_match
 from games.prisoners_dilemma import BLOCK, PrisonersDilemma, history
 from hypertoken.core import World
 from hypertoken.engine import Engine, IllegalMoveError
 from hypertoken.game import IllegalMove, Information, MoveContext, TurnOrder
+from hypertoken.tournament import play_match
 
 C, D = 0, 1
 P0, P1 = "player_0", "player_1"

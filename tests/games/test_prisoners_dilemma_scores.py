@@ -19,9 +19,9 @@ import random
 import pytest
 
 from games.pd_strategies import DETERMINISTIC, Payoffs, get_strategy
-from games.pd_tournament import play_match
 from games.prisoners_dilemma import PrisonersDilemma, history
 from hypertoken.engine import Engine
+from hypertoken.tournament import play_match
 
 # Scores (first named, second named) over 100 rounds with T=5, R=3, P=1, S=0.
 EXPECTED = {

@@ -8,7 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from games.pd_strategies import get_strategy
-from games.pd_tournament import (
+from games.prisoners_dilemma import PrisonersDilemma
+from hypertoken.cli import main
+from hypertoken.engine import Engine
+from hypertoken.tournament import (
     MatchResult,
     Standing,
     match_seed,
@@ -16,9 +19,6 @@ from games.pd_tournament import (
     round_robin,
     schedule,
 )
-from games.prisoners_dilemma import PrisonersDilemma
-from hypertoken.cli import main
-from hypertoken.engine import Engine
 
 FIELD = ["tit_for_tat", "always_defect", "always_cooperate", "grudger"]
 
