@@ -30,6 +30,7 @@ ENTRY_POINT_GROUP = "hypertoken.games"
 _BUILTIN: dict[str, str] = {
     "tictactoe_v1": "games.tictactoe:TicTacToe",
     "grab_v1": "games.grab:Grab",
+    "blackjack_v1": "games.blackjack:Blackjack",
     "prisoners_dilemma_v1": "games.prisoners_dilemma:PrisonersDilemma",
 }
 
