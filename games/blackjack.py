@@ -234,8 +234,8 @@ class Blackjack(Game):
         if first != [1]:
             raise RuntimeError("blackjack must be set up in a World without tokens (its card "
                                "ranks follow token ids)")
+        world.source_shuffle("shoe", ctx.seed)
         m = TableMove(self.table, world, ctx)
-        m.add(Batch().source_shuffle("shoe", ctx.seed))
         m.finish(self.table.deal(m, 0))
 
     def current_player(self, world: World) -> str | None:

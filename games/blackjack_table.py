@@ -18,8 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from games.blackjack_rules import (
+    CARDS_SHIFT,
     DONE,
     DOUBLED,
+    PAIR_SHIFT,
     RANKS,
     SPLIT,
     SUITS,
@@ -27,7 +29,6 @@ from games.blackjack_rules import (
     VALUES,
     add,
     best,
-    cards,
     dealer_hits,
     hand_of,
     hand_return,
@@ -61,8 +62,22 @@ KEEP = (15 << UP_SHIFT) | (63 << RICH_SHIFT) | (63 << IN_SHIFT)
 #: The seat's hand count - 1, kept in bits 18-19 of its first hand's summary ``r{i}.0``.
 R0_NH_SHIFT = 18
 
+_CACHE_LIMIT = 1 << 14  # cached values per property name
+
 HIT_BIT, STAND_BIT, DOUBLE_BIT, SPLIT_BIT, INSURANCE_BIT = (1 << a for a in range(5))
-_CACHE_LIMIT = 1 << 16
+
+#: Two-card hands by ``13 * first rank + second rank``.
+_TWO = tuple(hand_of((a, b)) for a in range(13) for b in range(13))
+#: ``add`` memoised (a pure function of a small domain: the reachable summaries).
+_ADDED: dict[int, int] = {}
+
+
+def _add(h: int, rank: int) -> int:
+    key = h << 4 | rank
+    out = _ADDED.get(key)
+    if out is None:
+        out = _ADDED[key] = add(h, rank)
+    return out
 
 
 def _rank(token: int) -> int:
@@ -75,7 +90,7 @@ class Table:
     """
 
     def __init__(self, game: Blackjack) -> None:
-        self.n = game.num_players
+        self.n = n = game.num_players
         self.bet = game.bet
         self.bankroll = game.bankroll
         self.half = game.bet // 2
@@ -88,51 +103,99 @@ class Table:
         #: Chips that cover every extra wager one seat can make in a hand.
         self.extra = self.half + game.splits * game.bet + (game.splits + 1) * game.bet
         self.zones = tuple(tuple(f"p{i}h{k}" for k in range(game.splits + 1))
-                           for i in range(self.n))
+                           for i in range(n))
+        # Property names, built once.
+        self.kbank = tuple(f"bank{i}" for i in range(n))
+        self.kstake = tuple(f"stake{i}" for i in range(n))
+        self.khand = tuple(tuple(f"r{i}.{k}" for k in range(game.splits + 1))
+                           for i in range(n))
         self.collect_cmd = Batch().collect(
             ["zone:dealer", *(f"zone:{z}" for hz in self.zones for z in hz)], "discard")
-        self._cmds: dict[Any, Batch] = {}
+        self._props: dict[str, dict[Any, Batch]] = {}
+        self._combos: dict[tuple[Any, ...], Batch] = {}
+        self._draws: dict[tuple[str, int], Batch] = {}
+        self._flips: dict[int, Batch] = {}
+        self._deals: dict[tuple[tuple[int, ...], bool], Batch] = {}
         self._setup: Batch | None = None
         self.first_token_index = 0
 
     # ---- cached commands -----------------------------------------------------------------
+    # Each is built once per argument tuple (they are pure functions of it), so a move
+    # mostly concatenates ready bytes. Property values that seldom repeat are not cached.
 
-    def cmd(self, key: tuple[Any, ...]) -> Batch:
-        """The encoded command for ``key`` (built once): ``("p", name, value)`` sets a
-        property, ``("draw", zone, n)`` draws n cards face up, ``("flip", token)`` turns a card
-        up, ``("move", token, zone)`` moves a card, ``("deal", seats)`` deals a hand.
-        """
-        b = self._cmds.get(key)
+    def set_cmd(self, key: str, value: int) -> Batch:
+        """``set_property(key, value)``."""
+        per_key = self._props.get(key)
+        if per_key is None:
+            per_key = self._props[key] = {}
+        b = per_key.get(value)
         if b is None:
-            if len(self._cmds) >= _CACHE_LIMIT:
-                self._cmds.clear()
-            b = self._cmds[key] = self._build(key)
+            if len(per_key) >= _CACHE_LIMIT:
+                per_key.clear()
+            b = per_key[value] = Batch().set_property(key, value)
         return b
 
-    def _build(self, key: tuple[Any, ...]) -> Batch:
-        op = key[0]
+    def cmd(self, desc: tuple[Any, ...]) -> Batch:
+        """The command a plan descriptor stands for: ``("p", key, value)``,
+        ``("draw", zone, n)``, ``("deal", seats, clear)`` or ``("collect",)``.
+        """
+        op = desc[0]
         if op == "p":
-            return Batch().set_property(key[1], key[2])
+            return self.set_cmd(desc[1], desc[2])
         if op == "draw":
-            return Batch().source_draw("shoe", key[2], f"zone:{key[1]}")
-        if op == "flip":
-            return Batch().flip(key[1], "up")
-        if op == "move":
-            return Batch().move(key[1], f"zone:{key[2]}")
-        if op == "deal":  # ("deal", seats, clear the table first)
-            zones = [f"zone:{self.zones[i][0]}" for i in key[1]]
-            b = Batch().extend(self.collect_cmd) if key[2] else Batch()
-            return (b.deal("source:shoe", 1, [*zones, "zone:dealer"])
-                    .deal("source:shoe", 1, [*zones, To.zone("dealer", face_up=False)]))
-        raise KeyError(key)
+            return self.draw_cmd(desc[1], desc[2])
+        if op == "deal":
+            return self.deal_cmd(desc[1], desc[2])
+        if op == "collect":
+            return self.collect_cmd
+        raise KeyError(desc)
+
+    def combo(self, descs: tuple[tuple[Any, ...], ...]) -> Batch:
+        """The commands of ``descs`` in one batch (cached: a move's plan repeats often)."""
+        b = self._combos.get(descs)
+        if b is None:
+            if len(self._combos) >= 4 * _CACHE_LIMIT:
+                self._combos.clear()
+            b = Batch()
+            for d in descs:
+                b.extend(self.cmd(d))
+            self._combos[descs] = b
+        return b
+
+    def draw_cmd(self, zone: str, n: int) -> Batch:
+        """Draw ``n`` cards face up from the shoe to ``zone``."""
+        b = self._draws.get((zone, n))
+        if b is None:
+            b = self._draws[(zone, n)] = Batch().source_draw("shoe", n, f"zone:{zone}")
+        return b
+
+    def flip_cmd(self, token: int) -> Batch:
+        """Turn a card face up."""
+        b = self._flips.get(token)
+        if b is None:
+            b = self._flips[token] = Batch().flip(token, "up")
+        return b
+
+    def deal_cmd(self, seats: tuple[int, ...], clear: bool) -> Batch:
+        """Deal a hand to ``seats`` and the dealer (hole card down), clearing the table
+        into the discard pile first when ``clear``.
+        """
+        b = self._deals.get((seats, clear))
+        if b is None:
+            zones = [f"zone:{self.zones[i][0]}" for i in seats]
+            b = Batch().extend(self.collect_cmd) if clear else Batch()
+            b.deal("source:shoe", 1, [*zones, "zone:dealer"])
+            b.deal("source:shoe", 1, [*zones, To.zone("dealer", face_up=False)])
+            self._deals[(seats, clear)] = b
+        return b
 
     def setup_batch(self) -> Batch:
         """Properties (``s`` first: the hottest read), containers and the cards."""
         if self._setup is None:
             b = Batch().set_property("s", 0).set_property("hand", 0).set_property("ins", 0)
             for i in range(self.n):
-                b.set_property(f"bank{i}", self.bankroll).set_property(f"stake{i}", 0)
-                b.set_property(f"r{i}.0", 0)
+                b.set_property(self.kbank[i], self.bankroll).set_property(self.kstake[i], 0)
+                b.set_property(self.khand[i][0], 0)
             b.stack_create("cards").stack_create("discard").source_create("shoe")
             b.zone_create("dealer")
             for hz in self.zones:
@@ -150,20 +213,19 @@ class Table:
     # ---- reading the state ---------------------------------------------------------------
 
     def mask(self, world: World, s: int) -> int:
-        """Bits of the legal actions of the seat to move, in state ``s`` (not over)."""
+        """Bits of the available actions of the seat to move, in state ``s`` (not over)."""
         i = (s >> SEAT_SHIFT) & 7
         rich = (s >> RICH_SHIFT) >> i & 1
         if (s >> PHASE_SHIFT) & 3 == INSURE:
-            if rich or world.property(f"bank{i}") >= self.half:
+            if rich or world.property(self.kbank[i]) >= self.half:
                 return STAND_BIT | INSURANCE_BIT
             return STAND_BIT
         bits = HIT_BIT | STAND_BIT
-        h = s & SUMMARY_MASK
-        if cards(h) == 2:
+        if (s >> CARDS_SHIFT) & 0x1F == 2:
             extra = DOUBLE_BIT
-            if (h >> 11) & 0xF and (s >> NH_SHIFT) & 3 < self.splits:
+            if (s >> PAIR_SHIFT) & 0xF and (s >> NH_SHIFT) & 3 < self.splits:
                 extra |= SPLIT_BIT
-            if rich or world.property(f"bank{i}") >= self.bet:
+            if rich or world.property(self.kbank[i]) >= self.bet:
                 bits |= extra
         if s & LOW:
             left = len(world.shoe("shoe")) + len(world.stack("discard"))
@@ -178,7 +240,7 @@ class Table:
     def hit(self, m: TableMove, s: int) -> int:
         """Take a card."""
         i, k = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3
-        h = add(s & SUMMARY_MASK, _rank(m.draw_to(self.zones[i][k])))
+        h = _add(s & SUMMARY_MASK, _rank(m.draw_to(self.zones[i][k])))
         if h & DONE:
             return self.hand_done(m, s, h)
         return (s & ~(SUMMARY_MASK | PER_MOVE)) | h
@@ -187,7 +249,7 @@ class Table:
         """Double the wager and take exactly one card."""
         i, k = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3
         m.wager(i, self.bet)
-        h = add((s & SUMMARY_MASK) | DOUBLED, _rank(m.draw_to(self.zones[i][k])))
+        h = _add((s & SUMMARY_MASK) | DOUBLED, _rank(m.draw_to(self.zones[i][k])))
         return self.hand_done(m, s, h | DONE)
 
     def split(self, m: TableMove, s: int) -> int:
@@ -197,15 +259,15 @@ class Table:
         first, second = m.world.zone(self.zones[i][k])["token"].tolist()
         r = _rank(first)
         m.wager(i, self.bet)
-        m.add(self.cmd(("move", second, self.zones[i][new])))
+        m.parts.append(Batch().move(second, f"zone:{self.zones[i][new]}"))
         done = DONE if r == 0 else 0  # split aces take one card each and stand
-        ha = add(hand_of((r,), SPLIT), _rank(m.draw_to(self.zones[i][k]))) | done
-        hb = add(hand_of((r,), SPLIT), _rank(m.draw_to(self.zones[i][new]))) | done
-        m.setp(f"r{i}.{new}", hb)
+        ha = _add(hand_of((r,), SPLIT), _rank(m.draw_to(self.zones[i][k]))) | done
+        hb = _add(hand_of((r,), SPLIT), _rank(m.draw_to(self.zones[i][new]))) | done
+        m.setp(self.khand[i][new], hb)
         s = (s & ~(3 << NH_SHIFT)) | (new << NH_SHIFT)
         if k:  # hand 0 is finished: its record keeps the hand count
-            r0 = m.prop(f"r{i}.0")
-            m.setp(f"r{i}.0", (r0 & ~(3 << R0_NH_SHIFT)) | (new << R0_NH_SHIFT))
+            r0 = m.prop(self.khand[i][0])
+            m.setp(self.khand[i][0], (r0 & ~(3 << R0_NH_SHIFT)) | (new << R0_NH_SHIFT))
         if ha & DONE:
             return self.hand_done(m, s, ha)
         return (s & ~(SUMMARY_MASK | PER_MOVE)) | ha
@@ -215,23 +277,20 @@ class Table:
         the dealer.
         """
         i, k, last = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3, (s >> NH_SHIFT) & 3
-        m.setp(f"r{i}.{k}", h | (last << R0_NH_SHIFT if k == 0 else 0))
+        keys = self.khand[i]
+        m.setp(keys[k], h | (last << R0_NH_SHIFT if k == 0 else 0))
         for k2 in range(k + 1, last + 1):
-            h2 = m.prop(f"r{i}.{k2}") & SUMMARY_MASK
+            h2 = m.prop(keys[k2]) & SUMMARY_MASK
             if not h2 & DONE:
                 return ((s & ~(SUMMARY_MASK | PER_MOVE | (3 << K_SHIFT))) | (k2 << K_SHIFT)
                         | h2)
-        return self.next_seat(m, s, i)
-
-    def next_seat(self, m: TableMove, s: int, i: int) -> int:
-        """The first seat after ``i`` with a hand to play, or the dealer's turn."""
         seats_in = (s >> IN_SHIFT) & 63
-        for j in range(i + 1, self.n):
+        for j in range(i + 1, self.n):  # the next seat with a hand to play
             if seats_in >> j & 1:
-                h0 = m.prop(f"r{j}.0") & SUMMARY_MASK
+                h0 = m.prop(self.khand[j][0]) & SUMMARY_MASK
                 if not h0 & DONE:
                     return (s & KEEP) | (j << SEAT_SHIFT) | h0
-        return self.end_of_play(m, s, i)
+        return self.end_of_play(m, s, i, h if k == last else -1)
 
     def insure(self, m: TableMove, s: int, take: bool) -> int:
         """One seat's insurance decision; after the last one the dealer peeks."""
@@ -243,71 +302,88 @@ class Table:
         for j in range(i + 1, self.n):
             if seats_in >> j & 1:
                 return ((s & KEEP) | (INSURE << PHASE_SHIFT) | (j << SEAT_SHIFT)
-                        | (m.prop(f"r{j}.0") & SUMMARY_MASK))
+                        | (m.prop(self.khand[j][0]) & SUMMARY_MASK))
         dealer = m.world.zone("dealer")["token"].tolist()
         ins = m.prop("ins")
         seats = [j for j in range(self.n) if seats_in >> j & 1]
         if VALUES[_rank(dealer[1])] == 10:  # ace up, ten in the hole: blackjack
-            self.settle(m, {j: [m.prop(f"r{j}.0") & SUMMARY_MASK] for j in seats}, dealer,
-                        True, ins)
+            self.settle(m, seats, [[m.prop(self.khand[j][0]) & SUMMARY_MASK] for j in seats],
+                        dealer, True, ins)
             return self.deal(m, s & KEEP)
         if ins:  # no blackjack: the insurance is lost
             for j in seats:
                 if ins >> j & 1:
-                    m.setp(f"stake{j}", m.prop(f"stake{j}") - self.half)
+                    m.setp(self.kstake[j], m.prop(self.kstake[j]) - self.half)
             m.setp("ins", 0)
         for j in seats:
-            h0 = m.prop(f"r{j}.0") & SUMMARY_MASK
+            h0 = m.prop(self.khand[j][0]) & SUMMARY_MASK
             if not h0 & DONE:
                 return (s & KEEP) | (j << SEAT_SHIFT) | h0
-        return self.end_of_play(m, s, -1)
+        return self.end_of_play(m, s, -1, -1)
 
-    def end_of_play(self, m: TableMove, s: int, cur: int) -> int:
-        """Every seat has played: the dealer plays, the hand settles, the next is dealt."""
+    def end_of_play(self, m: TableMove, s: int, cur: int, h_last: int) -> int:
+        """Every seat has played: the dealer plays, the hand settles, the next is dealt.
+        ``cur`` is the seat that just finished (its hand count is in ``s``) and ``h_last``
+        its last hand's summary, when known.
+        """
         dealer = m.world.zone("dealer")["token"].tolist()
         seats_in = (s >> IN_SHIFT) & 63
-        hands: dict[int, list[int]] = {}
+        seats: list[int] = []
+        hands: list[list[int]] = []
         for j in range(self.n):
             if seats_in >> j & 1:
-                last = ((s >> NH_SHIFT) & 3 if j == cur
-                        else (m.prop(f"r{j}.0") >> R0_NH_SHIFT) & 3)
-                hands[j] = [m.prop(f"r{j}.{k}") & SUMMARY_MASK for k in range(last + 1)]
-        self.settle(m, hands, dealer, False, 0)
+                keys = self.khand[j]
+                if j == cur:
+                    last = (s >> NH_SHIFT) & 3
+                    if last == 0 and h_last >= 0:  # the common case: one hand, just played
+                        seats.append(j)
+                        hands.append([h_last])
+                        continue
+                else:
+                    last = (m.prop(keys[0]) >> R0_NH_SHIFT) & 3
+                seats.append(j)
+                hands.append([m.prop(keys[k]) & SUMMARY_MASK for k in range(last + 1)])
+        self.settle(m, seats, hands, dealer, False, 0)
         return self.deal(m, s & KEEP)
 
-    def settle(self, m: TableMove, hands: dict[int, list[int]], dealer: list[int],
-               dealer_bj: bool, insured: int) -> None:
-        """Reveal the hole card, let the dealer draw (if a hand is still live) and pay."""
-        m.add(self.cmd(("flip", dealer[1])))
-        d = hand_of([_rank(t) for t in dealer])
-        live = any(not is_bust(h) and not is_natural(h) for hs in hands.values() for h in hs)
-        if not dealer_bj and live:
+    def settle(self, m: TableMove, seats: list[int], hands: list[list[int]],
+               dealer: list[int], dealer_bj: bool, insured: int) -> None:
+        """Reveal the hole card, let the dealer draw (if a hand is still live) and pay
+        ``hands[n]`` of ``seats[n]``.
+        """
+        m.hole = dealer[1]  # turned up if the cards stay on the table (see deal)
+        d = _TWO[13 * _rank(dealer[0]) + _rank(dealer[1])]
+        if not dealer_bj and any(not is_bust(h) and not is_natural(h)
+                                 for hs in hands for h in hs):
             n = 0  # cards drawn from the shoe as it is, in one command
             while dealer_hits(d, self.h17):
                 if m.remaining() > 0:
                     t = m.next_card()
                     n += 1
-                else:  # the shoe is empty: flush what is planned, then draw the slow way
+                else:  # the shoe is empty: apply what is planned, draw the slow way
                     if n:
-                        m.add(self.cmd(("draw", "dealer", n)))
+                        m.parts.append(("draw", "dealer", n))
                         n = 0
                     got = m.try_draw("dealer")
                     if got is None:  # no card left anywhere: the dealer stands
                         break
                     t = got
-                d = add(d & ~DONE, _rank(t))
+                d = _add(d & ~DONE, _rank(t))
             if n:
-                m.add(self.cmd(("draw", "dealer", n)))
+                m.parts.append(("draw", "dealer", n))
         total = best(d)
-        for j, hs in hands.items():
+        bet = self.bet
+        for j, hs in zip(seats, hands, strict=True):
             if dealer_bj:
-                ret = self.bet if is_natural(hs[0]) else 0
+                ret = bet if is_natural(hs[0]) else 0
                 if insured >> j & 1:
                     ret += 3 * self.half
             else:
-                ret = sum(hand_return(h, self.bet, total) for h in hs)
-            m.setp(f"bank{j}", m.prop(f"bank{j}") + ret)
-            m.setp(f"stake{j}", 0)
+                ret = 0
+                for h in hs:
+                    ret += hand_return(h, bet, total)
+            m.setp(self.kbank[j], m.prop(self.kbank[j]) + ret)
+            m.setp(self.kstake[j], 0)
         if insured:
             m.setp("ins", 0)
         m.hand_over = True
@@ -318,44 +394,48 @@ class Table:
         the next is dealt. Returns the OVER state when the hands are played or nobody can
         bet.
         """
+        n, bet = self.n, self.bet
         while True:
             number = m.prop("hand")
-            banks = [m.prop(f"bank{i}") for i in range(self.n)]
-            seats = [i for i in range(self.n) if banks[i] >= self.bet]
+            banks = [m.prop(self.kbank[i]) for i in range(n)]
+            seats = tuple(i for i in range(n) if banks[i] >= bet)
             if number >= self.hands or not seats:
+                if m.hole:  # the last hand stays on the table: show the hole card
+                    m.parts.append(self.flip_cmd(m.hole))
                 return (OVER << PHASE_SHIFT) | keep
             c = len(seats)
             clear = number > 0
             if m.remaining() < max(self.cut, 2 * c + 2):
                 if clear:
-                    m.add(self.collect_cmd)
+                    m.parts.append(("collect",))
                     clear = False
                 m.reshuffle()
-            m.setp("hand", number + 1)
-            for i in seats:
-                m.setp(f"bank{i}", banks[i] - self.bet)
-                m.setp(f"stake{i}", self.bet)
-            m.add(self.cmd(("deal", tuple(seats), clear)))
+            m.set_uncached("hand", number + 1)
+            m.parts.append(("deal", seats, clear))
             toks = m.take(2 * c + 2)
-            first: dict[int, int] = {}
+            first: list[int] = []
             rich = seats_in = 0
             for j, i in enumerate(seats):
-                first[i] = h = hand_of((_rank(toks[j]), _rank(toks[j + c + 1])))
-                m.setp(f"r{i}.0", h)
+                h = _TWO[13 * _rank(toks[j]) + _rank(toks[j + c + 1])]
+                first.append(h)
+                m.setp(self.khand[i][0], h)
+                m.setp(self.kbank[i], banks[i] - bet)
+                m.setp(self.kstake[i], bet)
                 seats_in |= 1 << i
-                if banks[i] - self.bet >= self.extra:
+                if banks[i] - bet >= self.extra:
                     rich |= 1 << i
-            up, hole = toks[c], toks[-1]
-            upv = 11 if _rank(up) == 0 else VALUES[_rank(up)]
+            up, hole = _rank(toks[c]), _rank(toks[-1])
+            upv = 11 if up == 0 else VALUES[up]
             keep = (upv << UP_SHIFT) | (rich << RICH_SHIFT) | (seats_in << IN_SHIFT)
-            if upv == 11:  # ace up: insurance round first
-                return keep | (INSURE << PHASE_SHIFT) | (seats[0] << SEAT_SHIFT) | first[seats[0]]
-            dealer_bj = upv == 10 and _rank(hole) == 0
+            if upv == 11:  # ace up: the insurance round comes first
+                return keep | (INSURE << PHASE_SHIFT) | (seats[0] << SEAT_SHIFT) | first[0]
+            dealer_bj = upv == 10 and hole == 0
             if not dealer_bj:
-                for i in seats:
-                    if not first[i] & DONE:
-                        return keep | (i << SEAT_SHIFT) | first[i]
-            self.settle(m, {i: [h] for i, h in first.items()}, [up, hole], dealer_bj, 0)
+                for j, i in enumerate(seats):
+                    if not first[j] & DONE:
+                        return keep | (i << SEAT_SHIFT) | first[j]
+            self.settle(m, list(seats), [[h] for h in first], [toks[c], toks[-1]],
+                        dealer_bj, 0)
 
 
 class TableMove:
@@ -364,17 +444,21 @@ class TableMove:
     applied, and only if changed), and a cursor over the shoe's top cards.
     """
 
-    __slots__ = ("_props", "_set", "_shuffles", "_taken", "_touched", "_view", "ctx",
-                 "hand_over", "parts", "table", "world")
+    __slots__ = ("_props", "_set", "_shuffles", "_taken", "_touched", "_uncached", "_view",
+                 "ctx", "hand_over", "hole", "parts", "table", "world")
 
     def __init__(self, table: Table, world: World, ctx: MoveContext) -> None:
         self.table = table
         self.world = world
         self.ctx = ctx
-        self.parts: list[Batch] = []
+        #: Planned commands in order: descriptors (see :meth:`Table.cmd`) or batches.
+        self.parts: list[tuple[Any, ...] | Batch] = []
         self.hand_over = False
+        #: The hole card of the last hand settled (0: none).
+        self.hole = 0
         self._props: dict[str, Any] | None = None
         self._set: dict[str, int] = {}
+        self._uncached: dict[str, int] = {}
         self._view: Any = None
         self._taken = 0
         self._shuffles = 0
@@ -384,50 +468,53 @@ class TableMove:
         """An (int) property as this move has left it so far (0 if unset)."""
         v = self._set.get(key)
         if v is None:
-            if self._props is None:
-                self._props = self.world.properties()
-            v = self._props.get(key, 0)
+            v = self._uncached.get(key)
+            if v is None:
+                if self._props is None:
+                    self._props = self.world.properties()
+                v = self._props.get(key, 0)
         return int(v)
 
     def setp(self, key: str, value: int) -> None:
         """Set a property (when the move is applied)."""
         self._set[key] = value
 
-    def add(self, cmd: Batch) -> None:
-        """Append a command."""
-        self.parts.append(cmd)
+    def set_uncached(self, key: str, value: int) -> None:
+        """Set a property whose values seldom repeat (its command is not cached)."""
+        self._uncached[key] = value
 
     def wager(self, i: int, chips: int) -> None:
         """Move ``chips`` of seat ``i`` from its bankroll to the table."""
-        self.setp(f"bank{i}", self.prop(f"bank{i}") - chips)
-        self.setp(f"stake{i}", self.prop(f"stake{i}") + chips)
+        t = self.table
+        self.setp(t.kbank[i], self.prop(t.kbank[i]) - chips)
+        self.setp(t.kstake[i], self.prop(t.kstake[i]) + chips)
 
     # ---- the shoe ------------------------------------------------------------------------
 
-    def _shoe(self) -> Any:
-        self._touched = True
-        if self._view is None:
-            self._view = self.world.shoe("shoe")
-            self._taken = 0
-        return self._view
-
     def remaining(self) -> int:
         """Cards left in the shoe once the planned draws are made."""
-        return len(self._shoe()) - self._taken
+        self._touched = True
+        view = self._view
+        if view is None:
+            view = self._view = self.world.shoe("shoe")
+            self._taken = 0
+        return len(view) - self._taken
 
     def take(self, n: int) -> list[int]:
         """The next ``n`` cards (top first) for a draw the caller plans; the caller made
-        sure the shoe holds them.
+        sure the shoe holds them (by :meth:`remaining`, which also reads the shoe).
         """
-        view = self._shoe()
+        if self._view is None:
+            self.remaining()
+        view = self._view
         top = len(view) - self._taken
         self._taken += n
         return view[top - n:top][::-1].tolist()  # type: ignore[no-any-return]
 
     def next_card(self) -> int:
-        """The next card, for a draw the caller plans (the shoe holds it)."""
-        view = self._shoe()
+        """The next card, for a draw the caller plans (checked by :meth:`remaining`)."""
         self._taken += 1
+        view = self._view
         return int(view[len(view) - self._taken])
 
     def draw_to(self, zone: str) -> int:
@@ -453,7 +540,8 @@ class TableMove:
                 b.move(t, "source:shoe")
             b.source_shuffle("shoe", self.seed())
             self.world.apply(b)
-        self.parts.append(self.table.cmd(("draw", zone, 1)))
+            self.remaining()
+        self.parts.append(("draw", zone, 1))
         return self.next_card()
 
     def reshuffle(self) -> None:
@@ -470,27 +558,39 @@ class TableMove:
     # ---- applying ------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Apply the planned commands and property changes (one call); forget the view."""
-        parts = self.parts
-        if self._set:
-            known = self._props or {}
-            cmd = self.table.cmd
-            for key, value in self._set.items():
-                if known.get(key) != value:
-                    if key[0] == "b" or key == "hand":  # bankrolls and the hand count:
-                        parts.append(Batch().set_property(key, value))  # seldom repeat
-                    else:
-                        parts.append(cmd(("p", key, value)))
-            if self._props is not None:
-                self._props.update(self._set)
-            self._set = {}
-        if parts:
-            if len(parts) == 1:
-                batch = parts[0]
+        """Apply the planned commands and property changes (one call); forget the view.
+
+        A plan of cached commands is looked up whole (:meth:`Table.combo`); bankrolls and
+        the hand count, whose values seldom repeat, are appended separately.
+        """
+        table = self.table
+        known = self._props
+        plan = self.parts
+        extra: list[Batch] = []
+        for key, value in self._set.items():
+            if known is None or known.get(key) != value:
+                if key[0] == "b":  # a bankroll
+                    extra.append(table.set_cmd(key, value))
+                else:
+                    plan.append(("p", key, value))
+        for key, value in self._uncached.items():
+            extra.append(Batch().set_property(key, value))
+        if known is not None:
+            known.update(self._set)
+            known.update(self._uncached)
+        self._set = {}
+        self._uncached = {}
+        if plan or extra:
+            if all(type(p) is tuple for p in plan):
+                batch = table.combo(tuple(plan))  # type: ignore[arg-type]
+                if extra:
+                    batch = Batch().extend(batch)
             else:
                 batch = Batch()
-                for p in parts:
-                    batch.extend(p)
+                for p in plan:
+                    batch.extend(p if isinstance(p, Batch) else table.cmd(p))
+            for b in extra:
+                batch.extend(b)
             # Not atomic: the plan was checked before it runs, and the Engine restores its
             # snapshot of the World if a move fails anyway. This saves a copy of the arena.
             self.world.apply(batch, atomic=False)

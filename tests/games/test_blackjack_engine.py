@@ -1,0 +1,166 @@
+"""Blackjack through the Engine: the training fast path (determinism, recording and replay,
+the illegal-action policies on ``step``) and a room (what every peer folds).
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import games
+from games.blackjack import ACTION_NAMES, DOUBLE, HIT, INSURANCE, SPLIT, STAND, Blackjack
+from hypertoken.chronicle import Chronicle, RoomConfig
+from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.identity import Identity
+
+
+def random_episode(engine: Engine, rng: random.Random, limit: int = 10_000) -> list[bytes]:
+    """Random available actions until the game ends; the state hash after every move."""
+    game = engine.game
+    assert isinstance(game, Blackjack)
+    hashes = [engine.state_hash()]
+    for _ in range(limit):
+        if engine.is_over():
+            return hashes
+        seat = engine.current_player()
+        assert seat is not None
+        available = np.flatnonzero(game.available_actions(engine.world, seat))
+        engine.step(int(rng.choice(available)))
+        hashes.append(engine.state_hash())
+    raise AssertionError("the game did not end")
+
+
+@pytest.mark.parametrize("policy", ["stand", "error", "penalty"])
+def test_same_seed_same_game_and_the_recording_replays(policy: str) -> None:
+    game = games.make("blackjack", 3, hands=25, decks=1, illegal_action=policy)
+    runs = []
+    for record in (False, True):
+        engine = Engine.local(game, seed=42, record=record, record_batch=16)
+        runs.append(random_episode(engine, random.Random(7)))
+    assert runs[0] == runs[1]
+    engine.flush()
+    assert engine.chronicle is not None
+    replayed = Engine.replay(Chronicle.load(engine.chronicle.save()))
+    assert replayed.state_hash() == engine.state_hash()
+    assert all(o.accepted for o in replayed.outcomes())
+    assert replayed.rewards() == engine.rewards()
+    other = random_episode(Engine.local(game, seed=43), random.Random(7))
+    assert other != runs[0]
+
+
+def test_reset_starts_a_fresh_hand() -> None:
+    engine = Engine.local(games.make("blackjack", 2), seed=1)
+    first = engine.state_hash()
+    random_episode(engine, random.Random(0))
+    engine.reset(1)
+    assert engine.state_hash() == first
+    engine.reset(2)
+    assert engine.state_hash() != first
+
+
+def _unavailable(engine: Engine) -> tuple[str, int]:
+    """The seat to move and an action it cannot take on its own."""
+    seat = engine.current_player()
+    assert seat is not None
+    game = engine.game
+    assert isinstance(game, Blackjack)
+    unavailable = np.flatnonzero(~game.available_actions(engine.world, seat))
+    assert unavailable.size
+    return seat, int(unavailable[-1])
+
+
+def _engine_to_move(policy: str) -> Engine:
+    """A training engine whose first hand needs a decision."""
+    for seed in range(100):
+        engine = Engine.local(games.make("blackjack", 1, illegal_action=policy), seed=seed)
+        if not engine.is_over():
+            return engine
+    raise AssertionError("no seed dealt a hand with a decision")
+
+
+def test_step_plays_an_unavailable_action_as_stand_by_default() -> None:
+    engine = _engine_to_move("stand")
+    game = engine.game
+    assert isinstance(game, Blackjack)
+    seat, action = _unavailable(engine)
+    assert engine.legal_mask(seat).all()  # the Engine accepts every id ...
+    stood = engine.fork()
+    stood.step(STAND)
+    engine.step(action)  # ... and plays this one as Stand
+    assert engine.rewards() == stood.rewards()
+    assert engine.current_player() == stood.current_player()
+    info = game.infos(engine.world)[seat]
+    assert info["illegal_action"] == action and info["played_as"] == "stand"
+    assert engine.moves == [(seat, action)]  # the move is kept as it was sent
+
+
+def test_step_refuses_an_unavailable_action_under_error() -> None:
+    engine = _engine_to_move("error")
+    seat, action = _unavailable(engine)
+    assert not engine.legal_mask(seat)[action]
+    before = engine.state_hash()
+    with pytest.raises(IllegalMoveError, match=f"illegal move for {seat}: {ACTION_NAMES[action]}"):
+        engine.step(action)
+    assert engine.state_hash() == before and engine.moves == []
+    with pytest.raises(IllegalMoveError, match=r"outside 0\.\.4"):
+        engine.step(5)
+
+
+def test_step_penalises_an_unavailable_action_under_penalty() -> None:
+    engine = _engine_to_move("penalty")
+    seat, action = _unavailable(engine)
+    before = engine.rewards()[seat]
+    engine.step(action)
+    assert engine.current_player() == seat  # the same seat moves again
+    assert engine.rewards()[seat] == pytest.approx(before - 0.1)
+    assert engine.game.infos(engine.world)[seat]["penalty"] == 0.1  # type: ignore[attr-defined]
+
+
+def _room(policy: str) -> Engine:
+    """A room whose one seat this peer holds, started (the seed protocol run)."""
+    for n in range(1, 50):
+        game = games.make("blackjack", 1, illegal_action=policy)
+        me = Identity.from_seed(bytes([n]) * 32)
+        config = RoomConfig(room="blackjack-room", game=game.info.name,
+                            game_version=game.info.version,
+                            seats={"player_0": me.public_key}, options=game.options)
+        engine = Engine(game, Chronicle.create(config, actor=bytes([n]) * 16), me)
+        engine.start()
+        if engine.started and not engine.is_over():
+            return engine
+    raise AssertionError("no room dealt a hand with a decision")
+
+
+def test_in_a_room_an_unavailable_move_is_logged_and_folded_alike() -> None:
+    room = _room("stand")
+    seat, action = _unavailable(room)
+    outcome = room.submit(seat, action)
+    assert outcome.accepted and outcome.move == ACTION_NAMES[action]
+    assert room.chronicle is not None
+    peer = Engine.replay(Chronicle.load(room.chronicle.save()))  # another peer's fold
+    assert peer.state_hash() == room.state_hash()
+    assert peer.outcomes()[-1].accepted
+
+
+def test_in_an_error_room_an_unavailable_move_is_rejected_alike() -> None:
+    room = _room("error")
+    seat, action = _unavailable(room)
+    with pytest.raises(IllegalMoveError, match=f"illegal move for {seat}"):
+        room.submit(seat, action)
+    # a misbehaving peer appends it anyway: every fold rejects it with the same reason
+    name, args = room.game.move_name(action)
+    outcome = room.submit_move(seat, name, args, validate=False)
+    assert not outcome.accepted and "illegal move" in outcome.reason
+    assert room.chronicle is not None
+    peer = Engine.replay(Chronicle.load(room.chronicle.save()))
+    assert peer.state_hash() == room.state_hash()
+    assert peer.outcomes()[-1].reason == outcome.reason
+
+
+def test_timeouts_stand() -> None:
+    game = Blackjack(1)
+    assert game.default_action(None, "player_0") == STAND  # type: ignore[arg-type]
+    assert [game.parse_move(n, ()) for n in ACTION_NAMES] == [HIT, STAND, DOUBLE, SPLIT,
+                                                              INSURANCE]
