@@ -104,6 +104,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from games.blackjack_move import TableMove
 from games.blackjack_rules import (
     DONE,
     RANKS,
@@ -130,7 +131,6 @@ from games.blackjack_table import (
     SEAT_SHIFT,
     UP_SHIFT,
     Table,
-    TableMove,
 )
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
@@ -158,7 +158,7 @@ class Decision(NamedTuple):
     upcard: int
     #: The card value (2..11) of a two-card pair of equal rank, else None.
     pair: int | None
-    #: Bits of the legal actions (bit a = action a).
+    #: Bits of the available actions (bit a = action a).
     mask: int
 
 
@@ -181,7 +181,7 @@ class Blackjack(Game):
         observation_shape=(7,),
         information=Information.IMPERFECT,
         reward_range=(-4.5, 4.0),
-        max_length=6 * (1 + 2 * 21),
+        max_length=6 * (1 + 1 + 2 * 21),
         turn_order=TurnOrder.CUSTOM,
         chance=True,
     )
@@ -217,7 +217,9 @@ class Blackjack(Game):
                  "illegal_action": illegal_action}
         self.options = {k: v for k, v in given.items() if v != defaults[k]}
         per_hand = (splits + 1) * 2 + 0.5
-        length = hands * self.num_players * (1 + (splits + 1) * 21)
+        # Per seat and hand: an insurance decision, the splits, and at most 21 decisions per
+        # hand (20 hits from a hard 2, one card each, then a stand).
+        length = hands * self.num_players * (1 + splits + (splits + 1) * 21)
         self.info = dataclasses.replace(
             self.info,
             reward_range=(-float("inf") if illegal_action == "penalty" else -per_hand * hands,

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from games.blackjack import DOUBLE, HIT, INSURANCE, SPLIT, STAND, Blackjack
+from games.blackjack_move import restack
 from games.blackjack_rules import (
     best,
     dealer_hits,
@@ -20,7 +21,6 @@ from games.blackjack_rules import (
     is_soft,
     pair_rank,
 )
-from games.blackjack_table import restack
 from hypertoken.core import World
 from hypertoken.game import IllegalMove, MoveContext
 
