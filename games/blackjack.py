@@ -232,10 +232,10 @@ class Blackjack(Game):
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Create the shoe, shuffle it with the entry's seed and deal the first hand."""
-        first = world.apply(self.table.setup_batch())[self.table.first_token_index]
-        if first != [1]:
+        if world.token_count():
             raise RuntimeError("blackjack must be set up in a World without tokens (its card "
-                               "ranks follow token ids)")
+                               "ranks follow token ids, which then start at 1)")
+        world.apply(self.table.setup_batch(), atomic=False)  # the Engine restores on failure
         world.source_shuffle("shoe", ctx.seed)
         m = TableMove(self.table, world, ctx)
         m.finish(self.table.deal(m, 0))
@@ -287,7 +287,7 @@ class Blackjack(Game):
         """Play ``action`` for the seat to move (see the module docstring for the rules and
         for actions outside the mask).
         """
-        a = _action_id(action)
+        a = action if type(action) is int and 0 <= action < 5 else _action_id(action)
         s: int = world.property("s")
         phase = (s >> PHASE_SHIFT) & 3
         i = (s >> SEAT_SHIFT) & 7

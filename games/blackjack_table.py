@@ -118,7 +118,6 @@ class Table:
         self._flips: dict[int, Batch] = {}
         self._deals: dict[tuple[tuple[int, ...], bool], Batch] = {}
         self._setup: Batch | None = None
-        self.first_token_index = 0
 
     # ---- cached commands -----------------------------------------------------------------
     # Each is built once per argument tuple (they are pure functions of it), so a move
@@ -205,7 +204,6 @@ class Table:
             for hz in self.zones:
                 for z in hz:
                     b.zone_create(z)
-            self.first_token_index = len(b)
             for _ in range(self.size // 52):
                 for suit in SUITS:
                     for rank in RANKS:
