@@ -27,6 +27,12 @@ Rules
     - ``hands`` (default 1) hands are played; one episode is one hand by default. With more,
       each next hand is dealt as the last one is settled, so a move can end a hand and the
       next decision is already in the next hand (``hand_over`` says so).
+    - A hand can need no decision at all: the dealer peeks a blackjack under a ten-value
+      upcard (about 2.4% of hands), or every seat holds a blackjack. It settles as it is
+      dealt, so with one hand per episode the game can be over right after setup.
+
+    Randomness: setup shuffles the shoe with its entry's seed; a reshuffle uses the seed
+    of the move that needs it (``MoveContext``), so replays deal the same cards.
 
 Actions (the ids upstream HyperToken clients use)
     ===  =========  ==============================================================
@@ -67,20 +73,27 @@ Observation (``player_view``), float32, shape (7,), every entry in [0, 1]
     0     hand_value      best total of the seat's hand / 30 (a bust hand is at most 30)
     1     dealer_upcard   value of the dealer's upcard / 11 (ace = 11); never the hole card
     2     is_soft         1 if an ace counts 11 in the hand
-    3     can_double      1 if Double is legal for the seat now
-    4     can_split       1 if Split is legal for the seat now
-    5     can_insurance   1 if Insurance is legal for the seat now
+    3     can_double      1 if Double is available to the seat now
+    4     can_split       1 if Split is available to the seat now
+    5     can_insurance   1 if Insurance is available to the seat now
     6     deck_ratio      cards left in the shoe / (52 * decks)
     ====  ==============  ========================================================
 
-    The hand is the one the seat is playing; when the seat is not to move, its first hand
-    (all zeros if it sits the hand out). Flags 3-5 are 0 when the seat is not to move.
+    Normalisation: the best total never exceeds 30 (a hand stops at 21, so at most hard 20
+    plus a ten) and the upcard's value 11, hence the divisors; the flags are 0 or 1; the
+    shoe never holds more than its 52 * decks cards. The hand is the one the seat is
+    playing; when the seat is not to move, its first hand (all zeros if it sits the hand
+    out), and flags 3-5 are 0. Upstream divided the dealer's *visible* total by 11, which
+    leaves [0, 1] once the hole card is shown; this is the upcard alone, always in range.
 
 Rewards
     Each seat's change in bankroll in bets: ``(bankroll + chips on the table - initial
-    bankroll) / bet``, minus the penalties. Chips on the table count as the seat's until
-    the hand is settled, so the reward moves only when a hand ends (and when insurance is
-    lost at the peek).
+    bankroll) / bet``, minus the penalties. The deal moves each bet from the bankroll to
+    the table, doubles, splits and insurance move more, and settlement pays the returns
+    back into the bankroll. Chips on the table count as the seat's until the hand is
+    settled, so the reward moves only when a hand ends (and when insurance is lost at the
+    peek): per hand with one split allowed, from -4.5 (a split, both hands doubled and
+    lost, and insurance) to +4 bets.
 
 State in the World (game properties)
     ``s`` the packed table state (bit layout in :mod:`games.blackjack_table`), ``hand``
@@ -90,7 +103,13 @@ State in the World (game properties)
     and ``pen{i}`` (penalties). Cards are tokens: stack ``cards`` (their home), source
     ``shoe``, stack ``discard``, zone ``dealer`` (the hole card face down) and zone
     ``p{i}h{k}`` per seat hand. Card token ``t`` has rank ``(t - 1) % 13`` (created deck by
-    deck, suit by suit, ace to king).
+    deck, suit by suit, ace to king). When the cards of the last hand stay on the table,
+    the hole card is turned face up; earlier hands go face down into the discard pile.
+
+Speed
+    Each move is one World call (a batch), planned from one read of the packed state, the
+    shoe's zero-copy view and, when a hand ends, the dealer's zone and the properties.
+    ``benchmarks/games_blackjack.py`` measures it beside gymnasium's ``Blackjack-v1``.
 
 Version history
     v1: first version (the upstream bridge's actions and observation).
