@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from hypertoken.core.world import World
 
 _HEAD = struct.Struct("<II")
+_ENCODERS: dict[str, Any] = {}
+
+
+def _load_encoders() -> dict[str, Any]:
+    """The packaged core's encoders, bound once per process."""
+    _ENCODERS.update(default_encoders())
+    return _ENCODERS
 
 
 class Batch(Actions["Batch"]):
@@ -33,13 +40,14 @@ class Batch(Actions["Batch"]):
         self._blobs: dict[object, bytes] = {}
 
     def _act(self, op: str, *args: Any) -> Batch:
-        encoders = default_encoders()
+        encoders = _ENCODERS or _load_encoders()
         enc = encoders.get(op)
         if enc is None:
             raise unknown(op, list(encoders))
         self._parts.append(enc(*args))
         self._ops.append(op)
-        self._blobs.clear()
+        if self._blobs:
+            self._blobs.clear()
         return self
 
     def do(self, op: str, *args: Any) -> Batch:

@@ -182,17 +182,44 @@ _ENCODERS: dict[str, Callable[[str, int, Any], bytes]] = {
 Encoder = Callable[..., bytes]
 
 
+#: Argument types whose equal values always encode to equal bytes, so an action made only
+#: of them can be memoised. Floats are left out on purpose: -0.0 == 0.0 but their bytes
+#: differ, and a memo must never change what reaches the core.
+_MEMO_TYPES = frozenset({str, int, bool, type(None)})
+_MEMO_SIZE = 4096
+
+
 def make_encoder(name: str, code: int, layout: str) -> Encoder:
-    """Build the encoder of one action from its manifest layout."""
+    """Build the encoder of one action from its manifest layout.
+
+    Games repeat the same actions with the same arguments all the time (the same property
+    set to the same value, the same draw to the same hand), so encodings of plain
+    str/int/bool/None arguments are memoised per action, keyed by value AND type (True
+    and 1 are equal in Python but encode differently).
+    """
     encs = [_ENCODERS[c] for c in layout]
     n = len(encs)
+    memo: dict[tuple[tuple[Any, ...], tuple[type, ...]], bytes] = {}
 
-    def encode(*args: Any) -> bytes:
+    def slow(args: tuple[Any, ...]) -> bytes:
         if len(args) != n:
             raise ActionTypeError(f"{name} takes {n} arguments, got {len(args)}", op=name)
         pairs = enumerate(zip(encs, args, strict=True))
         body = b"".join([enc(name, k, a) for k, (enc, a) in pairs])
         return _HEAD.pack(code, len(body)) + body
+
+    def encode(*args: Any) -> bytes:
+        types = tuple(map(type, args))
+        if not _MEMO_TYPES.issuperset(types):
+            return slow(args)
+        key = (args, types)
+        out = memo.get(key)
+        if out is None:
+            out = slow(args)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = out
+        return out
 
     return encode
 

@@ -104,11 +104,14 @@ class WorldViews:
         self._syms: dict[int, str] = {}
         self._names: dict[str, dict[str, int]] = {}
         self._names_gen = -1
+        #: property key -> (its symbol id, the entry index it was last found at).
+        self._prop_at: dict[str, tuple[int, int]] = {}
         self._game_active = self.manifest.records["Game"][1]["active"]
 
     def _forget(self) -> None:
         """Drop caches that a restore or a rolled-back batch can invalidate."""
         self._syms.clear()
+        self._prop_at.clear()
         self._names.clear()
         self._names_gen = -1
 
@@ -326,9 +329,26 @@ class WorldViews:
     def property(self, key: str, default: Any = None) -> Any:
         """One game property (``default`` if unset), without decoding the others."""
         ptr, n = self._hlist("props")
+        mv = self._mv
+        hit = self._prop_at.get(key)
+        if hit is not None:
+            # The key's symbol id is fixed until a restore or a rollback (which clear this
+            # cache); the entry usually stays where it was last found.
+            sid, at = hit
+            if at < n:
+                esid, tag, payload = _ENTRY.unpack_from(mv, ptr + 16 * at)
+                if esid == sid:
+                    return _decode(self, tag, payload)
+            for k in range(n):
+                esid, tag, payload = _ENTRY.unpack_from(mv, ptr + 16 * k)
+                if esid == sid:
+                    self._prop_at[key] = (sid, k)
+                    return _decode(self, tag, payload)
+            return default
         for k in range(n):
-            sid, tag, payload = _ENTRY.unpack_from(self._mv, ptr + 16 * k)
-            if self._sym(sid) == key:
+            esid, tag, payload = _ENTRY.unpack_from(mv, ptr + 16 * k)
+            if self._sym(esid) == key:
+                self._prop_at[key] = (esid, k)
                 return _decode(self, tag, payload)
         return default
 

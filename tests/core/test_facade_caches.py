@@ -1,0 +1,60 @@
+"""The facade's caches (memoised encodings, property positions) never change results."""
+
+from __future__ import annotations
+
+import pytest
+
+from hypertoken.core import Batch, World
+from hypertoken.core.errors import NotFoundError
+
+
+def test_memoised_encoding_keeps_bool_and_int_apart() -> None:
+    w = World()
+    w.set_property("flag", 1)
+    assert w.property("flag") == 1 and type(w.property("flag")) is int
+    w.set_property("flag", True)
+    assert w.property("flag") is True
+    w.set_property("flag", 1)
+    assert type(w.property("flag")) is int
+
+
+def test_negative_zero_reaches_the_core_as_written() -> None:
+    a, b = World(), World()
+    a.set_property("x", 0.0)
+    b.set_property("x", -0.0)
+    assert a.state_hash() != b.state_hash()
+    c = World()
+    c.set_property("x", -0.0)
+    assert c.state_hash() == b.state_hash()
+
+
+def test_repeated_batches_encode_identically() -> None:
+    first = Batch().set_property("k", 5).give("a", "chips", 3).encoded(1)
+    again = Batch().set_property("k", 5).give("a", "chips", 3).encoded(1)
+    assert first == again
+
+
+def test_property_cache_follows_deletions_and_restores() -> None:
+    w = World()
+    for i, key in enumerate(("a", "b", "c", "d")):
+        w.set_property(key, i)
+    assert w.property("d") == 3
+    snap = w.snapshot()
+    w.set_property("a", None)  # entries after "a" shift down one slot
+    assert w.property("d") == 3
+    assert w.property("a", "gone") == "gone"
+    w.set_property("d", 30)
+    assert w.property("d") == 30
+    w.restore(snap)
+    assert w.property("a") == 0 and w.property("d") == 3
+    assert w.properties() == {"a": 0, "b": 1, "c": 2, "d": 3}
+
+
+def test_property_cache_survives_a_rolled_back_batch() -> None:
+    w = World()
+    w.set_property("x", 1)
+    assert w.property("x") == 1
+    with pytest.raises(NotFoundError):
+        w.apply(Batch().set_property("fresh", 2).stack_draw("missing", 1, None))
+    assert w.property("fresh") is None
+    assert w.property("x") == 1
