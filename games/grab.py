@@ -31,6 +31,7 @@ Version history
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -100,6 +101,17 @@ class Grab(Game):
         for token in world.inventory(seat).tolist():
             obs[SLOTS + int(world.token(token).label) - 1] = 1
         return obs
+
+    def hidden_variants(self, world: World) -> list[tuple[str, World]]:
+        """The table with two face-down cards swapped: no seat may tell the difference."""
+        p = world.properties()
+        full = [s for s in _SLOT if p[s]]
+        out: list[tuple[str, World]] = []
+        for a, b in itertools.islice(itertools.pairwise(full), 2):
+            variant = world.fork()
+            variant.apply(Batch().set_property(a, p[b]).set_property(b, p[a]))
+            out.extend((seat, variant) for seat in self.seats)
+        return out
 
     def rewards(self, world: World) -> dict[str, float]:
         """The sum of each seat's card values."""

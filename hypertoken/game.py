@@ -215,6 +215,14 @@ class Game(abc.ABC):
         """Whether a hand just ended (starts a new epoch when the room asks for that)."""
         return False
 
+    def hidden_variants(self, world: World) -> list[tuple[str, World]]:
+        """Worlds that differ from ``world`` only in what a seat may not see, paired with
+        that seat (for example the dealer's face-down card swapped with another). The
+        contract suite checks ``player_view`` is the same in each; games with hidden state
+        should provide some. The default has none.
+        """
+        return []
+
     def rules(self) -> tuple[Rule, ...]:
         """Condition-triggered rules the Engine runs after every accepted entry."""
         return ()
