@@ -123,6 +123,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from games.blackjack_fast import FastMoves
 from games.blackjack_move import TableMove
 from games.blackjack_rules import (
     DONE,
@@ -246,6 +247,9 @@ class Blackjack(Game):
             max_length=0 if illegal_action == "penalty" else length,
         )
         self.table = Table(self)
+        #: The fast paths of the commonest moves (None: always the general planner, which
+        #: the tests use to check that both change the World alike).
+        self.fast: FastMoves | None = FastMoves(self.table)
 
     # ---- setup and turns ---------------------------------------------------------------
 
@@ -328,6 +332,16 @@ class Blackjack(Game):
                             atomic=False)
                 return
             a = STAND
+        if phase != INSURE and self.fast is not None:
+            fast = self.fast
+            if a == HIT:
+                if fast.hit(world, s, ill):
+                    return
+            elif a == STAND:
+                if not (s >> NH_SHIFT) & 3 and fast.stand(world, s, ill):
+                    return
+            elif a == DOUBLE and not (s >> NH_SHIFT) & 3 and fast.double(world, s, ill):
+                return
         m = TableMove(table, world, ctx)
         if phase == INSURE:
             s2 = table.insure(m, s, a == INSURANCE)

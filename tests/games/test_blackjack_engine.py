@@ -14,6 +14,7 @@ from games.blackjack import ACTION_NAMES, DOUBLE, HIT, INSURANCE, SPLIT, STAND, 
 from hypertoken.chronicle import Chronicle, RoomConfig
 from hypertoken.core import World
 from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.game import MoveContext
 from hypertoken.identity import Identity
 
 
@@ -205,3 +206,38 @@ def test_player_view_never_shows_the_hole_card() -> None:
         assert mover is not None
         engine.step(int(rng.choice(np.flatnonzero(game.available_actions(engine.world, mover)))))
     assert probed > 100
+
+
+@pytest.mark.parametrize("options", [
+    {"hands": 400},
+    {"hands": 300, "bankroll": 150, "decks": 1, "penetration": 1.0},
+    {"hands": 200, "h17": True, "splits": 3, "bankroll": 200},
+    {"hands": 150, "decks": 1, "penetration": 0.9, "illegal_action": "error"},
+])
+@pytest.mark.parametrize("players", [1, 3])
+def test_fast_paths_change_the_world_as_the_general_planner_does(
+        players: int, options: dict[str, object]) -> None:
+    # The same random play on two tables, one with the fast paths and one without: the
+    # Worlds must stay bit-identical after every move.
+    games_ = [Blackjack(players, **options) for _ in range(2)]  # type: ignore[arg-type]
+    games_[1].fast = None
+    worlds = []
+    for game in games_:
+        world = World()
+        for seat in game.seats:
+            world.agent_create(seat)
+        world.game_start(0)
+        game.setup(world, MoveContext(0, 0, 0, 99))
+        worlds.append(world)
+    rng = random.Random(players)
+    n = 0
+    while not games_[0].is_over(worlds[0]):
+        seat = games_[0].current_player(worlds[0])
+        assert seat is not None
+        action = int(rng.choice(np.flatnonzero(games_[0].available_actions(worlds[0], seat))))
+        n += 1
+        for game, world in zip(games_, worlds, strict=True):
+            game.apply(world, seat, action, MoveContext(0, 0, n, 5000 + n))
+        assert worlds[0].state_hash() == worlds[1].state_hash(), f"move {n}"
+    assert games_[1].is_over(worlds[1])
+    assert n > 30
