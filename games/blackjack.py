@@ -335,12 +335,12 @@ class Blackjack(Game):
         if phase != INSURE and self.fast is not None:
             fast = self.fast
             if a == HIT:
-                if fast.hit(world, s, ill):
+                if fast.hit(world, ctx, s, ill):
                     return
             elif a == STAND:
-                if not (s >> NH_SHIFT) & 3 and fast.stand(world, s, ill):
+                if not (s >> NH_SHIFT) & 3 and fast.stand(world, ctx, s, ill):
                     return
-            elif a == DOUBLE and not (s >> NH_SHIFT) & 3 and fast.double(world, s, ill):
+            elif a == DOUBLE and not (s >> NH_SHIFT) & 3 and fast.double(world, ctx, s, ill):
                 return
         m = TableMove(table, world, ctx)
         if phase == INSURE:

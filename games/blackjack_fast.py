@@ -16,7 +16,7 @@ a reshuffle, an empty shoe, and a next hand that needs no decision.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from games.blackjack_rules import (
     DONE,
@@ -35,8 +35,10 @@ from games.blackjack_table import (
     IN_SHIFT,
     INSURE,
     K_SHIFT,
+    KEEP,
     LOW,
     NH_SHIFT,
+    OVER,
     PER_MOVE,
     PHASE_SHIFT,
     R0_NH_SHIFT,
@@ -46,6 +48,7 @@ from games.blackjack_table import (
     _add,
 )
 from hypertoken.core import Batch, World
+from hypertoken.game import MoveContext
 
 if TYPE_CHECKING:
     from games.blackjack_table import Table
@@ -68,7 +71,7 @@ class FastMoves:
         #: Cached static parts of hand ends (see :meth:`end`).
         self._ends: dict[tuple[object, ...], Batch] = {}
 
-    def hit(self, world: World, s: int, ill: int) -> bool:
+    def hit(self, world: World, ctx: MoveContext, s: int, ill: int) -> bool:
         """Hit for the seat to move: the hand stays open, or it ends (see :meth:`end`)."""
         view = world.shoe("shoe")
         top = len(view)
@@ -80,7 +83,7 @@ class FastMoves:
         if h & DONE:
             if (s >> NH_SHIFT) & 3:
                 return False
-            return self.end(world, s, h, t.draw_cmd(t.zones[i][0], 1), view, top - 1, 0, ill)
+            return self.end(world, ctx, s, h, t.draw_cmd(t.zones[i][0], 1), view, top - 1, 0, ill)
         s2 = (s & ~(SUMMARY_MASK | PER_MOVE)) | h | ill | (LOW if top - 1 < 2 else 0)
         key = (i << 2 | k, s2)
         b = self._open.get(key)
@@ -92,7 +95,7 @@ class FastMoves:
         world.apply(b, atomic=False)
         return True
 
-    def double(self, world: World, s: int, ill: int) -> bool:
+    def double(self, world: World, ctx: MoveContext, s: int, ill: int) -> bool:
         """Double for the seat to move (hand 0, no split in play): one card, then the end."""
         if (s >> NH_SHIFT) & 3:
             return False
@@ -103,33 +106,32 @@ class FastMoves:
         h = _add((s & SUMMARY_MASK) | DOUBLED, (int(view[top - 1]) - 1) % 13) | DONE
         t = self.t
         i = (s >> SEAT_SHIFT) & 7
-        return self.end(world, s, h, t.draw_cmd(t.zones[i][0], 1), view, top - 1, t.bet, ill)
+        return self.end(world, ctx, s, h, t.draw_cmd(t.zones[i][0], 1), view, top - 1, t.bet, ill)
 
-    def stand(self, world: World, s: int, ill: int) -> bool:
+    def stand(self, world: World, ctx: MoveContext, s: int, ill: int) -> bool:
         """Stand for the seat to move (hand 0, no split in play)."""
         if (s >> NH_SHIFT) & 3:
             return False
         view = world.shoe("shoe")
-        return self.end(world, s, (s & SUMMARY_MASK) | DONE, None, view, len(view), 0, ill)
+        return self.end(world, ctx, s, (s & SUMMARY_MASK) | DONE, None, view, len(view), 0, ill)
 
-    def end(self, world: World, s: int, h: int, pre: Batch | None, view: object, top: int,
-            wager: int, ill: int) -> bool:
+    def end(self, world: World, ctx: MoveContext, s: int, h: int, pre: Batch | None,
+            view: Any, top: int, wager: int, ill: int) -> bool:
         """The seat to move finished its only hand with summary ``h``; if it is the last
-        seat to play, the dealer plays, the hand settles and the next is dealt, in one
-        batch: ``pre`` (this move's own draw, if any), the dealer's draws, the deal, then
-        the properties. ``top`` is the shoe's size once ``pre`` has drawn; ``wager`` the
-        chips this move adds to the seat's stake.
+        seat to play, the dealer plays, the hand settles and the next is dealt (with the
+        hands that settle as dealt, a reshuffle, or the end of the game), in one batch:
+        ``pre`` (this move's own draw, if any), the dealer's draws, the deals, then the
+        properties. ``top`` is the shoe's size once ``pre`` has drawn; ``wager`` the chips
+        this move adds to the seat's stake. A reshuffle applies what comes before it first,
+        as the general planner does.
         """
         t = self.t
         i = (s >> SEAT_SHIFT) & 7
         seats_in = (s >> IN_SHIFT) & 63
         if seats_in >> (i + 1):
             return False  # a later seat still plays
-        number: int = world.property("hand")
-        if number >= t.hands:
-            return False  # the last hand: its cards stay on the table, the hole card turns
         khand, kbank = t.khand, t.kbank
-        finals: list[int] = []
+        finals: dict[int, int] = {}
         live = not is_bust(h) and not is_natural(h)
         for j in range(i):
             if seats_in >> j & 1:
@@ -137,16 +139,15 @@ class FastMoves:
                 if (r >> R0_NH_SHIFT) & 3:
                     return False  # that seat split: the general path reads its hands
                 r &= SUMMARY_MASK
-                finals.append(r)
+                finals[j] = r
                 if not live and not is_bust(r) and not is_natural(r):
                     live = True
-            else:
-                finals.append(-1)
-        finals.append(h)
-        cards: list[int] = view[max(0, top - _LOOK):top].tolist()  # type: ignore[index]
+        finals[i] = h
+        cards: list[int] = view[max(0, top - _LOOK):top].tolist()
         cards.reverse()  # the top card first
         dealer = world.zone("dealer")["token"].tolist()
-        d = _TWO[13 * ((dealer[0] - 1) % 13) + (dealer[1] - 1) % 13]
+        hole: int = dealer[1]
+        d = _TWO[13 * ((dealer[0] - 1) % 13) + (hole - 1) % 13]
         n = 0
         if live:
             hits = self._hits
@@ -160,77 +161,122 @@ class FastMoves:
                     return False  # a long draw or an empty shoe: the general path
                 d = _add(d & ~DONE, (cards[n] - 1) % 13)
                 n += 1
-        total = best(d)
-        bet = t.bet
-        n_seats = t.n
-        banks: list[int] = []
-        seats: list[int] = []
+        bet, n_seats = t.bet, t.n
+        number: int = world.property("hand")
+        old: list[int] = []
         for j in range(n_seats):
-            b: int = world.property(kbank[j])
-            if j <= i and seats_in >> j & 1:
-                b += hand_return(finals[j], bet, total)
-                if j == i:
-                    b -= wager
-            banks.append(b)
-            if b >= bet:
-                seats.append(j)
-        c = len(seats)
-        if not c or top - n < max(t.cut, 2 * c + 2) or n + 2 * c + 2 > len(cards):
-            return False  # nobody can bet (the game ends), or a reshuffle comes first
-        toks = cards[n:n + 2 * c + 2]
-        up, hole = (toks[c] - 1) % 13, (toks[-1] - 1) % 13
-        upv = 11 if up == 0 else VALUES[up]
-        first = [_TWO[13 * ((toks[m] - 1) % 13) + (toks[m + c + 1] - 1) % 13]
-                 for m in range(c)]
-        rich = new_in = 0
-        for j in seats:
-            new_in |= 1 << j
-            if banks[j] - bet >= t.extra:
-                rich |= 1 << j
-        keep = (upv << UP_SHIFT) | (rich << RICH_SHIFT) | (new_in << IN_SHIFT)
-        if upv == 11:
-            s2 = keep | (INSURE << PHASE_SHIFT) | (seats[0] << SEAT_SHIFT) | first[0]
-        else:
-            if upv == 10 and hole == 0:
-                return False  # the dealer peeks a blackjack: the general path settles it
+            old.append(world.property(kbank[j]))
+        banks = old[:]
+        total = best(d)
+        for j, hj in finals.items():
+            banks[j] += hand_return(hj, bet, total)
+        banks[i] -= wager
+        rvals = {i: h}
+        stakes = {j: 0 for j in finals}
+        cmds: list[Batch] = [pre] if pre is not None else []
+        if n:
+            cmds.append(t.draw_cmd("dealer", n))
+        pos, clear, shuffles, keep, dealt = n, True, 0, s & KEEP, number
+        while True:  # deal; hands that need no decision settle at once
+            seats = []
+            for j in range(n_seats):
+                if banks[j] >= bet:
+                    seats.append(j)
+            c = len(seats)
+            if dealt >= t.hands or not c:  # the game is over: the hole card turns up
+                cmds.append(t.flip_cmd(hole))
+                s2 = (OVER << PHASE_SHIFT) | keep
+                break
+            if top - pos < max(t.cut, 2 * c + 2):  # the cut card came out: reshuffle
+                if clear:
+                    cmds.append(t.collect_cmd)
+                    clear = False
+                shuffles += 1
+                seed = ctx.seed if shuffles == 1 else ctx.seed_for(shuffles)
+                cmds.append(Batch().source_reset("shoe").source_shuffle("shoe", seed))
+                first_part = Batch()
+                for b in cmds:
+                    first_part.extend(b)
+                world.apply(first_part, atomic=False)
+                cmds = []
+                view = world.shoe("shoe")
+                top, pos = len(view), 0
+                cards = view.tolist()
+                cards.reverse()
+            elif pos + 2 * c + 2 > len(cards):
+                return False  # past the cards read (nothing is applied yet)
+            dealt += 1
+            cmds.append(t.deal_cmd(tuple(seats), clear))
+            clear = True
+            toks = cards[pos:pos + 2 * c + 2]
+            pos += 2 * c + 2
+            up, hole = (toks[c] - 1) % 13, toks[-1]
+            upv = 11 if up == 0 else VALUES[up]
+            first = []
             for m in range(c):
-                if not first[m] & DONE:
+                first.append(_TWO[13 * ((toks[m] - 1) % 13) + (toks[m + c + 1] - 1) % 13])
+            rich = new_in = 0
+            for m, j in enumerate(seats):
+                new_in |= 1 << j
+                banks[j] -= bet
+                if banks[j] >= t.extra:
+                    rich |= 1 << j
+                rvals[j] = first[m]
+                stakes[j] = bet
+            keep = (upv << UP_SHIFT) | (rich << RICH_SHIFT) | (new_in << IN_SHIFT)
+            if upv == 11:  # ace up: the insurance round comes first
+                s2 = keep | (INSURE << PHASE_SHIFT) | (seats[0] << SEAT_SHIFT) | first[0]
+                break
+            dealer_bj = upv == 10 and (hole - 1) % 13 == 0
+            if not dealer_bj:
+                for m in range(c):
+                    if not first[m] & DONE:
+                        break
+                else:
+                    m = -1
+                if m >= 0:
                     s2 = keep | (seats[m] << SEAT_SHIFT) | first[m]
                     break
-            else:
-                return False  # every seat holds a blackjack: settles as dealt
-        left = top - n - 2 * c - 2
-        s2 |= HAND_OVER | ill | (LOW if left < 2 else 0)
-        # The commands that repeat (draws, deal, hand summaries, stakes) are cached whole.
-        key = (pre, n, tuple(seats), seats_in, h if not new_in >> i & 1 else -1, *first)
-        static = self._ends.get(key)
-        if static is None:
-            if len(self._ends) >= _CACHE_LIMIT:
-                self._ends.clear()
+            for m, j in enumerate(seats):  # settles as dealt (nobody can beat a natural)
+                h0 = first[m]
+                if dealer_bj:
+                    banks[j] += bet if is_natural(h0) else 0
+                else:
+                    banks[j] += hand_return(h0, bet, 0)
+                stakes[j] = 0
+        s2 |= HAND_OVER | ill | (LOW if top - pos < 2 else 0)
+        if shuffles:
             static = Batch()
-            if pre is not None:
-                static.extend(pre)
-            if n:
-                static.extend(t.draw_cmd("dealer", n))
-            static.extend(t.deal_cmd(tuple(seats), True))
-            if not new_in >> i & 1:  # the seat sits the next hand out: its hand stays
-                static.extend(t.set_cmd(khand[i][0], h))
-            for m, j in enumerate(seats):
-                static.extend(t.set_cmd(khand[j][0], first[m]))
-            for j in range(n_seats):
-                if new_in >> j & 1:
-                    static.extend(t.set_cmd(t.kstake[j], bet))
-                elif seats_in >> j & 1:
-                    static.extend(t.set_cmd(t.kstake[j], 0))
-            self._ends[key] = static
+            for b in cmds:
+                static.extend(b)
+            self._props(static, rvals, stakes)
+        else:
+            # The commands that repeat (draws, deals, hand summaries, stakes) are cached.
+            key = (*cmds, *rvals.items(), None, *stakes.items())
+            static = self._ends.get(key)  # type: ignore[assignment]
+            if static is None:
+                if len(self._ends) >= _CACHE_LIMIT:
+                    self._ends.clear()
+                static = Batch()
+                for b in cmds:
+                    static.extend(b)
+                self._props(static, rvals, stakes)
+                self._ends[key] = static
         # Bankrolls and the hand count seldom repeat: encoded in place, not cached (a cache
         # of them would mostly miss, and its churn costs garbage-collection time).
         batch = Batch().extend(static)
         for j in range(n_seats):
-            if new_in >> j & 1:
-                batch.set_property(kbank[j], banks[j] - bet)
-            elif seats_in >> j & 1:
+            if banks[j] != old[j]:
                 batch.set_property(kbank[j], banks[j])
-        batch.set_property("hand", number + 1).extend(t.set_cmd("s", s2))
-        world.apply(batch, atomic=False)
+        if dealt != number:
+            batch.set_property("hand", dealt)
+        world.apply(batch.extend(t.set_cmd("s", s2)), atomic=False)
         return True
+
+    def _props(self, batch: Batch, rvals: dict[int, int], stakes: dict[int, int]) -> None:
+        """Append the hand summaries and stakes a hand end leaves."""
+        t = self.t
+        for j, v in rvals.items():
+            batch.extend(t.set_cmd(t.khand[j][0], v))
+        for j, v in stakes.items():
+            batch.extend(t.set_cmd(t.kstake[j], v))

@@ -213,6 +213,7 @@ def test_player_view_never_shows_the_hole_card() -> None:
     {"hands": 300, "bankroll": 150, "decks": 1, "penetration": 1.0},
     {"hands": 200, "h17": True, "splits": 3, "bankroll": 200},
     {"hands": 150, "decks": 1, "penetration": 0.9, "illegal_action": "error"},
+    {"hands": 120, "decks": 1, "penetration": 0.05},  # a reshuffle before every hand
 ])
 @pytest.mark.parametrize("players", [1, 3])
 def test_fast_paths_change_the_world_as_the_general_planner_does(
