@@ -70,6 +70,7 @@ class FastMoves:
         self._open: dict[tuple[int, int], Batch] = {}
         #: Cached static parts of hand ends (see :meth:`end`).
         self._ends: dict[tuple[object, ...], Batch] = {}
+        self._ends_one: dict[tuple[Batch | None, int, int], Batch] = {}
 
     def hit(self, world: World, ctx: MoveContext, s: int, ill: int) -> bool:
         """Hit for the seat to move: the hand stays open, or it ends (see :meth:`end`)."""
@@ -117,6 +118,77 @@ class FastMoves:
 
     def end(self, world: World, ctx: MoveContext, s: int, h: int, pre: Batch | None,
             view: Any, top: int, wager: int, ill: int) -> bool:
+        """Dispatch a hand end: :meth:`end_one` for a table of one seat, else
+        :meth:`end_many` (its arguments).
+        """
+        if self.t.n == 1:
+            return self.end_one(world, ctx, s, h, pre, view, top, wager, ill)
+        return self.end_many(world, ctx, s, h, pre, view, top, wager, ill)
+
+    def end_one(self, world: World, ctx: MoveContext, s: int, h: int, pre: Batch | None,
+                view: Any, top: int, wager: int, ill: int) -> bool:
+        """:meth:`end_many` for one seat, straight-line, in the usual case: the next hand
+        is dealt without a reshuffle and needs a decision (else :meth:`end_many`).
+        """
+        t = self.t
+        cards: list[int] = view[max(0, top - _LOOK):top].tolist()
+        cards.reverse()  # the top card first
+        dealer = world.zone("dealer")["token"].tolist()
+        d = _TWO[13 * ((dealer[0] - 1) % 13) + (dealer[1] - 1) % 13]
+        n = 0
+        if not is_bust(h) and not is_natural(h):
+            hits = self._hits
+            while True:
+                more = hits.get(d)
+                if more is None:
+                    more = hits[d] = dealer_hits(d, t.h17)
+                if not more:
+                    break
+                if n >= len(cards):
+                    return False  # a long draw or an empty shoe: the general path
+                d = _add(d & ~DONE, (cards[n] - 1) % 13)
+                n += 1
+        number: int = world.property("hand")
+        old: int = world.property("bank0")
+        bet = t.bet
+        bank = old + hand_return(h, bet, best(d)) - wager - bet
+        if (number >= t.hands or bank < 0 or top - n < max(t.cut, 4)
+                or n + 4 > len(cards)):
+            return self.end_many(world, ctx, s, h, pre, view, top, wager, ill)
+        c0, c1, c2, c3 = cards[n:n + 4]
+        up = (c1 - 1) % 13
+        h0 = _TWO[13 * ((c0 - 1) % 13) + (c2 - 1) % 13]
+        upv = 11 if up == 0 else VALUES[up]
+        keep = (upv << UP_SHIFT) | (1 << IN_SHIFT) | (1 << RICH_SHIFT if bank >= t.extra else 0)
+        if upv == 11:
+            s2 = keep | (INSURE << PHASE_SHIFT) | h0
+        elif h0 & DONE or (upv == 10 and (c3 - 1) % 13 == 0):
+            return self.end_many(world, ctx, s, h, pre, view, top, wager, ill)
+        else:
+            s2 = keep | h0
+        s2 |= HAND_OVER | ill | (LOW if top - n - 4 < 2 else 0)
+        key = (pre, n, h0)
+        static = self._ends_one.get(key)
+        if static is None:
+            if len(self._ends_one) >= _CACHE_LIMIT:
+                self._ends_one.clear()
+            static = Batch()
+            if pre is not None:
+                static.extend(pre)
+            if n:
+                static.extend(t.draw_cmd("dealer", n))
+            static.extend(t.deal_cmd((0,), True))
+            self._props(static, {0: h0}, {0: bet})
+            self._ends_one[key] = static
+        batch = Batch().extend(static)
+        if bank != old:
+            batch.set_property("bank0", bank)
+        batch.set_property("hand", number + 1)
+        world.apply(batch.extend(t.set_cmd("s", s2)), atomic=False)
+        return True
+
+    def end_many(self, world: World, ctx: MoveContext, s: int, h: int, pre: Batch | None,
+                 view: Any, top: int, wager: int, ill: int) -> bool:
         """The seat to move finished its only hand with summary ``h``; if it is the last
         seat to play, the dealer plays, the hand settles and the next is dealt (with the
         hands that settle as dealt, a reshuffle, or the end of the game), in one batch:
