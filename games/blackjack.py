@@ -108,7 +108,11 @@ State in the World (game properties)
 
 Speed
     Each move is one World call (a batch), planned from one read of the packed state, the
-    shoe's zero-copy view and, when a hand ends, the dealer's zone and the properties.
+    shoe's zero-copy view and, when a hand ends, the dealer's zone and a few properties.
+    The commonest moves (a Hit, and a Stand, Double or Hit that ends the last hand to play:
+    dealer play, settlement and the next deal) take the fast paths of
+    :mod:`games.blackjack_fast`; the rest the general planner (:mod:`games.blackjack_move`).
+    Both change the World alike (a test compares state hashes move by move).
     ``benchmarks/games_blackjack.py`` measures it beside gymnasium's ``Blackjack-v1``.
 
 Version history
