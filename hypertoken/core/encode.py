@@ -21,6 +21,7 @@ _I64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
 _HEAD = struct.Struct("<II")
 _DEST = struct.Struct("<IIdd")
+_TAGGED_INT = struct.Struct("<Iq").pack
 _PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
 
 _str_cache: dict[str, bytes] = {}
@@ -121,7 +122,7 @@ def enc_value(op: str, i: int, v: Any) -> bytes:
     if type(v) is int:
         if not -(2**63) <= v < 2**63:
             raise _bad(op, i, "a 64-bit int", v)
-        return _U32.pack(TAG_INT) + _I64.pack(v)
+        return _TAGGED_INT(TAG_INT, v)
     if type(v) is float:
         if math.isnan(v):
             raise _bad(op, i, "a float that is not NaN", v)
@@ -187,6 +188,8 @@ Encoder = Callable[..., bytes]
 #: differ, and a memo must never change what reaches the core.
 _MEMO_TYPES = frozenset({str, int, bool, type(None)})
 _MEMO_SIZE = 4096
+#: Ints beyond this size (bankrolls, counters) rarely repeat: memoising them only churns.
+_MEMO_INT = 1 << 12
 
 
 def make_encoder(name: str, code: int, layout: str) -> Encoder:
@@ -194,19 +197,23 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
 
     Games repeat the same actions with the same arguments all the time (the same property
     set to the same value, the same draw to the same hand), so encodings of plain
-    str/int/bool/None arguments are memoised per action, keyed by value AND type (True
-    and 1 are equal in Python but encode differently).
+    str/int/bool/None arguments (small ints only) are memoised per action, keyed by value
+    AND type (True and 1 are equal in Python but encode differently).
     """
-    encs = [_ENCODERS[c] for c in layout]
+    encs = tuple(_ENCODERS[c] for c in layout)
     n = len(encs)
     memo: dict[tuple[tuple[Any, ...], tuple[type, ...]], bytes] = {}
+    head = _HEAD.pack
 
     def slow(args: tuple[Any, ...]) -> bytes:
         if len(args) != n:
             raise ActionTypeError(f"{name} takes {n} arguments, got {len(args)}", op=name)
-        pairs = enumerate(zip(encs, args, strict=True))
-        body = b"".join([enc(name, k, a) for k, (enc, a) in pairs])
-        return _HEAD.pack(code, len(body)) + body
+        if n == 2:  # the commonest shape (name + value), without the generic loop
+            body = encs[0](name, 0, args[0]) + encs[1](name, 1, args[1])
+        else:
+            body = b"".join([enc(name, k, a) for k, (enc, a) in enumerate(zip(encs, args,
+                                                                            strict=True))])
+        return head(code, len(body)) + body
 
     def encode(*args: Any) -> bytes:
         types = tuple(map(type, args))
@@ -216,9 +223,12 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
         out = memo.get(key)
         if out is None:
             out = slow(args)
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()
-            memo[key] = out
+            if int not in types or all(
+                -_MEMO_INT < a < _MEMO_INT for a, t in zip(args, types, strict=True) if t is int
+            ):
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[key] = out
         return out
 
     return encode

@@ -104,6 +104,10 @@ class WorldViews:
         self._syms: dict[int, str] = {}
         self._names: dict[str, dict[str, int]] = {}
         self._names_gen = -1
+        #: (kind, name, field) -> address of that List record; valid for one structure_gen.
+        self._addr: dict[tuple[str, str, str], int] = {}
+        self._addr_gen = -1
+        self._gen_at = self._base + self._hdr["structure_gen"]
         #: property key -> (its symbol id, the entry index it was last found at).
         self._prop_at: dict[str, tuple[int, int]] = {}
         self._game_active = self.manifest.records["Game"][1]["active"]
@@ -111,6 +115,8 @@ class WorldViews:
     def _forget(self) -> None:
         """Drop caches that a restore or a rolled-back batch can invalidate."""
         self._syms.clear()
+        self._addr.clear()
+        self._addr_gen = -1
         self._prop_at.clear()
         self._names.clear()
         self._names_gen = -1
@@ -161,9 +167,20 @@ class WorldViews:
             raise NotFoundError(f"no {kind} named {name!r}", obj=name) from None
 
     def _field_list(self, kind: str, name: str, fieldname: str) -> tuple[int, int]:
-        i = self._index(kind, name)
-        ptr, _, size, offs = self._records(kind)
-        return self._list(ptr + i * size + offs[fieldname])
+        # Record addresses only move when an object is created or removed, which bumps
+        # structure_gen (restores and rollbacks clear the cache through _forget).
+        gen = _U32.unpack_from(self._mv, self._gen_at)[0]
+        if gen != self._addr_gen:
+            self._addr.clear()
+            self._addr_gen = gen
+        key = (kind, name, fieldname)
+        addr = self._addr.get(key)
+        if addr is None:
+            i = self._index(kind, name)
+            ptr, _, size, offs = self._records(kind)
+            addr = self._addr[key] = ptr + i * size + offs[fieldname]
+        ptr, n, _cap = _LIST.unpack_from(self._mv, addr)
+        return ptr, n
 
     def _ids(self, ptr: int, n: int) -> np.ndarray:
         if not n:

@@ -58,3 +58,24 @@ def test_property_cache_survives_a_rolled_back_batch() -> None:
         w.apply(Batch().set_property("fresh", 2).stack_draw("missing", 1, None))
     assert w.property("fresh") is None
     assert w.property("x") == 1
+
+
+def test_view_addresses_follow_creations_and_deletions() -> None:
+    w = World()
+    w.zone_create("a")
+    w.stack_create("s")
+    t = w.token_create("card", "x", "", "stack:s")[0]
+    assert w.stack("s").tolist() == [t]
+    for i in range(40):  # enough creations to move the zone table
+        w.zone_create(f"z{i}")
+    w.move(t, "zone:z39")
+    assert w.zone("z39")["token"].tolist() == [t]
+    assert len(w.zone("a")) == 0
+    w.zone_delete("a")
+    assert w.zone("z39")["token"].tolist() == [t]
+    with pytest.raises(NotFoundError):
+        w.zone("a")
+    snap = w.snapshot()
+    w.move(t, "stack:s")
+    w.restore(snap)
+    assert w.zone("z39")["token"].tolist() == [t] and w.stack("s").tolist() == []
