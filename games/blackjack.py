@@ -155,6 +155,7 @@ from games.blackjack_table import (
     SEAT_SHIFT,
     UP_SHIFT,
     Table,
+    hole_card_variants,
 )
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
@@ -425,6 +426,10 @@ class Blackjack(Game):
             else:
                 info["penalty"] = PENALTY
         return out
+
+    def hidden_variants(self, world: World) -> list[tuple[str, World]]:
+        """The table with the dealer's hole card swapped (see ``hole_card_variants``)."""
+        return hole_card_variants(world, self.seats)
 
     def render(self, world: World, seat: str | None = None) -> str:
         """The dealer's cards (the hole card as ?? until revealed), then every seat's hands."""

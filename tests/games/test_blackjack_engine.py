@@ -168,28 +168,6 @@ def test_timeouts_stand() -> None:
                                                               INSURANCE]
 
 
-def hole_card_variants(game: Blackjack, world: World) -> list[tuple[str, World]]:
-    """Worlds that differ from ``world`` only in the dealer's face-down card (swapped with
-    a card from the shoe), for every seat; none while the hole card is face up. The same
-    shape as the contract suite's leak probes (``tests/contracts``: ``LEAK_PROBES``).
-    """
-    placements = world.zone("dealer")
-    if len(placements) < 2 or bool(placements["face_up"][1]):
-        return []
-    up, hole = (int(t) for t in placements["token"])
-    out: list[tuple[str, World]] = []
-    for other in world.shoe("shoe").tolist()[-3:]:
-        if (other - 1) % 13 == (hole - 1) % 13:
-            continue
-        variant = world.fork()
-        variant.move(hole, "source:shoe")
-        variant.move(other, None)
-        variant.place("dealer", other, face_up=False)
-        assert variant.zone("dealer")["token"].tolist() == [up, other]
-        out.extend((seat, variant) for seat in game.seats)
-    return out
-
-
 def test_player_view_never_shows_the_hole_card() -> None:
     game = games.make("blackjack", 4, hands=30)
     assert isinstance(game, Blackjack)
@@ -197,7 +175,7 @@ def test_player_view_never_shows_the_hole_card() -> None:
     rng = random.Random(3)
     probed = 0
     while not engine.is_over():
-        for seat, variant in hole_card_variants(game, engine.world):
+        for seat, variant in game.hidden_variants(engine.world):
             assert np.array_equal(game.player_view(engine.world, seat),
                                   game.player_view(variant, seat))
             assert game.render(engine.world, seat) == game.render(variant, seat)
