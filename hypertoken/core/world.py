@@ -165,10 +165,13 @@ class World(WorldViews, Actions[Any]):
         """Run a batch in one call. With ``atomic`` (the default) a failure anywhere rolls the
         whole batch back; without it, actions before the failing one stay applied.
         """
-        if not isinstance(batch, Batch):
-            raise TypeError(f"apply() takes a Batch, not {type(batch).__name__}")
-        blob = batch._blobs.get(atomic)
+        try:
+            blob = batch._blobs.get(atomic)
+        except AttributeError:
+            raise TypeError(f"apply() takes a Batch, not {type(batch).__name__}") from None
         if blob is None:
+            if not isinstance(batch, Batch):
+                raise TypeError(f"apply() takes a Batch, not {type(batch).__name__}")
             blob = batch.encoded(FLAG_ATOMIC if atomic else 0)
             batch._blobs[atomic] = blob
         n = len(blob)
