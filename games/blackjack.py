@@ -56,12 +56,11 @@ Actions (the ids upstream HyperToken clients use)
     - ``"penalty"``: it is accepted but changes nothing except that the seat's reward drops
       by ``PENALTY`` (0.1) bets; the same seat moves again; ``infos()`` reports it.
 
-    The legal mask (``legal_actions``, an environment's ``action_mask``) is exactly what
-    the Engine accepts, as the Game contract requires (``is_legal`` agrees with it): under
-    ``"error"`` the available actions; under ``"stand"`` and ``"penalty"`` every id 0..4
-    for the seat to move, since each has a defined effect. So clients that sample without
-    a mask behave as upstream by default, and masked training should use ``"error"`` (or
-    ``available_actions``). Ids outside 0..4 are always refused.
+    The legal mask (``legal_actions``, an environment's ``action_mask``) is always the
+    available actions, as the issue's clients expect; ``is_legal`` agrees with it. Under
+    ``"stand"`` and ``"penalty"`` the Engine still accepts the other ids 0..4 from the seat
+    to move (``tolerates``), so clients that sample without a mask behave as upstream,
+    while masked training sees only real choices. Ids outside 0..4 are always refused.
 
     In a room the option is part of the rules every peer folds (it is in the room config):
     an accepted unavailable move is logged as it was sent and every peer plays it the same
@@ -274,42 +273,43 @@ class Blackjack(Game):
         return None if (s >> PHASE_SHIFT) & 3 == OVER else self.seats[(s >> SEAT_SHIFT) & 7]
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
-        """What the Engine accepts from ``seat`` now (all False when it is not to move):
-        the available actions under ``illegal_action="error"``, every id otherwise (an
-        unavailable one is then played as Stand, or penalised).
+        """The available actions of ``seat`` now (module docstring); all False when it is
+        not to move. This is the mask, whatever the ``illegal_action`` policy.
         """
         s: int = world.property("s")
         if (s >> PHASE_SHIFT) & 3 == OVER or self.seats[(s >> SEAT_SHIFT) & 7] != seat:
             bits = 0
-        elif self.illegal_action == "error":
-            bits = self.table.mask(world, s)
         else:
-            bits = 31
+            bits = self.table.mask(world, s)
         mask: np.ndarray = _MASKS[bits].copy()
         return mask
 
     def available_actions(self, world: World, seat: str) -> np.ndarray:
-        """The actions with an effect of their own for ``seat`` now (module docstring),
-        whatever the ``illegal_action`` policy; all False when it is not to move.
+        """The actions with an effect of their own for ``seat`` now: the legal mask (kept
+        under this name for callers that predate :meth:`tolerates`).
         """
-        s: int = world.property("s")
-        if (s >> PHASE_SHIFT) & 3 == OVER or self.seats[(s >> SEAT_SHIFT) & 7] != seat:
-            bits = 0
-        else:
-            bits = self.table.mask(world, s)
-        mask: np.ndarray = _MASKS[bits].copy()
-        return mask
+        return self.legal_actions(world, seat)
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
-        """Whether the Engine accepts ``action`` from ``seat`` now (agrees with
-        :meth:`legal_actions`; one property read).
+        """Whether ``action`` is available to ``seat`` now (agrees with the mask; one
+        property read).
         """
         s: int = world.property("s")
         if (s >> PHASE_SHIFT) & 3 == OVER or self.seats[(s >> SEAT_SHIFT) & 7] != seat:
             return False
         if type(action) is not int or not 0 <= action < 5:
             return False
-        return self.illegal_action != "error" or bool(self.table.mask(world, s) >> action & 1)
+        return bool(self.table.mask(world, s) >> action & 1)
+
+    def tolerates(self, world: World, seat: str, action: int) -> bool:
+        """Under ``illegal_action="stand"`` (the default) or ``"penalty"``, any id 0..4 from
+        the seat to move is accepted and handled by that policy; under ``"error"`` nothing
+        outside the mask is.
+        """
+        if self.illegal_action == "error" or type(action) is not int or not 0 <= action < 5:
+            return False
+        s: int = world.property("s")
+        return (s >> PHASE_SHIFT) & 3 != OVER and self.seats[(s >> SEAT_SHIFT) & 7] == seat
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
         """Play ``action`` for the seat to move (see the module docstring for the rules and

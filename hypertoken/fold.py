@@ -240,7 +240,7 @@ class Referee:
             current = game.current_player(world)
             if current != seat:
                 return f"it is not {seat}'s turn (it is {current}'s)"
-        if not game.is_legal(world, seat, action):
+        if not game.is_legal(world, seat, action) and not game.tolerates(world, seat, action):
             name, args = game.move_name(action)
             return f"illegal move for {seat}: {name} {' '.join(map(str, args))}".rstrip()
         snap = world.snapshot()

@@ -201,6 +201,14 @@ class Game(abc.ABC):
             self.legal_actions(world, seat)[action]
         )
 
+    def tolerates(self, world: World, seat: str, action: int) -> bool:
+        """Whether ``seat`` may still send ``action`` although it is outside the legal mask:
+        the game accepts it and ``apply`` handles it by a documented policy (blackjack
+        plays an unavailable action as Stand, as clients that sample without the mask
+        expect). The mask stays the legal moves. The default tolerates nothing.
+        """
+        return False
+
     def render(self, world: World, seat: str | None = None) -> str:
         """Text picture of the game (from ``seat``'s view when given)."""
         return f"<{self.info.env_id}>"

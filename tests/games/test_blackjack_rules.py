@@ -399,22 +399,24 @@ def test_nobody_able_to_bet_ends_the_game() -> None:
 # ---- actions outside the mask -------------------------------------------------------------
 
 
-def test_legal_mask_is_what_the_engine_accepts() -> None:
-    for policy in ("stand", "penalty"):
+def test_legal_mask_is_the_available_actions_under_every_policy() -> None:
+    for policy in ("stand", "penalty", "error"):
         game, world = table("T 9 9 8", illegal_action=policy)
-        assert game.legal_actions(world, "player_0").all()  # every id has an effect
+        legal = game.legal_actions(world, "player_0")
+        assert legal.tolist() == [True, True, True, False, False]
+        assert legal.tolist() == game.available_actions(world, "player_0").tolist()
+        assert [game.is_legal(world, "player_0", a) for a in range(5)] == legal.tolist()
         assert not game.legal_actions(world, "player_1").any()  # not its turn
-        assert [game.is_legal(world, "player_0", a) for a in range(5)] == [True] * 5
-    game, world = table("T 9 9 8", illegal_action="error")
-    legal = game.legal_actions(world, "player_0")
-    assert legal.tolist() == game.available_actions(world, "player_0").tolist()
-    assert legal.tolist() == [True, True, True, False, False]
-    assert [game.is_legal(world, "player_0", a) for a in range(5)] == legal.tolist()
+        tolerated = [game.tolerates(world, "player_0", a) for a in range(5)]
+        assert tolerated == [policy != "error"] * 5
+        assert not game.tolerates(world, "player_1", SPLIT)  # never out of turn
+        assert not game.tolerates(world, "player_0", 5)  # never outside 0..4
 
 
 def test_unavailable_action_is_played_as_stand_by_default() -> None:
     game, world = table("T 9 9 8")  # no pair, no ace up
-    assert game.is_legal(world, "player_0", SPLIT)  # accepted ...
+    assert not game.is_legal(world, "player_0", SPLIT)
+    assert game.tolerates(world, "player_0", SPLIT)  # accepted ...
     play(game, world, SPLIT)  # ... and played as Stand: 19 vs 17
     assert game.rewards(world) == {"player_0": 1.0}
     info = game.infos(world)["player_0"]
