@@ -137,17 +137,10 @@ class FastMoves:
         d = _TWO[13 * ((dealer[0] - 1) % 13) + (dealer[1] - 1) % 13]
         n = 0
         if not is_bust(h) and not is_natural(h):
-            hits = self._hits
-            while True:
-                more = hits.get(d)
-                if more is None:
-                    more = hits[d] = dealer_hits(d, t.h17)
-                if not more:
-                    break
-                if n >= len(cards):
-                    return False  # a long draw or an empty shoe: the general path
-                d = _add(d & ~DONE, (cards[n] - 1) % 13)
-                n += 1
+            drawn = self._dealer_draws(d, cards)
+            if drawn is None:
+                return False  # a long draw or an empty shoe: the general path
+            d, n = drawn
         number: int = world.property("hand")
         old: int = world.property("bank0")
         bet = t.bet
@@ -222,17 +215,10 @@ class FastMoves:
         d = _TWO[13 * ((dealer[0] - 1) % 13) + (hole - 1) % 13]
         n = 0
         if live:
-            hits = self._hits
-            while True:
-                more = hits.get(d)
-                if more is None:
-                    more = hits[d] = dealer_hits(d, t.h17)
-                if not more:
-                    break
-                if n >= len(cards):
-                    return False  # a long draw or an empty shoe: the general path
-                d = _add(d & ~DONE, (cards[n] - 1) % 13)
-                n += 1
+            drawn = self._dealer_draws(d, cards)
+            if drawn is None:
+                return False  # a long draw or an empty shoe: the general path
+            d, n = drawn
         bet, n_seats = t.bet, t.n
         number: int = world.property("hand")
         old: list[int] = []
@@ -344,6 +330,23 @@ class FastMoves:
             batch.set_property("hand", dealt)
         world.apply(batch.extend(t.set_cmd("s", s2)), atomic=False)
         return True
+
+    def _dealer_draws(self, d: int, cards: list[int]) -> tuple[int, int] | None:
+        """Play the dealer's hand ``d`` from the shoe's top ``cards`` (top first): the final
+        hand and how many cards it drew, or None if the known cards do not suffice.
+        """
+        hits, h17 = self._hits, self.t.h17
+        n = 0
+        while True:
+            more = hits.get(d)
+            if more is None:
+                more = hits[d] = dealer_hits(d, h17)
+            if not more:
+                return d, n
+            if n >= len(cards):
+                return None
+            d = _add(d & ~DONE, (cards[n] - 1) % 13)
+            n += 1
 
     def _props(self, batch: Batch, rvals: dict[int, int], stakes: dict[int, int]) -> None:
         """Append the hand summaries and stakes a hand end leaves."""
