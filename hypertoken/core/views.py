@@ -108,6 +108,7 @@ class WorldViews:
         self._addr: dict[tuple[str, str, str], int] = {}
         self._addr_gen = -1
         self._gen_at = self._base + self._hdr["structure_gen"]
+        self._props_at = self._base + self._hdr["props"]
         #: property key -> (its symbol id, the entry index it was last found at).
         self._prop_at: dict[str, tuple[int, int]] = {}
         self._game_active = self.manifest.records["Game"][1]["active"]
@@ -345,8 +346,8 @@ class WorldViews:
 
     def property(self, key: str, default: Any = None) -> Any:
         """One game property (``default`` if unset), without decoding the others."""
-        ptr, n = self._hlist("props")
         mv = self._mv
+        ptr, n, _cap = _LIST.unpack_from(mv, self._props_at)
         hit = self._prop_at.get(key)
         if hit is not None:
             # The key's symbol id is fixed until a restore or a rollback (which clear this
