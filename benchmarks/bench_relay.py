@@ -430,7 +430,13 @@ def main() -> int:
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        asyncio.run(bare_server(0))
+        # The same event loop as the relay (uvloop where installed), for a fair floor.
+        try:
+            import uvloop
+        except ImportError:
+            asyncio.run(bare_server(0))
+        else:
+            uvloop.run(bare_server(0))
         return 0
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, max(soft, 4 * args.peers + 256))

@@ -193,7 +193,7 @@ def test_relay_requirements_match_pyproject() -> None:
         for line in (ROOT / "relay/requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    assert len(lines) == 4
+    assert len(lines) == 5
     for line in lines:
         name = re.split(r"[<>=!]", line, maxsplit=1)[0].lower()
         assert declared[name].replace(" ", "") == line, (name, declared[name], line)
