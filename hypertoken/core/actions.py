@@ -329,6 +329,13 @@ class Actions(Generic[R]):
         """Set a typed game property in the key/value store (None deletes it)."""
         return self._act("game.set_property", key, value)
 
+    def add_property(self, key: str, delta: int) -> R:
+        """Add ``delta`` to an integer game property (missing counts as 0); returns the new
+        value. A non-integer property or an overflow is an error. Prefer it to
+        ``set_property`` for scores and counters: its encoding repeats, so it is cached.
+        """
+        return self._act("game.add_property", key, delta)
+
     def next_turn(self) -> R:
         """Turn + 1; the next active agent (creation order) becomes active; at max_turns the
         game ends with reason "max_turns". Error unless the loop is running (a pause does

@@ -134,6 +134,7 @@ ARGS: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
     "next_phase": st.tuples(label),
     "set_phase": st.tuples(label),
     "set_property": st.tuples(label, value),
+    "add_property": st.tuples(label, st.integers(-3, 3)),
     "next_turn": st.just(()),
     "set_max_turns": st.tuples(count),
     "set_active_agent": st.tuples(agent),

@@ -108,6 +108,7 @@ const ops = [_]Op{
     .{ .name = "batch.count", .args = "cp", .result = "i", .run = batch.count },
     .{ .name = "batch.find", .args = "cp", .result = "T", .run = batch.find },
     .{ .name = "batch.collect", .args = "Cs", .result = "i", .run = batch.collect },
+    .{ .name = "game.add_property", .args = "si", .result = "i", .run = game.addProperty },
 };
 
 fn enumLines(comptime E: type, comptime tag: []const u8) []const u8 {

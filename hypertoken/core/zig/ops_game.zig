@@ -122,6 +122,29 @@ pub fn setProperty(r: *Reader, w: *Writer) Error!void {
     _ = w;
 }
 
+/// game.add_property(key, delta): add `delta` to an integer game property (a missing
+/// key counts as 0) and return the new value. A property holding another type, or an
+/// overflow, is an error. Scores, chips and counters change by a few fixed amounts,
+/// so this action's encoding repeats where a set_property of the new value would not.
+pub fn addProperty(r: *Reader, w: *Writer) Error!void {
+    const key = try r.s();
+    const delta = try r.i();
+    try r.end();
+    if (key.len == 0) return io.fail(.bad_argument, .key, "a key is required", 0, 0, 0);
+    const id = sym.lookup(&w_.h.syms, key);
+    var cur: i64 = 0;
+    if (id != 0) {
+        if (w_.mapGet(w_.h.props, id)) |e| {
+            if (e.tag != w_.Tag.int) return io.fail(.bad_type, .key, key, 0, w_.Tag.int, e.tag);
+            cur = @bitCast(e.payload);
+        }
+    }
+    const v = std.math.add(i64, cur, delta) catch return io.fail(.bad_argument, .key, key, 0, delta, cur);
+    const kid = if (id != 0) id else try sym.intern(&w_.h.syms, key);
+    try w_.mapSet(&w_.h.props, kid, .{ .tag = w_.Tag.int, .payload = @bitCast(v) });
+    try w.int(v);
+}
+
 fn firstActive(from: u32) i32 {
     const ags = w_.h.agents.items(w_.Agent);
     if (ags.len == 0) return -1;
