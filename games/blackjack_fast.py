@@ -173,10 +173,12 @@ class FastMoves:
             static.extend(t.deal_cmd((0,), True))
             self._props(static, {0: h0}, {0: bet})
             self._ends_one[key] = static
+        # Changes as deltas: their encodings repeat (a bet won or lost, one more hand), so
+        # they are memoised, where the new totals would have to be encoded afresh.
         batch = Batch().extend(static)
         if bank != old:
-            batch.set_property("bank0", bank)
-        batch.set_property("hand", number + 1)
+            batch.add_property("bank0", bank - old)
+        batch.add_property("hand", 1)
         world.apply(batch.extend(t.set_cmd("s", s2)), atomic=False)
         return True
 
@@ -320,14 +322,14 @@ class FastMoves:
                     static.extend(b)
                 self._props(static, rvals, stakes)
                 self._ends[key] = static
-        # Bankrolls and the hand count seldom repeat: encoded in place, not cached (a cache
-        # of them would mostly miss, and its churn costs garbage-collection time).
+        # Bankrolls and the hand count change by a few fixed amounts: written as deltas,
+        # whose encodings repeat and are memoised.
         batch = Batch().extend(static)
         for j in range(n_seats):
             if banks[j] != old[j]:
-                batch.set_property(kbank[j], banks[j])
+                batch.add_property(kbank[j], banks[j] - old[j])
         if dealt != number:
-            batch.set_property("hand", dealt)
+            batch.add_property("hand", dealt - number)
         world.apply(batch.extend(t.set_cmd("s", s2)), atomic=False)
         return True
 
