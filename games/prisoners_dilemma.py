@@ -242,10 +242,12 @@ class PrisonersDilemma(Game):
             b.set_property(f"hist.{played // BLOCK - 1}", block)
             block = 0
         block |= (a0 | a1 << 1) << 2 * pos
-        b.set_property("match", played + 1 | block << _BITS)
+        # Written as deltas: within a block they take few distinct values, so their
+        # encodings are memoised (and the tally needs no read at all).
+        b.add_property("match", (played + 1 | block << _BITS) - match)
         outcome = 2 * a0 + a1
         if outcome < 3:  # DD is not counted: it is the rest
-            b.set_property("tally", int(world.property("tally")) + (1 << _BITS * outcome))
+            b.add_property("tally", 1 << _BITS * outcome)
         world.apply(b)
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
