@@ -118,9 +118,12 @@ def main() -> None:
             .set_property("round", 1))
     apply4 = per_call(lambda: small.apply(four), n * 5)
     apply4_loose = per_call(lambda: small.apply(four, atomic=False), n * 5)
+    nothing = Batch()
+    apply0 = per_call(lambda: small.apply(nothing), n * 5)
     row("apply_4_batch", apply4 * 1e6, empty * 1e6, apply4 / empty, "us", target_ratio=2.0,
-        non_atomic_us=round(apply4_loose * 1e6, 4),
-        note="baseline: the empty call; ratio = apply / empty call")
+        non_atomic_us=round(apply4_loose * 1e6, 4), empty_batch_us=round(apply0 * 1e6, 4),
+        note="baseline: the empty call; ratio = apply / empty call; empty_batch_us = apply "
+             "of a batch with no actions (the facade's bookkeeping without core work)")
 
     world.restore(fresh)
     world.apply(batch)

@@ -140,6 +140,7 @@ class Instance:
         }
         self.fast = fast
         self._raw = (wasmtime._bindings.wasmtime_val_raw_t * 1)()
+        self._result = ctypes.c_uint32.from_address(ctypes.addressof(self._raw))
         self._trap = ctypes.POINTER(wasmtime._bindings.wasm_trap_t)()
         self._proto: Any = None
         if fast:
@@ -179,7 +180,7 @@ class Instance:
         err = self._proto(self._ctx, self._fptr[name], self._raw_arg, self._one, self._trap_arg)
         if err or self._trap:
             self._raise(name, err)
-        return int(self._raw[0].i32) & 0xFFFFFFFF
+        return self._result.value
 
     def _raise(self, name: str, err: int | None) -> None:
         """Turn a wasmtime error or trap from the unchecked call into an exception."""
@@ -202,13 +203,15 @@ class Instance:
         if self._proto is None:
             return lambda: self.call("ht_exec")
         proto, ctx, fptr = self._proto, self._ctx, self._fptr["ht_exec"]
-        raw_arg, one, raw, trap_arg = self._raw_arg, self._one, self._raw, self._trap_arg
+        raw_arg, one, trap_arg = self._raw_arg, self._one, self._trap_arg
         trap = ctypes.c_void_p.from_address(ctypes.addressof(self._trap))
+        # The result slot read as a plain i32 (cheaper than indexing the union array).
+        result = ctypes.c_int32.from_address(ctypes.addressof(self._raw))
 
         def run() -> int:
             err = proto(ctx, fptr, raw_arg, one, trap_arg)
             if err or trap.value:
                 self._raise("ht_exec", err)
-            return raw[0].i32  # type: ignore[no-any-return]
+            return result.value
 
         return run
