@@ -111,6 +111,13 @@ const ops = [_]Op{
     .{ .name = "game.add_property", .args = "si", .result = "i", .run = game.addProperty },
 };
 
+/// The handlers by op code, for dispatch.
+const handlers = blk: {
+    var t: [ops.len]Handler = undefined;
+    for (ops, 0..) |o, i| t[i] = o.run;
+    break :blk t;
+};
+
 fn enumLines(comptime E: type, comptime tag: []const u8) []const u8 {
     @setEvalBranchQuota(200000);
     const info = @typeInfo(E).@"enum";
@@ -281,18 +288,16 @@ fn runOne(pos: *usize, w: *io.Writer) u32 {
     var r = io.Reader{ .buf = io.cmd_buf[start .. start + n] };
     w.wrote = false;
     const before = w.pos;
-    inline for (ops, 0..) |o, k| {
-        if (k == op) {
-            o.run(&r, w) catch |e| {
-                w.pos = before;
-                w.count -= @intFromBool(w.wrote);
-                return switch (e) {
-                    error.Fail => io.err.code,
-                    error.OutOfMemory => @intFromEnum(io.Code.out_of_memory),
-                };
-            };
-        }
-    }
+    // One indirect call through the handler table (a chain of comparisons over every op
+    // would cost more than most actions themselves).
+    handlers[op](&r, w) catch |e| {
+        w.pos = before;
+        w.count -= @intFromBool(w.wrote);
+        return switch (e) {
+            error.Fail => io.err.code,
+            error.OutOfMemory => @intFromEnum(io.Code.out_of_memory),
+        };
+    };
     if (!w.wrote) w.none() catch return io.err.code;
     return 0;
 }
