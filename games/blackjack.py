@@ -257,12 +257,19 @@ class Blackjack(Game):
 
     # ---- setup and turns ---------------------------------------------------------------
 
-    def setup(self, world: World, ctx: MoveContext) -> None:
-        """Create the shoe, shuffle it with the entry's seed and deal the first hand."""
+    def prepare(self, world: World) -> None:
+        """Create the properties, containers and the shoe's cards (seed-independent)."""
         if world.token_count():
-            raise RuntimeError("blackjack must be set up in a World without tokens (its card "
-                               "ranks follow token ids, which then start at 1)")
+            raise RuntimeError("blackjack must be prepared in a World without tokens (its "
+                               "card ranks follow token ids, which then start at 1)")
         world.apply(self.table.setup_batch(), atomic=False)  # the Engine restores on failure
+
+    def setup(self, world: World, ctx: MoveContext) -> None:
+        """Shuffle the prepared shoe with the entry's seed and deal the first hand
+        (preparing the World first if nobody did).
+        """
+        if not world.token_count():
+            self.prepare(world)
         world.source_shuffle("shoe", ctx.seed)
         m = TableMove(self.table, world, ctx)
         m.finish(self.table.deal(m, 0))

@@ -155,6 +155,15 @@ class Game(abc.ABC):
 
     # ---- hooks every game implements ---------------------------------------------
 
+    def prepare(self, world: World) -> None:
+        """Build the parts of the initial position that depend on neither the seed nor the
+        seats (card tokens, containers, fixed properties) in an empty World. The Engine runs
+        it once, when it is created, and every start and every training reset begins from a
+        copy of the result, so this work is not repeated per episode. ``setup`` does the
+        rest. The default prepares nothing.
+        """
+        del world  # nothing to prepare by default
+
     @abc.abstractmethod
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Build the initial position (seat agents exist and the game loop has started)."""
