@@ -95,7 +95,7 @@ frames = st.one_of(
 
 
 def test_decode_only_ever_raises_protocol_errors() -> None:
-    @settings(max_examples=400, deadline=None)
+    @settings(max_examples=400, deadline=None, derandomize=True)
     @given(st.one_of(frames, wrong_messages.map(lambda m: json.dumps(m, default=str))))
     def check(frame: bytes | str) -> None:
         try:
@@ -172,6 +172,7 @@ def _is_hostile(frame: bytes | str) -> bool:
 @settings(
     max_examples=40,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(batch=st.lists(frames, min_size=1, max_size=8), hello_first=st.booleans())
