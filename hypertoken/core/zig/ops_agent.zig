@@ -71,12 +71,7 @@ fn inInventory(a: u32, id: u32, name: []const u8) Error!void {
 pub fn create(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
     try r.end();
-    if (w_.exists(w_.Agent, w_.h.agents, name)) return io.failNamed(.exists, .agent, name);
-    const id = try w_.newName(.agent, name);
-    try w_.h.agents.append(w_.Agent, std.mem.zeroes(w_.Agent));
-    const a = w_.agent(w_.h.agents.len - 1);
-    a.name = id;
-    a.alive = 1;
+    const a = try w_.createNamed(w_.Agent, &w_.h.agents, .agent, name);
     a.active = 1;
     _ = w;
 }

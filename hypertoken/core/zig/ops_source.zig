@@ -17,12 +17,7 @@ pub const mode_auto: u32 = 1;
 pub fn create(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
     try r.end();
-    if (w_.exists(w_.Source, w_.h.sources, name)) return io.failNamed(.exists, .source, name);
-    const id = try w_.newName(.source, name);
-    try w_.h.sources.append(w_.Source, std.mem.zeroes(w_.Source));
-    const s = w_.source(w_.h.sources.len - 1);
-    s.name = id;
-    s.alive = 1;
+    _ = try w_.createNamed(w_.Source, &w_.h.sources, .source, name);
     _ = w;
 }
 

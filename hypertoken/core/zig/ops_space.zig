@@ -40,12 +40,7 @@ fn placed(id: u32) Error!struct { z: u32, i: u32 } {
 pub fn createZone(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
     try r.end();
-    if (w_.exists(w_.Zone, w_.h.zones, name)) return io.failNamed(.exists, .zone, name);
-    const id = try w_.newName(.zone, name);
-    try w_.h.zones.append(w_.Zone, std.mem.zeroes(w_.Zone));
-    const z = w_.zone(w_.h.zones.len - 1);
-    z.name = id;
-    z.alive = 1;
+    _ = try w_.createNamed(w_.Zone, &w_.h.zones, .zone, name);
     _ = w;
 }
 

@@ -13,12 +13,7 @@ const Writer = io.Writer;
 pub fn create(r: *Reader, w: *Writer) Error!void {
     const name = try r.s();
     try r.end();
-    if (w_.exists(w_.Stack, w_.h.stacks, name)) return io.failNamed(.exists, .stack, name);
-    const id = try w_.newName(.stack, name);
-    try w_.h.stacks.append(w_.Stack, std.mem.zeroes(w_.Stack));
-    const s = w_.stack(w_.h.stacks.len - 1);
-    s.name = id;
-    s.alive = 1;
+    _ = try w_.createNamed(w_.Stack, &w_.h.stacks, .stack, name);
     _ = w;
 }
 

@@ -468,3 +468,15 @@ pub fn homeMovable(st: u32) Error!void {
         try movable(t.id);
     }
 }
+
+/// Append a new named record (stack, zone, source, agent) to `l`: the name must be free.
+/// Returns the record, valid until the list grows again.
+pub fn createNamed(comptime T: type, l: *List, kind: io.Kind, name: []const u8) Error!*T {
+    if (exists(T, l.*, name)) return io.failNamed(.exists, kind, name);
+    const id = try newName(kind, name);
+    try l.append(T, std.mem.zeroes(T));
+    const rec = &l.items(T)[l.len - 1];
+    rec.name = id;
+    rec.alive = 1;
+    return rec;
+}
