@@ -29,9 +29,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import time
 from collections.abc import Callable
 from typing import Any
+
+from bench_util import best_rate
 
 from games.blackjack import Blackjack
 from hypertoken.core import World
@@ -49,17 +50,6 @@ def _choices(mask: Any) -> tuple[int, ...]:
         ids = _CHOICES[key] = tuple(i for i, ok in enumerate(mask.tolist()) if ok)
     return ids
 
-
-def best_rate(run: Callable[[], int], repeats: int) -> float:
-    """The best of ``repeats`` runs of ``run`` (which returns the steps it made), in
-    steps per second.
-    """
-    best = 0.0
-    for _ in range(repeats):
-        t = time.perf_counter()
-        n = run()
-        best = max(best, n / (time.perf_counter() - t))
-    return best
 
 
 def gym_play(steps: int) -> Callable[[], int]:

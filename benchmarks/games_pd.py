@@ -24,9 +24,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import time
 from collections.abc import Callable
 from typing import Any
+
+from bench_util import best_rate
 
 from games.pd_strategies import STRATEGIES
 from games.prisoners_dilemma import PrisonersDilemma
@@ -44,17 +45,6 @@ AXELROD_NAMES = {
     "hard_majority": "HardGoByMajority",
 }
 
-
-def best_rate(run: Callable[[], int], repeats: int) -> float:
-    """The best of ``repeats`` runs of ``run`` (which returns how many rounds it played), in
-    rounds per second.
-    """
-    best = 0.0
-    for _ in range(repeats):
-        t = time.perf_counter()
-        n = run()
-        best = max(best, n / (time.perf_counter() - t))
-    return best
 
 
 def random_play(episodes: int, record: bool) -> Callable[[], int]:
