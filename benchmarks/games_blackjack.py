@@ -4,7 +4,8 @@ episode ends), in steps per second.
 
 Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
 
-- blackjack_game_api: ``blackjack_v1`` through the game's own API on one World (the
+- blackjack_game_api: ``blackjack_v1`` through the game's own API on one World of the
+  game's module (``Blackjack.new_world``: the core with the game's kernel linked in) (the
   training fast path without the Engine: ``current_player``, ``legal_actions``, a random
   legal action, ``apply``), one seat, from one shoe (the ``hands`` option: the next hand is
   dealt as the last one settles, so a hand is an episode without a reset call). The
@@ -72,9 +73,20 @@ def gym_play(steps: int) -> Callable[[], int]:
 
 
 class CountingWorld(World):
-    """A World that counts calls into the core (``apply`` and single actions)."""
+    """A World that counts calls into the core (``apply``, single actions and kernel
+    moves).
+    """
 
     calls = 0
+
+    def kernel(self, name: str) -> Any:
+        run = super().kernel(name)
+
+        def counted(data: bytes) -> int:
+            self.calls += 1
+            return run(data)  # type: ignore[no-any-return]
+
+        return counted
 
     def apply(self, batch: Any, *, atomic: bool = True) -> Any:
         self.calls += 1
@@ -88,7 +100,7 @@ class CountingWorld(World):
 def game_api_play(steps: int, counts: dict[str, float]) -> Callable[[], int]:
     """Random legal play through the game's own API, one shoe, no Engine."""
     game = Blackjack(1, hands=10**12, bankroll=10**15, illegal_action="error")
-    world = CountingWorld()
+    world = CountingWorld(module=game.new_world().module)
     world.agent_create("player_0")
     world.game_start(0)
     game.setup(world, MoveContext(0, 0, 0, 1))

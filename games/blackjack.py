@@ -109,9 +109,13 @@ Speed
     Each move is one World call (a batch), planned from one read of the packed state, the
     shoe's zero-copy view and, when a hand ends, the dealer's zone and a few properties.
     The commonest moves (a Hit, and a Stand, Double or Hit that ends the last hand to play:
-    dealer play, settlement and the next deal) take the fast paths of
-    :mod:`games.blackjack_fast`; the rest the general planner (:mod:`games.blackjack_move`).
-    Both change the World alike (a test compares state hashes move by move).
+    dealer play, settlement and the next deal) run in the game's kernel
+    (``games/kernels/blackjack.zig``), compiled into the WASM module with the core: one
+    call plans and applies the move. Anything unusual (splits, reshuffles, the insurance
+    round) goes to the Python planner (:mod:`games.blackjack_move`), which is the
+    reference: both change the World alike, and a test compares state hashes move by move.
+    The kernel runs in Worlds made by ``new_world()`` (the Engine's); in any other World
+    every move takes the Python planner, with the same result.
     ``benchmarks/games_blackjack.py`` measures it beside gymnasium's ``Blackjack-v1``.
 
 Version history
@@ -122,11 +126,12 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import struct
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from games.blackjack_fast import FastMoves
 from games.blackjack_move import TableMove
 from games.blackjack_rules import (
     DONE,
@@ -156,6 +161,7 @@ from games.blackjack_table import (
     Table,
     hole_card_variants,
 )
+from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
 
@@ -169,6 +175,9 @@ _MASKS: tuple[np.ndarray, ...] = tuple(
     np.array([(b >> a) & 1 for a in range(5)], dtype=bool) for b in range(32))
 for _m in _MASKS:
     _m.flags.writeable = False
+
+#: ``bj_move``'s input: action, padding, the bits of an unavailable action played as Stand.
+_KERNEL_MOVE = struct.Struct("<IIQ").pack
 
 
 class Decision(NamedTuple):
@@ -251,9 +260,29 @@ class Blackjack(Game):
             max_length=0 if illegal_action == "penalty" else length,
         )
         self.table = Table(self)
-        #: The fast paths of the commonest moves (None: always the general planner, which
-        #: the tests use to check that both change the World alike).
-        self.fast: FastMoves | None = FastMoves(self.table)
+        t = self.table
+        #: ``bj_configure``'s input (see games/kernels/blackjack.zig).
+        self._kernel_config = struct.pack("<IIIIqqq", t.n, int(h17), t.cut, splits + 1, t.bet,
+                                          hands, t.extra)
+
+    def new_world(self) -> World:
+        """A World of the core module with this game's kernel linked in."""
+        return World(module=kernel_module("blackjack"))
+
+    def kernel(self, world: World) -> Callable[[bytes], int] | None:
+        """The kernel's move function in ``world`` (configured for this table on first
+        use), or None when the World's module has no blackjack kernel.
+        """
+        state = world.kernel_state
+        if type(state) is tuple and state[0] is self._kernel_config:
+            return state[1]  # type: ignore[no-any-return]
+        move = None
+        if "bj_move" in world.kernel_names():
+            if world.kernel("bj_configure")(self._kernel_config):
+                raise RuntimeError("the blackjack kernel refused this table's settings")
+            move = world.kernel("bj_move")
+        world.kernel_state = (self._kernel_config, move)
+        return move
 
     # ---- setup and turns ---------------------------------------------------------------
 
@@ -344,16 +373,12 @@ class Blackjack(Game):
                             atomic=False)
                 return
             a = STAND
-        if phase != INSURE and self.fast is not None:
-            fast = self.fast
-            if a == HIT:
-                if fast.hit(world, ctx, s, ill):
-                    return
-            elif a == STAND:
-                if not (s >> NH_SHIFT) & 3 and fast.stand(world, ctx, s, ill):
-                    return
-            elif a == DOUBLE and not (s >> NH_SHIFT) & 3 and fast.double(world, ctx, s, ill):
-                return
+        if phase != INSURE and a <= DOUBLE:
+            state = world.kernel_state
+            move = (state[1] if type(state) is tuple and state[0] is self._kernel_config
+                    else self.kernel(world))
+            if move is not None and not move(_KERNEL_MOVE(a, 0, ill)):
+                return  # the kernel played it; else it declined and changed nothing
         m = TableMove(table, world, ctx)
         if phase == INSURE:
             s2 = table.insure(m, s, a == INSURANCE)

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from hypertoken.chronicle import Chronicle, RoomConfig
-from hypertoken.core import World
 from hypertoken.entries import Entry, EntryError, decode_entry
 from hypertoken.fold import FoldState, Outcome, Referee, text_digest
 from hypertoken.game import Game, TurnOrder
@@ -58,7 +57,7 @@ class EngineBase:
         self.config = config
         self.loop = loop
         self.rules = rules
-        self.world = World()
+        self.world = game.new_world()
         # Seed-independent construction runs once; every start and every training reset
         # begins from a copy of it (restoring 100 KB costs far less than rebuilding it).
         game.prepare(self.world)

@@ -155,6 +155,14 @@ class Game(abc.ABC):
 
     # ---- hooks every game implements ---------------------------------------------
 
+    def new_world(self) -> World:
+        """A fresh, empty World to play this game in. The default runs the plain core; a
+        game with a kernel (game code compiled into the WASM module, see
+        ``hypertoken/core/zig/kernel.zig``) returns a World of its own module, whose moves
+        then run there. Either World gives the same states, hashes and snapshots.
+        """
+        return World()
+
     def prepare(self, world: World) -> None:
         """Build the parts of the initial position that depend on neither the seed nor the
         seats (card tokens, containers, fixed properties) in an empty World. The Engine runs

@@ -10,20 +10,22 @@
 [...]
 """
 
-from hypertoken.core._runtime import core_digest
+from hypertoken.core._runtime import CoreModule, core_digest
 from hypertoken.core.batch import Batch
 from hypertoken.core.errors import CoreError
 from hypertoken.core.rng import mulberry32, shuffle_order
 from hypertoken.core.targets import LOOSE, To
 from hypertoken.core.views import AgentInfo, GameState, TokenInfo
-from hypertoken.core.world import BatchResults, World
+from hypertoken.core.world import KERNEL_DECLINED, BatchResults, World
 
 __all__ = [
+    "KERNEL_DECLINED",
     "LOOSE",
     "AgentInfo",
     "Batch",
     "BatchResults",
     "CoreError",
+    "CoreModule",
     "GameState",
     "To",
     "TokenInfo",

@@ -1,7 +1,8 @@
 """Loading the action core and calling into it.
 
-One compiled ``wasmtime.Module`` is shared per process; each World gets its own store
-and instance. Calls take the fast path: ``wasmtime_func_call_unchecked`` from the C API
+One compiled ``wasmtime.Module`` per module (the core, or the core with a game kernel
+linked in: :class:`CoreModule`) is shared per process; each World gets its own store and
+instance. Calls take the fast path: ``wasmtime_func_call_unchecked`` from the C API
 that the wasmtime package ships, called through a ctypes prototype with pre-built
 arguments (about 1 µs instead of about 20 µs through ``Func.__call__``). The public
 API stays available (``fast=False``) as the fallback and as the cross-check in tests.
@@ -25,7 +26,7 @@ from hypertoken.core.errors import CoreTrapError
 
 _LOCK = threading.Lock()
 _ENGINE: wasmtime.Engine | None = None
-_MODULE: wasmtime.Module | None = None
+_COMPILED: dict[bytes, wasmtime.Module] = {}
 _WASM: bytes | None = None
 
 
@@ -42,14 +43,57 @@ def core_digest() -> bytes:
     return hashlib.sha256(core_bytes()).digest()
 
 
-def _module() -> tuple[wasmtime.Engine, wasmtime.Module]:
-    global _ENGINE, _MODULE
-    with _LOCK:
-        if _MODULE is None:
-            _ENGINE = wasmtime.Engine()
-            _MODULE = wasmtime.Module(_ENGINE, core_bytes())
-        assert _ENGINE is not None
-        return _ENGINE, _MODULE
+class CoreModule:
+    """A build of the action core: ``core.wasm`` itself (:meth:`core`), or the core with a
+    game kernel linked in (see ``zig/kernel.zig``), which a World loads with
+    ``World(module=...)``. Every build lays the world out at the same addresses, so
+    snapshots and state hashes are the same whichever module made them.
+    """
+
+    _BY_PATH: dict[str, CoreModule] = {}
+
+    def __init__(self, wasm: bytes, name: str) -> None:
+        self.wasm = wasm
+        self.name = name
+        #: SHA-256 of the module's bytes.
+        self.digest = hashlib.sha256(wasm).digest()
+
+    @classmethod
+    def core(cls) -> CoreModule:
+        """The packaged ``core.wasm`` (no kernel)."""
+        with _LOCK:
+            mod = cls._BY_PATH.get("")
+        if mod is None:
+            mod = cls(core_bytes(), "core.wasm")
+            with _LOCK:
+                mod = cls._BY_PATH.setdefault("", mod)
+        return mod
+
+    @classmethod
+    def load(cls, path: str) -> CoreModule:
+        """The module in file ``path`` (read once per process)."""
+        with _LOCK:
+            mod = cls._BY_PATH.get(path)
+        if mod is None:
+            with open(path, "rb") as f:
+                mod = cls(f.read(), path)
+            with _LOCK:
+                mod = cls._BY_PATH.setdefault(path, mod)
+        return mod
+
+    def compiled(self) -> tuple[wasmtime.Engine, wasmtime.Module]:
+        """The process's wasmtime engine and this module compiled for it (once)."""
+        global _ENGINE
+        with _LOCK:
+            if _ENGINE is None:
+                _ENGINE = wasmtime.Engine()
+            mod = _COMPILED.get(self.digest)
+            if mod is None:
+                mod = _COMPILED[self.digest] = wasmtime.Module(_ENGINE, self.wasm)
+            return _ENGINE, mod
+
+    def __repr__(self) -> str:
+        return f"CoreModule({self.name!r}, sha256={self.digest.hex()[:16]})"
 
 
 @dataclass(frozen=True)
@@ -73,6 +117,8 @@ class Manifest:
     kinds: dict[int, str]
     locs: dict[int, str]
     records: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
+    #: BLAKE2b of the manifest text: equal for every build that lays the world out alike.
+    digest: bytes = b""
 
     @classmethod
     def parse(cls, text: str) -> Manifest:
@@ -98,7 +144,8 @@ class Manifest:
             elif tag == "R":
                 offsets = {k: int(v) for k, v in (p.split(":") for p in parts[3:])}
                 records[parts[1]] = (int(parts[2]), offsets)
-        return cls(version, {o.name: o for o in ops}, ops, codes, kinds, locs, records)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        return cls(version, {o.name: o for o in ops}, ops, codes, kinds, locs, records, digest)
 
 
 _ENCODERS: dict[str, Any] | None = None
@@ -128,16 +175,23 @@ def default_encoders() -> dict[str, Any]:
 class Instance:
     """One instance of the core: its store, exports, buffers and the fast call path."""
 
-    def __init__(self, *, fast: bool = True) -> None:
-        engine, module = _module()
+    def __init__(self, *, fast: bool = True, module: CoreModule | None = None) -> None:
+        engine, compiled = (module or CoreModule.core()).compiled()
         self.store = wasmtime.Store(engine)
-        self.instance = wasmtime.Instance(self.store, module, [])
+        self.instance = wasmtime.Instance(self.store, compiled, [])
         exports = self.instance.exports(self.store)
-        self.memory: wasmtime.Memory = exports["memory"]  # type: ignore[assignment]
-        self._funcs: dict[str, wasmtime.Func] = {
-            name: exports[name]  # type: ignore[misc]
-            for name in ("ht_layout", "ht_init", "ht_exec", "ht_noop", "ht_check", "ht_rebind")
-        }
+        self._funcs: dict[str, wasmtime.Func] = {}
+        for name in exports:
+            item = exports[name]
+            if isinstance(item, wasmtime.Func):
+                self._funcs[name] = item
+        missing = {"ht_layout", "ht_init", "ht_exec", "ht_noop", "ht_check",
+                   "ht_rebind"} - set(self._funcs)
+        memory = exports.get("memory")
+        if missing or not isinstance(memory, wasmtime.Memory):
+            lacks = sorted(missing) + ([] if isinstance(memory, wasmtime.Memory) else ["memory"])
+            raise RuntimeError(f"not a HyperToken core module: it lacks {', '.join(lacks)}")
+        self.memory: wasmtime.Memory = memory
         self.fast = fast
         self._raw = (wasmtime._bindings.wasmtime_val_raw_t * 1)()
         self._result = ctypes.c_uint32.from_address(ctypes.addressof(self._raw))
@@ -195,14 +249,21 @@ class Instance:
         ctypes.c_void_p.from_address(ctypes.addressof(self._trap)).value = None
         raise CoreTrapError(f"the action core trapped in {name}: {trap.message}")
 
-    def exec_fn(self) -> Any:
-        """A zero-argument callable running ``ht_exec`` as fast as possible.
+    def exports(self) -> list[str]:
+        """The names of the module's exported functions."""
+        return list(self._funcs)
 
-        Returns the raw error code. Traps and wasmtime errors raise.
+    def exec_fn(self, name: str = "ht_exec") -> Any:
+        """A zero-argument callable running the ``() -> u32`` export ``name`` (default
+        ``ht_exec``) as fast as possible.
+
+        Returns the raw (signed) result. Traps and wasmtime errors raise.
         """
+        if name not in self._funcs:
+            raise KeyError(f"the core module exports no function {name!r}")
         if self._proto is None:
-            return lambda: self.call("ht_exec")
-        proto, ctx, fptr = self._proto, self._ctx, self._fptr["ht_exec"]
+            return lambda: self.call(name)
+        proto, ctx, fptr = self._proto, self._ctx, self._fptr[name]
         raw_arg, one, trap_arg = self._raw_arg, self._one, self._trap_arg
         trap = ctypes.c_void_p.from_address(ctypes.addressof(self._trap))
         # The result slot read as a plain i32 (cheaper than indexing the union array).
@@ -211,7 +272,7 @@ class Instance:
         def run() -> int:
             err = proto(ctx, fptr, raw_arg, one, trap_arg)
             if err or trap.value:
-                self._raise("ht_exec", err)
+                self._raise(name, err)
             return result.value
 
         return run

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from hypertoken.core._runtime import Instance, Manifest, core_digest, default_encoders
+from hypertoken.core._runtime import CoreModule, Instance, Manifest, default_encoders
 from hypertoken.core.actions import Actions
 from hypertoken.core.batch import Batch
 from hypertoken.core.diagnose import describe_failure
@@ -33,6 +33,8 @@ _SNAP_MAGIC = b"HTS1"
 _HEADER_MAGIC = 0x31575448
 FLAG_ATOMIC = 1
 _GREW = 0x80000000  # set in ht_exec's result when linear memory grew
+#: A kernel's status when it left the move to the host (changing nothing).
+KERNEL_DECLINED = 0x40000000
 _PAGE = 65536
 
 
@@ -74,11 +76,17 @@ class World(WorldViews, Actions[Any]):
     """A world in the WASM action core.
 
     ``fast=False`` calls the core through wasmtime's public API instead of the unchecked
-    C call: slower, and used to cross-check the fast path.
+    C call: slower, and used to cross-check the fast path. ``module`` is the build of the
+    core to run (default: ``core.wasm``); a game with a kernel supplies its own (see
+    :meth:`kernel`). Worlds of every build are interchangeable: same snapshots, same hashes.
     """
 
-    def __init__(self, *, fast: bool = True) -> None:
-        self._inst = Instance(fast=fast)
+    def __init__(self, *, fast: bool = True, module: CoreModule | None = None) -> None:
+        self.module = module or CoreModule.core()
+        #: Free for the game whose kernel runs in this World, to note that it configured
+        #: the kernel's (per-instance) settings; a fork starts with None.
+        self.kernel_state: object = None
+        self._inst = Instance(fast=fast, module=self.module)
         lay = self._inst.layout()
         (self._base, self._max_arena, self._cmd, self._cmd_cap, self._res, self._res_cap,
          self._err, _, _) = lay
@@ -94,7 +102,7 @@ class World(WorldViews, Actions[Any]):
         code = self._inst.call("ht_init")
         if code:
             raise CoreError(f"the action core failed to start (code {code})")
-        self._snap_prefix = _SNAP_MAGIC + core_digest()[:8]
+        self._snap_prefix = _SNAP_MAGIC + self.manifest.digest[:8]
         self._refresh()
         WorldViews.__init__(self)
 
@@ -207,6 +215,47 @@ class World(WorldViews, Actions[Any]):
                 pos += 4 * n
         return out
 
+    def kernel_names(self) -> list[str]:
+        """The kernel functions this World's module exports (none for the plain core)."""
+        return [n for n in self._inst.exports() if not n.startswith("ht_")]
+
+    def kernel(self, name: str) -> Any:
+        """A fast callable ``run(input: bytes) -> int`` for the kernel export ``name`` of
+        this World's module: it writes ``input`` into the command buffer, makes one call
+        and returns the kernel's status (0 applied, or :data:`KERNEL_DECLINED`). The
+        actions a kernel runs go through the core like a non-atomic batch: a failing one
+        raises the same :class:`CoreError` an ``apply`` would (the ones before it stay
+        applied), a trap raises :class:`CoreTrapError`.
+        """
+        if name not in self.kernel_names():
+            raise KeyError(f"the core module {self.module.name} has no kernel function {name!r}"
+                           f" (it has: {', '.join(self.kernel_names()) or 'none'})")
+        call = self._inst.exec_fn(name)
+        ops = (f"kernel {name}",)
+
+        def run(data: bytes) -> int:
+            self._cmd_view[: len(data)] = data
+            self._gen += 1
+            try:
+                code = call()
+            except CoreTrapError:
+                self._refresh()
+                self._forget()
+                raise
+            if code:
+                code &= 0xFFFFFFFF
+                if code & _GREW:
+                    self._refresh()
+                    code &= ~_GREW
+                if code & KERNEL_DECLINED:
+                    return KERNEL_DECLINED
+                if code:
+                    self._forget()
+                    raise describe_failure(self, code, ops)
+            return 0
+
+        return run
+
     def _noop(self) -> int:
         """One empty call into the core through the facade's call path (benchmarks)."""
         return self._inst.call("ht_noop")
@@ -214,7 +263,9 @@ class World(WorldViews, Actions[Any]):
     # ---- snapshots ----------------------------------------------------------------
 
     def snapshot(self) -> bytes:
-        """The whole world as bytes: a copy of the arena, tagged with the core's hash."""
+        """The whole world as bytes: a copy of the arena, tagged with the digest of the core's
+        layout (so a World of any build of the core with that layout restores it).
+        """
         return b"".join((self._snap_prefix, self._mv[self._base : self._top()]))
 
     def restore(self, snapshot: bytes, *, verify: bool = False) -> None:
@@ -263,7 +314,7 @@ class World(WorldViews, Actions[Any]):
 
     def fork(self) -> World:
         """An independent copy of this world."""
-        other = World(fast=self._inst.fast)
+        other = World(fast=self._inst.fast, module=self.module)
         other.restore(self.snapshot())
         return other
 

@@ -20,6 +20,9 @@ const token = @import("ops_token.zig");
 const batch = @import("ops_batch.zig");
 const check = @import("check.zig");
 
+/// The API game kernels build on (see kernel.zig).
+pub const kernel = @import("kernel.zig");
+
 const Handler = *const fn (*io.Reader, *io.Writer) io.Error!void;
 
 const Op = struct {
@@ -111,6 +114,14 @@ const ops = [_]Op{
     .{ .name = "game.add_property", .args = "si", .result = "i", .run = game.addProperty },
 };
 
+/// The code of the op named `name` (for kernels writing commands).
+pub fn opCode(comptime name: []const u8) u32 {
+    for (ops, 0..) |o, i| {
+        if (std.mem.eql(u8, o.name, name)) return i;
+    }
+    @compileError("no core op named " ++ name);
+}
+
 /// The handlers by op code, for dispatch.
 const handlers = blk: {
     var t: [ops.len]Handler = undefined;
@@ -137,7 +148,7 @@ fn recordLine(comptime T: type, comptime name: []const u8) []const u8 {
 
 const manifest_text = blk: {
     @setEvalBranchQuota(200000);
-    var s: []const u8 = std.fmt.comptimePrint("V {d}\n", .{w_.layout_version});
+    var s: []const u8 = std.fmt.comptimePrint("V {d}\nB {d}\n", .{ w_.layout_version, arena_base });
     for (ops, 0..) |op, i| s = s ++ std.fmt.comptimePrint("O {d} {s} {s} {s}\n", .{ i, op.name, if (op.args.len == 0) "_" else op.args, op.result });
     s = s ++ error_names;
     s = s ++ recordLine(w_.Header, "Header");
@@ -171,8 +182,17 @@ const Layout = extern struct {
 var layout: Layout = undefined;
 extern var __heap_base: u8;
 
+/// The arena starts at a fixed address, above the module's static data, so that every
+/// build of the core (alone, or with a game kernel's statics linked in) lays a world
+/// out at the same addresses: snapshots and state hashes do not depend on the module.
+pub const arena_base: u32 = 4 << 20;
+
 fn arenaBase() u32 {
-    return (@as(u32, @intCast(@intFromPtr(&__heap_base))) + 15) & ~@as(u32, 15);
+    return arena_base;
+}
+
+fn heapBase() u32 {
+    return @intCast(@intFromPtr(&__heap_base));
 }
 
 /// Addresses of the buffers and the manifest.
@@ -193,6 +213,7 @@ export fn ht_layout() u32 {
 
 /// Start an empty world. Returns 0, or an error code.
 export fn ht_init() u32 {
+    if (heapBase() > arena_base) return @intFromEnum(io.Code.out_of_memory);
     w_.init(arenaBase()) catch return @intFromEnum(io.Code.out_of_memory);
     return 0;
 }
@@ -228,6 +249,12 @@ export fn ht_exec() u32 {
     const pages: u32 = @intCast(@wasmMemorySize(0));
     const code = exec();
     return if (@wasmMemorySize(0) != pages) code | grew_bit else code;
+}
+
+/// Run the batch in the command buffer (what `ht_exec` does, without the grew bit):
+/// for kernels, which write their commands there.
+pub fn execBuffer() u32 {
+    return exec();
 }
 
 fn exec() u32 {

@@ -1,0 +1,49 @@
+"""Game kernels: the hot moves of a game compiled into the WASM module with the core.
+
+A kernel is a Zig file here that imports the core as the module ``core`` and uses its
+kernel API (``hypertoken/core/zig/kernel.zig``): it reads the world, plans a move and runs
+it as core actions, inside the module, in one call from Python. The game's Python rules
+stay the reference: a kernel changes the World exactly as they would, or declines and
+leaves the move to them. Each kernel is built with the core into ``<name>.wasm`` next to
+its source, committed like ``core.wasm``:
+
+    python -m games.kernels            # rebuild every kernel
+    python -m games.kernels --check    # fail if a committed module is stale (CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hypertoken.core import CoreModule
+
+HERE = Path(__file__).resolve().parent
+#: The kernels, by name: ``<name>.zig`` builds ``<name>.wasm``.
+KERNELS = ("blackjack",)
+
+
+def module(name: str) -> CoreModule:
+    """The core module with kernel ``name`` linked in (loaded once per process)."""
+    if name not in KERNELS:
+        raise KeyError(f"no game kernel {name!r} (kernels: {', '.join(KERNELS)})")
+    return CoreModule.load(str(HERE / f"{name}.wasm"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build every kernel module, or with ``--check`` verify the committed ones."""
+    from hypertoken.core import build
+
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="fail if a module is stale")
+    args = parser.parse_args(argv)
+    status = 0
+    for name in KERNELS:
+        src, out = HERE / f"{name}.zig", HERE / f"{name}.wasm"
+        if args.check:
+            status |= build.check(out, kernel=src, how="python -m games.kernels")
+        else:
+            build.build(out, kernel=src)
+            print(f"built {out} ({out.stat().st_size} bytes)")
+    return status
