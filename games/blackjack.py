@@ -106,13 +106,11 @@ State in the World (game properties)
     the hole card is turned face up; earlier hands go face down into the discard pile.
 
 Speed
-    Each move is one World call (a batch), planned from one read of the packed state, the
-    shoe's zero-copy view and, when a hand ends, the dealer's zone and a few properties.
-    The commonest moves (a Hit, and a Stand, Double or Hit that ends the last hand to play:
-    dealer play, settlement and the next deal) run in the game's kernel
-    (``games/kernels/blackjack.zig``), compiled into the WASM module with the core: one
-    call plans and applies the move. Anything unusual (splits, reshuffles, the insurance
-    round) goes to the Python planner (:mod:`games.blackjack_move`), which is the
+    Each move is one World call. Moves run in the game's kernel
+    (``games/kernels/blackjack.zig``): the Python planner (:mod:`games.blackjack_table`,
+    :mod:`games.blackjack_move`) ported to Zig and compiled into the WASM module with the
+    core, so one call from Python plans and applies a move, dealer play, settlement and
+    the next deal included. The Python planner is the
     reference: both change the World alike, and a test compares state hashes move by move.
     The kernel runs in Worlds made by ``new_world()`` (the Engine's); in any other World
     every move takes the Python planner, with the same result.
@@ -176,7 +174,8 @@ _MASKS: tuple[np.ndarray, ...] = tuple(
 for _m in _MASKS:
     _m.flags.writeable = False
 
-#: ``bj_move``'s input: action, padding, the bits of an unavailable action played as Stand.
+#: ``bj_move``'s input: action, the move's shuffle seed, the bits of an unavailable action
+#: played as Stand.
 _KERNEL_MOVE = struct.Struct("<IIQ").pack
 
 
@@ -373,12 +372,11 @@ class Blackjack(Game):
                             atomic=False)
                 return
             a = STAND
-        if phase != INSURE and a <= DOUBLE:
-            state = world.kernel_state
-            move = (state[1] if type(state) is tuple and state[0] is self._kernel_config
-                    else self.kernel(world))
-            if move is not None and not move(_KERNEL_MOVE(a, 0, ill)):
-                return  # the kernel played it; else it declined and changed nothing
+        state = world.kernel_state
+        move = (state[1] if type(state) is tuple and state[0] is self._kernel_config
+                else self.kernel(world))
+        if move is not None and not move(_KERNEL_MOVE(a, ctx.seed, ill)):
+            return  # the kernel played it; else it declined and changed nothing
         m = TableMove(table, world, ctx)
         if phase == INSURE:
             s2 = table.insure(m, s, a == INSURANCE)

@@ -1,24 +1,24 @@
-//! The kernel of `games.blackjack`: its commonest moves planned inside the WASM module.
+//! The kernel of `games.blackjack`: every move planned and applied inside the WASM module.
 //!
-//! Random or basic-strategy play spends most moves on a few shapes: a Hit that leaves the
-//! hand open, and a Stand, Double or Hit (bust or 21) that ends the hand of the last seat
-//! to play, so that the dealer plays, the table settles and the next hand is dealt. This
-//! kernel plans those moves from the packed table state `s`, the shoe and the dealer's
-//! zone, and runs them as one batch of core actions: the same actions, in effect, as the
-//! game's Python planner (`games/blackjack_table.py`) would run. It declines everything
-//! unusual, having changed nothing: splits in play, the last hand of the game when the
-//! shoe cannot deal the next, a reshuffle, a dealer who would need more cards than the
-//! shoe holds. `tests/games/test_blackjack_kernel.py` compares the two by state hash.
+//! This is the game's Python planner (`games/blackjack_table.py` and `TableMove` in
+//! `games/blackjack_move.py`) in Zig, function for function: a move reads the packed
+//! table state `s`, the properties and the shoe, collects core actions and property
+//! changes, and applies them in one batch (in several only when the shoe is reshuffled
+//! or the discard pile comes back in, exactly where the Python planner applies its
+//! parts). The Python planner stays the reference: `tests/games/test_blackjack_engine.py`
+//! plays the same games through both and compares state hashes after every move.
 //!
 //! Bit layouts are those of `games/blackjack_rules.py` (hand summaries) and
 //! `games/blackjack_table.py` (the table state `s`).
 //!
 //! Exports (inputs little-endian in the command buffer):
-//! - `bj_configure`: u32 seats, u32 h17, u32 cut, u32 0, i64 bet, i64 hands, i64 extra.
-//!   Settings live in the instance (not the world): the host configures each instance.
-//! - `bj_move`: u32 action (0 Hit, 1 Stand, 2 Double), u32 0, u64 ill (bits OR-ed into
-//!   the new state: an unavailable action played as Stand). The host has checked that
-//!   the action is available to the seat to move, in the play phase.
+//! - `bj_configure`: u32 seats, u32 h17, u32 cut, u32 hands per seat (splits + 1),
+//!   i64 bet, i64 hands, i64 extra. Settings live in the instance (not in the world):
+//!   the host configures each instance before its first move.
+//! - `bj_move`: u32 action (0 Hit, 1 Stand, 2 Double, 3 Split, 4 Insurance), u32 seed
+//!   (the move's shuffle seed), u64 ill (bits OR-ed into the new state: an unavailable
+//!   action played as Stand). The host has checked the seat and that the action is
+//!   available; it declines (changing nothing) only when unconfigured or the game is over.
 
 const std = @import("std");
 const core = @import("core");
@@ -127,7 +127,14 @@ fn names(comptime fmt: []const u8) [MAX_SEATS][]const u8 {
 
 const bank_key = names("bank{d}");
 const stake_key = names("stake{d}");
-const hand0_key = names("r{d}.0");
+/// Hand summary keys by seat and hand.
+const hand_key = blk: {
+    var out: [MAX_SEATS][MAX_HANDS][]const u8 = undefined;
+    for (0..MAX_SEATS) |i| {
+        for (0..MAX_HANDS) |h| out[i][h] = std.fmt.comptimePrint("r{d}.{d}", .{ i, h });
+    }
+    break :blk out;
+};
 /// Hand zones by seat and hand.
 const zone_name = blk: {
     var out: [MAX_SEATS][MAX_HANDS][]const u8 = undefined;
@@ -174,258 +181,465 @@ export fn bj_configure() u32 {
 const HIT = 0;
 const STAND = 1;
 const DOUBLE = 2;
+const SPLIT_ACTION = 3;
+const INSURANCE = 4;
 
-/// Play the seat to move's Hit, Stand or Double (see the module comment), or decline.
+/// Play `action` for the seat to move (see the module comment).
 export fn bj_move() u32 {
     const before = k.pages();
     const action = k.arg(u32, 0);
+    const seed = k.arg(u32, 4);
     const ill = k.arg(u64, 8);
-    if (cfg.n == 0) return k.declined;
+    if (cfg.n == 0 or action > INSURANCE) return k.declined;
     const s: u64 = @bitCast(k.propInt("s") orelse return k.declined);
-    if ((s >> PHASE_SHIFT) & 3 != 0) return k.declined;
-    const shoe = k.sourceItems("shoe") orelse return k.declined;
-    const code = switch (action) {
-        HIT => hit(s, ill, shoe),
-        STAND => stand(s, ill, shoe),
-        DOUBLE => double(s, ill, shoe),
-        else => k.declined,
+    const phase = (s >> PHASE_SHIFT) & 3;
+    if (phase == OVER) return k.declined;
+    var m = Move{ .seed0 = seed };
+    const s2 = if (phase == INSURE)
+        insure(&m, s, action == INSURANCE)
+    else switch (action) {
+        HIT => hit(&m, s),
+        STAND => handDone(&m, s, (s & SUMMARY_MASK) | DONE),
+        DOUBLE => double(&m, s),
+        SPLIT_ACTION => split(&m, s),
+        else => return k.declined, // Insurance outside the insurance round
     };
-    return k.finish(code, before);
+    m.finish(s2 | ill, s);
+    return k.finish(m.failed, before);
 }
 
-fn hit(s: u64, ill: u64, shoe: []const u32) u32 {
-    const top = shoe.len;
-    if (top == 0) return k.declined; // the discard pile comes back in: the Python path
-    const h = add(s & SUMMARY_MASK, rank(shoe[top - 1]));
-    const i: u32 = @intCast((s >> SEAT_SHIFT) & 7);
-    const hk: u32 = @intCast((s >> K_SHIFT) & 3);
-    if (h & DONE != 0) {
-        if ((s >> NH_SHIFT) & 3 != 0) return k.declined;
-        return end(s, h, i, true, shoe, top - 1, 0, ill);
-    }
-    const s2 = (s & ~(SUMMARY_MASK | PER_MOVE)) | h | ill | (if (top - 1 < 2) LOW else 0);
-    var c = k.Cmd{};
-    _ = c.op("source.draw").s("shoe").u(1).dest(.zone, zone_name[i][hk], true);
-    _ = c.op("game.set_property").s("s").int(@bitCast(s2));
-    return c.run();
-}
+// ---- one move being planned (TableMove) ---------------------------------------------------
 
-fn double(s: u64, ill: u64, shoe: []const u32) u32 {
-    if ((s >> NH_SHIFT) & 3 != 0) return k.declined;
-    const top = shoe.len;
-    if (top == 0) return k.declined;
-    const h = add((s & SUMMARY_MASK) | DOUBLED, rank(shoe[top - 1])) | DONE;
-    const i: u32 = @intCast((s >> SEAT_SHIFT) & 7);
-    return end(s, h, i, true, shoe, top - 1, cfg.bet, ill);
-}
+const Prop = struct { key: []const u8, value: i64 };
 
-fn stand(s: u64, ill: u64, shoe: []const u32) u32 {
-    if ((s >> NH_SHIFT) & 3 != 0) return k.declined;
-    const i: u32 = @intCast((s >> SEAT_SHIFT) & 7);
-    return end(s, (s & SUMMARY_MASK) | DONE, i, false, shoe, shoe.len, 0, ill);
-}
+const Move = struct {
+    cmd: k.Cmd = .{},
+    /// Properties set by the move, in the order first set (written when it flushes).
+    props: [48]Prop = undefined,
+    np: usize = 0,
+    /// The shoe as read (bottom first) and how many of its top cards the plan took.
+    shoe: []const u32 = &.{},
+    have_shoe: bool = false,
+    taken: usize = 0,
+    touched: bool = false,
+    hand_over: bool = false,
+    /// The hole card of the last hand settled (0: none).
+    hole: u32 = 0,
+    shuffles: u32 = 0,
+    seed0: u32,
+    /// The error code of a batch the core refused (0: none).
+    failed: u32 = 0,
 
-/// Seat `i` finished its only hand with summary `h` (drawing the shoe's top card first
-/// when `drew`; `top` is the shoe's size after that; `wager` is what this move adds to
-/// the seat's stake). The turn passes to the next seat with a hand to play; if there is
-/// none, the dealer plays, the hand settles and the next is dealt (hands that need no
-/// decision settle as dealt), or the game ends; all in one batch: the seat's draw, the
-/// dealer's draws, the deals (or the hole card turned up), then the properties.
-fn end(s: u64, h: u64, i: u32, drew: bool, shoe: []const u32, top: usize, wager: i64, ill: u64) u32 {
-    const n = cfg.n;
-    const seats_in: u32 = @intCast((s >> IN_SHIFT) & 63);
-    // The final hands of the seats in play.
-    var finals: [MAX_SEATS]u64 = undefined;
-    var in_play: u32 = 0;
-    var live = !isBust(h) and !isNatural(h);
-    var j: u32 = 0;
-    while (j < n) : (j += 1) {
-        if (seats_in >> @intCast(j) & 1 == 0) continue;
-        in_play |= @as(u32, 1) << @intCast(j);
-        if (j == i) {
-            finals[j] = h;
-            continue;
+    fn prop(m: *Move, key: []const u8) i64 {
+        var i = m.np;
+        while (i > 0) {
+            i -= 1;
+            if (std.mem.eql(u8, m.props[i].key, key)) return m.props[i].value;
         }
-        const r: u64 = @bitCast(k.propInt(hand0_key[j]) orelse return k.declined);
-        if ((r >> R0_NH_SHIFT) & 3 != 0) return k.declined; // that seat split
-        finals[j] = r & SUMMARY_MASK;
-        if (j > i and finals[j] & DONE == 0) return passTurn(s, h, i, j, drew, top, wager, ill);
-        if (!isBust(finals[j]) and !isNatural(finals[j])) live = true;
+        return k.propInt(key) orelse 0;
     }
 
-    // The cards to come, top first: card(m) = shoe[top - 1 - m].
-    const dealer = k.zonePlacements("dealer") orelse return k.declined;
-    if (dealer.len != 2) return k.declined;
-    var hole = dealer[1].token;
-    var d = two(rank(dealer[0].token), rank(hole));
-    var pos: usize = 0;
-    if (live) {
-        while (dealerHits(d, cfg.h17)) {
-            if (pos >= top) return k.declined; // the discard pile would come back in
-            d = add(d & ~DONE, rank(shoe[top - 1 - pos]));
-            pos += 1;
-        }
+    fn propU(m: *Move, key: []const u8) u64 {
+        return @bitCast(m.prop(key));
     }
-    const drawn = pos;
-    const number = k.propInt("hand") orelse return k.declined;
-    var old: [MAX_SEATS]i64 = undefined;
-    var banks: [MAX_SEATS]i64 = undefined;
+
+    fn setp(m: *Move, key: []const u8, value: i64) void {
+        for (m.props[0..m.np]) |*p| {
+            if (std.mem.eql(u8, p.key, key)) {
+                p.value = value;
+                return;
+            }
+        }
+        m.props[m.np] = .{ .key = key, .value = value };
+        m.np += 1;
+    }
+
+    fn setu(m: *Move, key: []const u8, value: u64) void {
+        m.setp(key, @bitCast(value));
+    }
+
+    /// Move `chips` of seat `i` from its bankroll to the table.
+    fn wager(m: *Move, i: u32, chips: i64) void {
+        m.setp(bank_key[i], m.prop(bank_key[i]) - chips);
+        m.setp(stake_key[i], m.prop(stake_key[i]) + chips);
+    }
+
+    /// Cards left in the shoe once the planned draws are made.
+    fn remaining(m: *Move) usize {
+        m.touched = true;
+        if (!m.have_shoe) {
+            m.shoe = k.sourceItems("shoe") orelse &.{};
+            m.have_shoe = true;
+            m.taken = 0;
+        }
+        return m.shoe.len - m.taken;
+    }
+
+    /// The next card for a draw the caller plans (checked by `remaining`).
+    fn nextCard(m: *Move) u32 {
+        m.taken += 1;
+        return m.shoe[m.shoe.len - m.taken];
+    }
+
+    /// Plan drawing one card face up to `zone` and return it; when the shoe is empty the
+    /// discard pile is shuffled in first; with no card left anywhere, null.
+    fn tryDraw(m: *Move, zone: []const u8) ?u32 {
+        if (m.remaining() == 0) {
+            m.flush();
+            const pile = k.stackItems("discard") orelse &.{};
+            if (pile.len == 0) return null;
+            for (pile) |t| _ = m.cmd.op("token.move").u(t).dest(.source, "shoe", true);
+            _ = m.cmd.op("source.shuffle").s("shoe").u(m.seed());
+            m.run();
+            _ = m.remaining();
+        }
+        _ = m.cmd.op("source.draw").s("shoe").u(1).dest(.zone, zone, true);
+        return m.nextCard();
+    }
+
+    /// `tryDraw` where the mask allowed a draw (so a card exists).
+    fn drawTo(m: *Move, zone: []const u8) u32 {
+        return m.tryDraw(zone) orelse @panic("blackjack: no card left to draw, yet a draw was allowed");
+    }
+
+    /// Bring every card back into the shoe and shuffle it (the cut card came out).
+    fn reshuffle(m: *Move) void {
+        _ = m.cmd.op("source.reset").s("shoe");
+        _ = m.cmd.op("source.shuffle").s("shoe").u(m.seed());
+        m.flush();
+    }
+
+    /// A fresh shuffle seed: the move's own, then `MoveContext.seed_for(n)`.
+    fn seed(m: *Move) u32 {
+        m.shuffles += 1;
+        if (m.shuffles == 1) return m.seed0;
+        var x: u32 = m.seed0 ^ (m.shuffles *% 0x9E3779B1);
+        x = (x ^ (x >> 16)) *% 0x45D9F3B;
+        return x ^ (x >> 16);
+    }
+
+    /// Apply the planned actions, then the property changes (the ones that differ from
+    /// the world: bankrolls and the hand count last, as the Python planner orders them).
+    fn flush(m: *Move) void {
+        for ([_]bool{ false, true }) |money| {
+            for (m.props[0..m.np]) |p| {
+                const is_money = p.key[0] == 'b' or std.mem.eql(u8, p.key, "hand");
+                if (is_money != money) continue;
+                const now = k.propInt(p.key);
+                if (now == null or now.? != p.value) _ = m.cmd.op("game.set_property").s(p.key).int(p.value);
+            }
+        }
+        m.np = 0;
+        m.run();
+    }
+
+    /// Run the commands written so far (a failure is kept; later batches are skipped).
+    fn run(m: *Move) void {
+        if (m.cmd.count > 0 and m.failed == 0) m.failed = m.cmd.run();
+        m.cmd = .{};
+        m.have_shoe = false;
+    }
+
+    /// Set the new table state and apply the move. `old` is the state before it (its LOW
+    /// bit stands when the move did not look at the shoe).
+    fn finish(m: *Move, s_in: u64, old: u64) void {
+        var s = s_in;
+        if (m.hand_over) s |= HAND_OVER;
+        if (m.touched) {
+            if (m.remaining() < 2) s |= LOW;
+        } else s |= old & LOW;
+        m.setu("s", s);
+        m.flush();
+    }
+};
+
+// ---- the table's moves (Table in games/blackjack_table.py) --------------------------------
+
+fn seatOf(s: u64) u32 {
+    return @intCast((s >> SEAT_SHIFT) & 7);
+}
+
+fn handOf(s: u64) u32 {
+    return @intCast((s >> K_SHIFT) & 3);
+}
+
+fn handsOf(s: u64) u32 {
+    return @intCast((s >> NH_SHIFT) & 3);
+}
+
+fn bit(x: anytype, i: u32) bool {
+    return (x >> @intCast(i)) & 1 != 0;
+}
+
+/// Take a card.
+fn hit(m: *Move, s: u64) u64 {
+    const i = seatOf(s);
+    const h = add(s & SUMMARY_MASK, rank(m.drawTo(zone_name[i][handOf(s)])));
+    if (h & DONE != 0) return handDone(m, s, h);
+    return (s & ~(SUMMARY_MASK | PER_MOVE)) | h;
+}
+
+/// Double the wager and take exactly one card.
+fn double(m: *Move, s: u64) u64 {
+    const i = seatOf(s);
+    m.wager(i, cfg.bet);
+    const h = add((s & SUMMARY_MASK) | DOUBLED, rank(m.drawTo(zone_name[i][handOf(s)])));
+    return handDone(m, s, h | DONE);
+}
+
+/// Split the pair: the second card starts a new hand; each hand gets a card.
+fn split(m: *Move, s_in: u64) u64 {
+    var s = s_in;
+    const i = seatOf(s);
+    const hk = handOf(s);
+    const new = handsOf(s) + 1; // the new hand's index = the old hand count
+    const cards_here = k.zonePlacements(zone_name[i][hk]) orelse @panic("blackjack: no hand zone");
+    const first = cards_here[0].token;
+    const second = cards_here[1].token;
+    const r = rank(first);
+    m.wager(i, cfg.bet);
+    _ = m.cmd.op("token.move").u(second).dest(.zone, zone_name[i][new], true);
+    const done: u64 = if (r == 0) DONE else 0; // split aces take one card each and stand
+    const ha = add(add(SPLIT, r), rank(m.drawTo(zone_name[i][hk]))) | done;
+    const hb = add(add(SPLIT, r), rank(m.drawTo(zone_name[i][new]))) | done;
+    m.setu(hand_key[i][new], hb);
+    s = (s & ~(@as(u64, 3) << NH_SHIFT)) | (@as(u64, new) << NH_SHIFT);
+    if (hk != 0) { // hand 0 is finished: its record keeps the hand count
+        const r0 = m.propU(hand_key[i][0]);
+        m.setu(hand_key[i][0], (r0 & ~(@as(u64, 3) << R0_NH_SHIFT)) | (@as(u64, new) << R0_NH_SHIFT));
+    }
+    if (ha & DONE != 0) return handDone(m, s, ha);
+    return (s & ~(SUMMARY_MASK | PER_MOVE)) | ha;
+}
+
+/// Record the finished hand and move on: the seat's next hand, the next seat, or the
+/// dealer.
+fn handDone(m: *Move, s: u64, h: u64) u64 {
+    const i = seatOf(s);
+    const hk = handOf(s);
+    const last = handsOf(s);
+    m.setu(hand_key[i][hk], h | (if (hk == 0) @as(u64, last) << R0_NH_SHIFT else 0));
+    var k2 = hk + 1;
+    while (k2 <= last) : (k2 += 1) {
+        const h2 = m.propU(hand_key[i][k2]) & SUMMARY_MASK;
+        if (h2 & DONE == 0) return (s & ~(SUMMARY_MASK | PER_MOVE | (@as(u64, 3) << K_SHIFT))) | (@as(u64, k2) << K_SHIFT) | h2;
+    }
+    const seats_in = (s >> IN_SHIFT) & 63;
+    var j = i + 1;
+    while (j < cfg.n) : (j += 1) { // the next seat with a hand to play
+        if (!bit(seats_in, j)) continue;
+        const h0 = m.propU(hand_key[j][0]) & SUMMARY_MASK;
+        if (h0 & DONE == 0) return (s & KEEP) | (@as(u64, j) << SEAT_SHIFT) | h0;
+    }
+    return endOfPlay(m, s, @intCast(i), if (hk == last) h else null);
+}
+
+/// One seat's insurance decision; after the last one the dealer peeks.
+fn insure(m: *Move, s: u64, take: bool) u64 {
+    const i = seatOf(s);
+    const half = @divExact(cfg.bet, 2);
+    if (take) {
+        m.wager(i, half);
+        m.setp("ins", m.prop("ins") | (@as(i64, 1) << @intCast(i)));
+    }
+    const seats_in = (s >> IN_SHIFT) & 63;
+    var j = i + 1;
+    while (j < cfg.n) : (j += 1) {
+        if (bit(seats_in, j)) return (s & KEEP) | (INSURE << PHASE_SHIFT) | (@as(u64, j) << SEAT_SHIFT) | (m.propU(hand_key[j][0]) & SUMMARY_MASK);
+    }
+    const dealer = k.zonePlacements("dealer") orelse @panic("blackjack: no dealer zone");
+    const up = dealer[0].token;
+    const hole = dealer[1].token;
+    const ins = m.prop("ins");
+    var table = Hands{};
     j = 0;
-    while (j < n) : (j += 1) {
-        old[j] = k.propInt(bank_key[j]) orelse return k.declined;
-        banks[j] = old[j];
+    while (j < cfg.n) : (j += 1) {
+        if (bit(seats_in, j)) table.add(j, &.{m.propU(hand_key[j][0]) & SUMMARY_MASK});
+    }
+    if (VALUES[rank(hole)] == 10) { // ace up, ten in the hole: blackjack
+        settle(m, &table, up, hole, true, ins);
+        return deal(m, s & KEEP);
+    }
+    if (ins != 0) { // no blackjack: the insurance is lost
+        for (table.seat[0..table.n]) |x| {
+            if (bit(ins, x)) m.setp(stake_key[x], m.prop(stake_key[x]) - half);
+        }
+        m.setp("ins", 0);
+    }
+    for (table.seat[0..table.n]) |x| {
+        const h0 = m.propU(hand_key[x][0]) & SUMMARY_MASK;
+        if (h0 & DONE == 0) return (s & KEEP) | (@as(u64, x) << SEAT_SHIFT) | h0;
+    }
+    return endOfPlay(m, s, null, null);
+}
+
+/// The seats in a hand and their hands' summaries.
+const Hands = struct {
+    n: usize = 0,
+    seat: [MAX_SEATS]u32 = undefined,
+    count: [MAX_SEATS]usize = undefined,
+    hands: [MAX_SEATS][MAX_HANDS]u64 = undefined,
+
+    fn add(t: *Hands, seat: u32, hs: []const u64) void {
+        t.seat[t.n] = seat;
+        t.count[t.n] = hs.len;
+        @memcpy(t.hands[t.n][0..hs.len], hs);
+        t.n += 1;
+    }
+};
+
+/// Every seat has played: the dealer plays, the hand settles, the next is dealt. `cur`
+/// is the seat that just finished (its hand count is in `s`) and `h_last` its last
+/// hand's summary, when known.
+fn endOfPlay(m: *Move, s: u64, cur: ?u32, h_last: ?u64) u64 {
+    const dealer = k.zonePlacements("dealer") orelse @panic("blackjack: no dealer zone");
+    const up = dealer[0].token;
+    const hole = dealer[1].token;
+    const seats_in = (s >> IN_SHIFT) & 63;
+    var table = Hands{};
+    var j: u32 = 0;
+    while (j < cfg.n) : (j += 1) {
+        if (!bit(seats_in, j)) continue;
+        var last: u32 = undefined;
+        if (cur != null and cur.? == j) {
+            last = handsOf(s);
+            if (last == 0 and h_last != null) { // the common case: one hand, just played
+                table.add(j, &.{h_last.?});
+                continue;
+            }
+        } else last = @intCast((m.propU(hand_key[j][0]) >> R0_NH_SHIFT) & 3);
+        var hs: [MAX_HANDS]u64 = undefined;
+        for (0..last + 1) |hk| hs[hk] = m.propU(hand_key[j][hk]) & SUMMARY_MASK;
+        table.add(j, hs[0 .. last + 1]);
+    }
+    settle(m, &table, up, hole, false, 0);
+    return deal(m, s & KEEP);
+}
+
+/// Reveal the hole card, let the dealer draw (if a hand is still live) and pay the hands.
+fn settle(m: *Move, table: *const Hands, up: u32, hole: u32, dealer_bj: bool, insured: i64) void {
+    m.hole = hole; // turned up if the cards stay on the table (see deal)
+    var d = two(rank(up), rank(hole));
+    var live = false;
+    for (0..table.n) |x| {
+        for (table.hands[x][0..table.count[x]]) |h| {
+            if (!isBust(h) and !isNatural(h)) live = true;
+        }
+    }
+    if (!dealer_bj and live) {
+        var n: u32 = 0; // cards drawn from the shoe as it is, in one command
+        while (dealerHits(d, cfg.h17)) {
+            var t: u32 = undefined;
+            if (m.remaining() > 0) {
+                t = m.nextCard();
+                n += 1;
+            } else { // the shoe is empty: apply what is planned, draw the slow way
+                if (n > 0) {
+                    _ = m.cmd.op("source.draw").s("shoe").u(n).dest(.zone, "dealer", true);
+                    n = 0;
+                }
+                t = m.tryDraw("dealer") orelse break; // no card left anywhere: it stands
+            }
+            d = add(d & ~DONE, rank(t));
+        }
+        if (n > 0) _ = m.cmd.op("source.draw").s("shoe").u(n).dest(.zone, "dealer", true);
     }
     const total = best(d);
-    j = 0;
-    while (j < n) : (j += 1) {
-        if (in_play >> @intCast(j) & 1 != 0) banks[j] += handReturn(finals[j], cfg.bet, total);
+    const bet = cfg.bet;
+    for (0..table.n) |x| {
+        const seat = table.seat[x];
+        var ret: i64 = 0;
+        if (dealer_bj) {
+            ret = if (isNatural(table.hands[x][0])) bet else 0;
+            if (bit(insured, seat)) ret += 3 * @divExact(bet, 2);
+        } else {
+            for (table.hands[x][0..table.count[x]]) |h| ret += handReturn(h, bet, total);
+        }
+        m.setp(bank_key[seat], m.prop(bank_key[seat]) + ret);
+        m.setp(stake_key[seat], 0);
     }
-    banks[i] -= wager;
-    // Properties to write: hand summaries and stakes, by seat.
-    var rval: [MAX_SEATS]?u64 = @splat(null);
-    var stake: [MAX_SEATS]?i64 = @splat(null);
-    rval[i] = h;
-    j = 0;
-    while (j < n) : (j += 1) {
-        if (in_play >> @intCast(j) & 1 != 0) stake[j] = 0;
-    }
+    if (insured != 0) m.setp("ins", 0);
+    m.hand_over = true;
+}
 
-    // Plan the deals first (nothing is written until the plan is complete).
-    var deals: [8]u32 = undefined; // the seat bits of each deal
-    var n_deals: usize = 0;
-    var keep = s & KEEP;
-    var dealt = number;
-    var s2: u64 = 0;
-    var over = false;
+/// Deal the next hand and return the state of its first decision. Hands that need no
+/// decision (the dealer peeks a blackjack, or every seat has one) settle at once and the
+/// next is dealt. Returns the OVER state when the hands are played or nobody can bet.
+fn deal(m: *Move, keep_in: u64) u64 {
+    var keep = keep_in;
+    const n = cfg.n;
+    const bet = cfg.bet;
     while (true) {
+        const number = m.prop("hand");
+        var banks: [MAX_SEATS]i64 = undefined;
         var seats: [MAX_SEATS]u32 = undefined;
-        var c: usize = 0;
-        j = 0;
-        while (j < n) : (j += 1) {
-            if (banks[j] >= cfg.bet) {
-                seats[c] = j;
+        var c: u32 = 0;
+        var i: u32 = 0;
+        while (i < n) : (i += 1) {
+            banks[i] = m.prop(bank_key[i]);
+            if (banks[i] >= bet) {
+                seats[c] = i;
                 c += 1;
             }
         }
-        if (dealt >= cfg.hands or c == 0) { // the game is over: the hole card turns up
-            s2 = (OVER << PHASE_SHIFT) | keep;
-            over = true;
-            break;
+        if (number >= cfg.hands or c == 0) {
+            if (m.hole != 0) _ = m.cmd.op("space.flip").u(m.hole).u(1); // the last hand stays: show the hole card
+            return (OVER << PHASE_SHIFT) | keep;
         }
-        if (top - pos < @max(cfg.cut, 2 * c + 2)) return k.declined; // a reshuffle
-        if (n_deals == deals.len) return k.declined; // a long run of settled deals
-        dealt += 1;
-        var bits: u32 = 0;
-        for (seats[0..c]) |x| bits |= @as(u32, 1) << @intCast(x);
-        deals[n_deals] = bits;
-        n_deals += 1;
+        var clear = number > 0;
+        if (m.remaining() < @max(cfg.cut, 2 * c + 2)) {
+            if (clear) collect(m);
+            clear = false;
+            m.reshuffle();
+        }
+        m.setp("hand", number + 1);
+        if (clear) collect(m);
+        for ([_]bool{ true, false }) |face_up| {
+            _ = m.cmd.op("batch.draw").u(5).s("shoe").u(1).u(c + 1);
+            for (seats[0..c]) |x| _ = m.cmd.dest(.zone, zone_name[x][0], true);
+            _ = m.cmd.dest(.zone, "dealer", face_up);
+        }
         // Deal order: one card to each seat, the upcard, one more each, the hole card.
-        const card = struct {
-            fn at(sh: []const u32, t: usize, p: usize, m: usize) u32 {
-                return sh[t - 1 - p - m];
-            }
-        }.at;
-        const up = rank(card(shoe, top, pos, c));
-        hole = card(shoe, top, pos, 2 * c + 1);
+        var toks: [2 * MAX_SEATS + 2]u32 = undefined;
+        _ = m.remaining();
+        for (toks[0 .. 2 * c + 2]) |*t| t.* = m.nextCard();
         var first: [MAX_SEATS]u64 = undefined;
-        for (0..c) |m| first[m] = two(rank(card(shoe, top, pos, m)), rank(card(shoe, top, pos, m + c + 1)));
-        pos += 2 * c + 2;
-        const upv: u64 = if (up == 0) 11 else VALUES[up];
         var rich: u64 = 0;
-        for (seats[0..c], 0..) |x, m| {
-            banks[x] -= cfg.bet;
-            if (banks[x] >= cfg.extra) rich |= @as(u64, 1) << @intCast(x);
-            rval[x] = first[m];
-            stake[x] = cfg.bet;
+        var seats_in: u64 = 0;
+        for (seats[0..c], 0..) |x, q| {
+            const h = two(rank(toks[q]), rank(toks[q + c + 1]));
+            first[q] = h;
+            m.setu(hand_key[x][0], h);
+            m.setp(bank_key[x], banks[x] - bet);
+            m.setp(stake_key[x], bet);
+            seats_in |= @as(u64, 1) << @intCast(x);
+            if (banks[x] - bet >= cfg.extra) rich |= @as(u64, 1) << @intCast(x);
         }
-        keep = (upv << UP_SHIFT) | (rich << RICH_SHIFT) | (@as(u64, bits) << IN_SHIFT);
-        if (upv == 11) { // ace up: the insurance round comes first
-            s2 = keep | (INSURE << PHASE_SHIFT) | (@as(u64, seats[0]) << SEAT_SHIFT) | first[0];
-            break;
-        }
+        const up = rank(toks[c]);
+        const hole = toks[2 * c + 1];
+        const upv: u64 = if (up == 0) 11 else VALUES[up];
+        keep = (upv << UP_SHIFT) | (rich << RICH_SHIFT) | (seats_in << IN_SHIFT);
+        if (upv == 11) // ace up: the insurance round comes first
+            return keep | (INSURE << PHASE_SHIFT) | (@as(u64, seats[0]) << SEAT_SHIFT) | first[0];
         const dealer_bj = upv == 10 and rank(hole) == 0;
         if (!dealer_bj) {
-            var found: ?usize = null;
-            for (0..c) |m| {
-                if (first[m] & DONE == 0) {
-                    found = m;
-                    break;
-                }
-            }
-            if (found) |m| {
-                s2 = keep | (@as(u64, seats[m]) << SEAT_SHIFT) | first[m];
-                break;
+            for (0..c) |q| {
+                if (first[q] & DONE == 0) return keep | (@as(u64, seats[q]) << SEAT_SHIFT) | first[q];
             }
         }
-        for (seats[0..c], 0..) |x, m| { // settles as dealt (nobody can beat a natural)
-            if (dealer_bj) {
-                banks[x] += if (isNatural(first[m])) cfg.bet else 0;
-            } else {
-                banks[x] += handReturn(first[m], cfg.bet, 0);
-            }
-            stake[x] = 0;
-        }
+        var table = Hands{};
+        for (seats[0..c], 0..) |x, q| table.add(x, &.{first[q]});
+        settle(m, &table, toks[c], hole, dealer_bj, 0);
     }
-    s2 |= HAND_OVER | ill | (if (top - pos < 2) LOW else 0);
-
-    var cmd = k.Cmd{};
-    if (drew) _ = cmd.op("source.draw").s("shoe").u(1).dest(.zone, zone_name[i][0], true);
-    if (drawn > 0) _ = cmd.op("source.draw").s("shoe").u(@intCast(drawn)).dest(.zone, "dealer", true);
-    for (deals[0..n_deals]) |bits| deal(&cmd, bits);
-    if (over) _ = cmd.op("space.flip").u(hole).u(1);
-    j = 0;
-    while (j < n) : (j += 1) {
-        if (rval[j]) |v| _ = cmd.op("game.set_property").s(hand0_key[j]).int(@bitCast(v));
-    }
-    j = 0;
-    while (j < n) : (j += 1) {
-        if (stake[j]) |v| _ = cmd.op("game.set_property").s(stake_key[j]).int(v);
-    }
-    j = 0;
-    while (j < n) : (j += 1) {
-        if (banks[j] != old[j]) _ = cmd.op("game.add_property").s(bank_key[j]).i(banks[j] - old[j]);
-    }
-    if (dealt != number) _ = cmd.op("game.add_property").s("hand").i(dealt - number);
-    _ = cmd.op("game.set_property").s("s").int(@bitCast(s2));
-    return cmd.run();
 }
 
-/// Seat `i`'s hand ended with summary `h` and seat `j` plays next: record the hand, the
-/// wager, the draw, and the new state.
-fn passTurn(s: u64, h: u64, i: u32, j: u32, drew: bool, top: usize, wager: i64, ill: u64) u32 {
-    const low = if (drew) (if (top < 2) LOW else 0) else s & LOW;
-    const h0: u64 = @bitCast(k.propInt(hand0_key[j]) orelse return k.declined);
-    const s2 = (s & KEEP) | (@as(u64, j) << SEAT_SHIFT) | (h0 & SUMMARY_MASK) | ill | low;
-    var cmd = k.Cmd{};
-    if (drew) _ = cmd.op("source.draw").s("shoe").u(1).dest(.zone, zone_name[i][0], true);
-    _ = cmd.op("game.set_property").s(hand0_key[i]).int(@bitCast(h));
-    if (wager != 0) {
-        _ = cmd.op("game.add_property").s(bank_key[i]).i(-wager);
-        _ = cmd.op("game.add_property").s(stake_key[i]).i(wager);
-    }
-    _ = cmd.op("game.set_property").s("s").int(@bitCast(s2));
-    return cmd.run();
-}
-
-/// Clear the table into the discard pile, then deal one card to each seat in `bits`,
-/// the upcard, one more to each, and the hole card face down.
-fn deal(cmd: *k.Cmd, bits: u32) void {
-    _ = cmd.op("batch.collect").u(1 + cfg.n * cfg.zones).container(.zone, "dealer");
+/// Clear the table into the discard pile.
+fn collect(m: *Move) void {
+    _ = m.cmd.op("batch.collect").u(1 + cfg.n * cfg.zones).container(.zone, "dealer");
     var i: u32 = 0;
     while (i < cfg.n) : (i += 1) {
         var h: u32 = 0;
-        while (h < cfg.zones) : (h += 1) _ = cmd.container(.zone, zone_name[i][h]);
+        while (h < cfg.zones) : (h += 1) _ = m.cmd.container(.zone, zone_name[i][h]);
     }
-    _ = cmd.s("discard");
-    var c: u32 = 0;
-    i = 0;
-    while (i < cfg.n) : (i += 1) c += bits >> @intCast(i) & 1;
-    for ([_]bool{ true, false }) |face_up| {
-        _ = cmd.op("batch.draw").u(5).s("shoe").u(1).u(c + 1);
-        i = 0;
-        while (i < cfg.n) : (i += 1) {
-            if (bits >> @intCast(i) & 1 != 0) _ = cmd.dest(.zone, zone_name[i][0], true);
-        }
-        _ = cmd.dest(.zone, "dealer", face_up);
-    }
+    _ = m.cmd.s("discard");
 }

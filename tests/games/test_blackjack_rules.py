@@ -25,12 +25,28 @@ from hypertoken.core import World
 from hypertoken.game import IllegalMove, MoveContext
 
 CTX = MoveContext(0, 0, 0, 12345)
+#: Which planner plays the moves in this test (set by the ``planner`` fixture).
+PLANNER = ["kernel"]
+
+
+@pytest.fixture(autouse=True, params=["kernel", "python"])
+def planner(request: pytest.FixtureRequest) -> str:
+    """Every scenario runs twice: in the game's World (moves planned by its WASM kernel)
+    and in a plain core World (moves planned by the Python reference planner).
+    """
+    PLANNER[0] = request.param
+    return PLANNER[0]
+
+
+def new_world(game: Blackjack) -> World:
+    """A World for ``game`` with the planner under test."""
+    return game.new_world() if PLANNER[0] == "kernel" else World()
 
 
 def table(ranks: str, players: int = 1, **options: object) -> tuple[Blackjack, World]:
     """A game whose first hand is dealt from ``ranks``."""
     game = Blackjack(players, **options)  # type: ignore[arg-type]
-    world = World()
+    world = new_world(game)
     for seat in game.seats:
         world.agent_create(seat)
     world.game_start(0)
@@ -297,7 +313,7 @@ def test_insurance_round_asks_every_seat_before_play() -> None:
 
 def test_many_hands_keep_bankrolls_and_reshuffle_at_the_cut_card() -> None:
     game = Blackjack(2, decks=1, penetration=0.5, hands=40)
-    world = World()
+    world = new_world(game)
     for seat in game.seats:
         world.agent_create(seat)
     world.game_start(0)

@@ -64,9 +64,16 @@ pub fn propInt(name: []const u8) ?i64 {
     return @bitCast(e.payload);
 }
 
-/// The tokens in source `name`, bottom first (the top is the last), or null.
+/// The tokens in source `name`, bottom first (the top is the last), or null. Slices
+/// into the world are valid until the next action runs.
 pub fn sourceItems(name: []const u8) ?[]const u32 {
     const s = find(w_.Source, w_.h.sources, name) orelse return null;
+    return s.items.items(u32);
+}
+
+/// The tokens in stack `name`, bottom first (the top is the last), or null.
+pub fn stackItems(name: []const u8) ?[]const u32 {
+    const s = find(w_.Stack, w_.h.stacks, name) orelse return null;
     return s.items.items(u32);
 }
 
