@@ -272,16 +272,22 @@ class Blackjack(Game):
         """The kernel's move function in ``world`` (configured for this table on first
         use), or None when the World's module has no blackjack kernel.
         """
+        return self._kernel_state(world)[1]
+
+    def _kernel_state(self, world: World) -> tuple[bytes, Any, Any]:
+        """``(settings, bj_move, bj_deal)`` for ``world`` (the functions None without a
+        kernel), kept in ``world.kernel_state``.
+        """
         state = world.kernel_state
         if type(state) is tuple and state[0] is self._kernel_config:
-            return state[1]  # type: ignore[no-any-return]
-        move = None
+            return state
+        move = deal = None
         if "bj_move" in world.kernel_names():
             if world.kernel("bj_configure")(self._kernel_config):
                 raise RuntimeError("the blackjack kernel refused this table's settings")
-            move = world.kernel("bj_move")
-        world.kernel_state = (self._kernel_config, move)
-        return move
+            move, deal = world.kernel("bj_move"), world.kernel("bj_deal")
+        state = world.kernel_state = (self._kernel_config, move, deal)
+        return state
 
     # ---- setup and turns ---------------------------------------------------------------
 
@@ -299,6 +305,9 @@ class Blackjack(Game):
         if not world.token_count():
             self.prepare(world)
         world.source_shuffle("shoe", ctx.seed)
+        deal = self._kernel_state(world)[2]
+        if deal is not None and not deal(_KERNEL_MOVE(0, ctx.seed, 0)):
+            return  # the kernel dealt it
         m = TableMove(self.table, world, ctx)
         m.finish(self.table.deal(m, 0))
 

@@ -19,6 +19,7 @@
 //!   (the move's shuffle seed), u64 ill (bits OR-ed into the new state: an unavailable
 //!   action played as Stand). The host has checked the seat and that the action is
 //!   available; it declines (changing nothing) only when unconfigured or the game is over.
+//! - `bj_deal`: u32 0, u32 seed. Deal the first hand of a game (`Blackjack.setup`).
 
 const std = @import("std");
 const core = @import("core");
@@ -205,6 +206,16 @@ export fn bj_move() u32 {
         else => return k.declined, // Insurance outside the insurance round
     };
     m.finish(s2 | ill, s);
+    return k.finish(m.failed, before);
+}
+
+/// Deal the first hand (after setup shuffled the shoe): what `Blackjack.setup` does once
+/// the shoe is shuffled. Input: u32 0, u32 seed (for a reshuffle should the shoe be short).
+export fn bj_deal() u32 {
+    const before = k.pages();
+    if (cfg.n == 0) return k.declined;
+    var m = Move{ .seed0 = k.arg(u32, 4) };
+    m.finish(deal(&m, 0), 0);
     return k.finish(m.failed, before);
 }
 
