@@ -272,7 +272,8 @@ class Blackjack(Game):
         """The kernel's move function in ``world`` (configured for this table on first
         use), or None when the World's module has no blackjack kernel.
         """
-        return self._kernel_state(world)[1]
+        move: Callable[[bytes], int] | None = self._kernel_state(world)[1]
+        return move
 
     def _kernel_state(self, world: World) -> tuple[bytes, Any, Any]:
         """``(settings, bj_move, bj_deal)`` for ``world`` (the functions None without a
