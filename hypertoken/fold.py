@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,9 +224,17 @@ class Referee:
             return str(exc) or f"no move {move!r}"
         return self.play(st, entry.seat, action, ctx)
 
-    def play(self, st: FoldState, seat: str, action: int, ctx: MoveContext) -> str:
+    def play(self, st: FoldState, seat: str, action: int, ctx: MoveContext, *,
+             undo: Callable[[], None] | None = None, turn_checked: bool = False) -> str:
         """Judge and apply one game action by ``seat``: "" if accepted, else the reason.
         Shared by the fold and the training fast path, so both run the same rules.
+
+        A move that fails while it is applied (an exception in the game, the loop or the
+        rules) leaves the World as it was: by default from a snapshot taken before the
+        move; with ``undo``, by calling it instead (the training path rebuilds the World
+        by replaying its episode, so it pays nothing per move for a failure that a legal
+        move of a correct game never has). ``turn_checked``: the caller already knows
+        ``seat`` is the one to move.
         """
         if not st.started:
             waiting = [s for s in self.seat_order if s not in st.reveals]
@@ -236,14 +244,14 @@ class Referee:
         game, world = self.game, self.world
         if type(action) is not int or not 0 <= action < game.info.num_actions:
             return f"action {action!r} is outside 0..{game.info.num_actions - 1}"
-        if self.order is not TurnOrder.ANY:
+        if self.order is not TurnOrder.ANY and not turn_checked:
             current = game.current_player(world)
             if current != seat:
                 return f"it is not {seat}'s turn (it is {current}'s)"
         if not game.is_legal(world, seat, action) and not game.tolerates(world, seat, action):
             name, args = game.move_name(action)
             return f"illegal move for {seat}: {name} {' '.join(map(str, args))}".rstrip()
-        snap = world.snapshot()
+        snap = world.snapshot() if undo is None else b""
         try:
             game.apply(world, seat, action, ctx)
             if self.order is TurnOrder.ROUND_ROBIN:
@@ -253,7 +261,10 @@ class Referee:
             self.rules.evaluate(world, ctx)
             over = truncated or game.is_over(world)
         except Exception as exc:  # IllegalMove, CoreError or a game bug: refuse alike
-            world.restore(snap)
+            if undo is None:
+                world.restore(snap)
+            else:
+                undo()
             return _refusal(exc)
         st.turn_started_ms = ctx.time_ms
         st.over = over

@@ -61,13 +61,15 @@ class TrainingMixin(EngineBase):
         if not self._local:
             raise EngineError("step() is for local engines (Engine.local); rooms submit()")
         st = self._st
+        checked = seat is None
         if seat is None:
             seat = self.game.current_player(self.world)
             if seat is None:
                 raise IllegalMoveError("any seat may move now: say which (step(action, seat))")
         i = st.index
         reason = self.referee.play(st, seat, action,
-                                   MoveContext(i, 0, i, self.referee.seed_at(st, 0, i)))
+                                   MoveContext(i, 0, i, self.referee.seed_at(st, 0, i)),
+                                   undo=self._rebuild, turn_checked=checked)
         if reason:
             raise IllegalMoveError(reason)
         st.lamports[LOCAL_ACTOR] = i
@@ -78,6 +80,22 @@ class TrainingMixin(EngineBase):
             self._pending.append(local_entry(LOCAL_ACTOR, seat, name, args, i, i).to_text())
             if len(self._pending) >= self._record_batch:
                 self.flush()
+
+    def _rebuild(self) -> None:
+        """Bring the World back to where this episode's accepted moves left it, after a
+        move failed halfway: start again from the blank World and replay them (the fold is
+        deterministic). Training moves take no snapshot each, so a failure, which a legal
+        move of a correct game never has, pays for all of them.
+        """
+        st = FoldState(room_seed=training_seed(self._episode_seed))
+        referee = self.referee
+        self.world.restore(self._blank)
+        reason = referee.start(st, MoveContext(0, 0, 0, referee.seed_at(st, 0, 0)))
+        for i, (seat, action) in enumerate(self._moves, 1):
+            reason = reason or referee.play(st, seat, action,
+                                            MoveContext(i, 0, i, referee.seed_at(st, 0, i)))
+        if reason:
+            raise EngineError(f"replaying the episode to undo a failed move diverged: {reason}")
 
     def flush(self) -> None:
         """Write recorded moves still in memory to ``engine.chronicle`` (one change)."""

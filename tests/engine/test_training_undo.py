@@ -1,0 +1,74 @@
+"""Training moves take no snapshot each: a move that fails halfway is undone by replaying
+the episode from its blank World, which must give back exactly the World before it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from games.blackjack import STAND, Blackjack
+from hypertoken.core import World
+from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.game import MoveContext, Rule
+
+
+class BreaksOnce:
+    """A rule action that changes the World and then fails, the first time it runs."""
+
+    def __init__(self) -> None:
+        self.broke = False
+
+    def __call__(self, world: World, ctx: MoveContext) -> None:
+        if not self.broke:
+            self.broke = True
+            world.set_property("half", 1)
+            world.stack_draw("no-such-stack", 1)
+
+
+def first_legal(engine: Engine) -> int:
+    seat = engine.current_player()
+    assert seat is not None
+    mask = engine.game.legal_actions(engine.world, seat)
+    return int(mask.nonzero()[0][0])
+
+
+@pytest.mark.parametrize("fail_at", [1, 6])
+def test_a_failed_move_is_undone_exactly_and_play_goes_on(fail_at: int) -> None:
+    breaks = BreaksOnce()
+    hits = {"n": 0}
+
+    def condition(world: World) -> bool:
+        hits["n"] += 1
+        return hits["n"] == fail_at  # the fail_at-th move to reach the rules
+
+    game = Blackjack(1, hands=40)
+    engine = Engine.local(game, seed=3, rules=[Rule("breaks", condition, breaks)])
+    reference = Engine.local(Blackjack(1, hands=40), seed=3)
+    for _ in range(fail_at - 1):
+        action = first_legal(reference)
+        reference.step(action)
+        engine.step(action)
+    before = engine.state_hash()
+    assert before == reference.state_hash()
+    action = first_legal(engine)
+    with pytest.raises(IllegalMoveError, match="failed in the core"):
+        engine.step(action)
+    assert engine.state_hash() == before  # the replay put every byte back
+    assert "half" not in engine.world.properties()
+    assert len(engine.moves) == fail_at - 1
+    moves = 0
+    while not reference.is_over():
+        action = first_legal(reference)
+        reference.step(action)
+        engine.step(action)
+        moves += 1
+        assert engine.state_hash() == reference.state_hash()
+    assert moves > 10 and engine.is_over()
+
+
+def test_an_explicit_seat_is_still_checked_for_its_turn() -> None:
+    engine = Engine.local(Blackjack(2, hands=3), seed=1)
+    seat = engine.current_player()
+    other = "player_1" if seat == "player_0" else "player_0"
+    with pytest.raises(IllegalMoveError, match="turn"):
+        engine.step(STAND, other)
