@@ -152,7 +152,7 @@ def simulate(hands: int, *, seed: int = 0, players: int = 1, decks: int = 6,
     # Bankrolls deep enough that no seat ever runs short (a hand loses at most 4.5 bets).
     game = Blackjack(players, decks=decks, h17=h17, hands=hands,
                      bankroll=10 * (5 * hands + 10), illegal_action="error")
-    world = World()
+    world = game.new_world()  # moves run in the game's kernel
     for s in game.seats:
         world.agent_create(s)
     world.game_start(0)
