@@ -116,3 +116,16 @@ def test_a_module_that_is_not_a_core_is_refused(tmp_path: Path) -> None:
     empty.write_bytes(b"\0asm\x01\0\0\0")
     with pytest.raises(RuntimeError, match="not a HyperToken core module"):
         World(module=CoreModule.load(str(empty)))
+
+
+def test_the_public_call_path_runs_kernels_alike(probe: CoreModule) -> None:
+    # World(fast=False) calls through wasmtime's public API: same results, same bytes.
+    slow, fast = dealt(World(fast=False, module=probe)), dealt(World(module=probe))
+    for w in (slow, fast):
+        assert w.kernel("probe_draw")(struct.pack("<I", 4)) == 0
+        assert w.kernel("probe_draw")(struct.pack("<I", 4)) == KERNEL_DECLINED
+    assert slow.state_hash() == fast.state_hash()
+    with pytest.raises(NotFoundError):
+        slow.kernel("probe_fail")(b"")
+    with pytest.raises(CoreTrapError):
+        slow.kernel("probe_trap")(b"")
