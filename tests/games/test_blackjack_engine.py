@@ -195,8 +195,9 @@ def test_player_view_never_shows_the_hole_card() -> None:
     {"hands": 120, "decks": 1, "penetration": 0.05},  # a reshuffle before every hand
     {"hands": 150, "splits": 2},  # unavailable actions played as Stand, too
     {"hands": 100, "illegal_action": "penalty"},
+    {"hands": 60, "decks": 1, "penetration": 1.0, "splits": 3},  # the shoe runs dry
 ])
-@pytest.mark.parametrize("players", [1, 3])
+@pytest.mark.parametrize("players", [1, 3, 6])
 def test_kernel_changes_the_world_as_the_python_planner_does(
         players: int, options: dict[str, object]) -> None:
     # The same random play on two tables, one in a World with the blackjack kernel and

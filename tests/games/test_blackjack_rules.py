@@ -21,7 +21,7 @@ from games.blackjack_rules import (
     is_soft,
     pair_rank,
 )
-from hypertoken.core import World
+from hypertoken.core import Batch, World
 from hypertoken.game import IllegalMove, MoveContext
 
 CTX = MoveContext(0, 0, 0, 12345)
@@ -508,3 +508,21 @@ def test_player_counts() -> None:
         Blackjack(7)
     assert Blackjack().num_players == 1
     assert Blackjack(3, decks=2).options == {"decks": 2}
+
+
+def test_with_no_card_left_anywhere_seats_stand_and_the_dealer_stands() -> None:
+    # 5 and 6 against a ten up and a six in the hole; then one 2 is all the shoe holds
+    # (every other card is set aside) and the discard pile is empty.
+    game, world = table("5T66 2", hands=2, decks=1)
+    shoe = world.shoe("shoe").tolist()
+    aside = Batch().stack_create("aside")
+    for t in shoe[:-1]:
+        aside.move(t, "stack:aside")
+    world.apply(aside)
+    assert mask(game, world) == [HIT, STAND, DOUBLE]
+    play(game, world, HIT)  # the last card: 13
+    assert mask(game, world) == [STAND]  # nothing left to draw, here or in the pile
+    play(game, world, STAND)  # the dealer must hit 16 but cannot: it stands
+    assert bank(world) + world.property("stake0") == 990  # 13 loses to 16
+    assert world.property("hand") == 2  # the next hand was dealt from a reshuffled shoe
+    assert len(world.shoe("shoe")) == 52 - 4
