@@ -233,8 +233,14 @@ class World(WorldViews, Actions[Any]):
         call = self._inst.exec_fn(name)
         ops = (f"kernel {name}",)
 
+        cap = self._cmd_cap
+
         def run(data: bytes) -> int:
-            self._cmd_view[: len(data)] = data
+            n = len(data)
+            if n > cap:
+                raise CoreError(f"kernel {name}: input of {n} bytes; the command buffer "
+                                f"holds {cap}")
+            self._cmd_view[:n] = data
             self._gen += 1
             try:
                 code = call()

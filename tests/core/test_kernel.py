@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hypertoken.core import KERNEL_DECLINED, Batch, CoreModule, World
+from hypertoken.core import KERNEL_DECLINED, Batch, CoreError, CoreModule, World
 from hypertoken.core.build import build
 from hypertoken.core.errors import CoreTrapError, NotFoundError
 
@@ -129,3 +129,11 @@ def test_the_public_call_path_runs_kernels_alike(probe: CoreModule) -> None:
         slow.kernel("probe_fail")(b"")
     with pytest.raises(CoreTrapError):
         slow.kernel("probe_trap")(b"")
+
+
+def test_kernel_input_larger_than_the_command_buffer_is_refused(probe: CoreModule) -> None:
+    w = dealt(World(module=probe))
+    before = w.state_hash()
+    with pytest.raises(CoreError, match="command buffer holds"):
+        w.kernel("probe_draw")(b"\0" * (2 << 20))
+    assert w.state_hash() == before
