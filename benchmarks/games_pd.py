@@ -4,9 +4,15 @@ dependency: ``pip install axelrod`` to get the baseline rows).
 
 Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
 
+- pd_game_api: two seats choosing at random, 100-round episodes through the game's own
+  API on a World of the game's module (``PrisonersDilemma.new_world``: choices run in its
+  kernel): restore the blank World and ``setup``, then ``apply`` for each seat every
+  round. The same library-level loop as axelrod's. Baseline: ``axelrod.Match`` of two
+  ``Random`` players, 100 turns, played over and over.
 - pd_random_play: two seats choosing at random, 100-round episodes through the training
-  fast path (``Engine.local``; reset, then ``step`` for each seat every round). Baseline:
-  ``axelrod.Match`` of two ``Random`` players, 100 turns, played over and over.
+  fast path (``Engine.local``, whose World is the game's, so choices run in its kernel;
+  reset, then ``step`` for each seat every round). Baseline: ``axelrod.Match`` of two
+  ``Random`` players, 100 turns, played over and over.
 - pd_random_play_recorded: the same with ``record=True`` (every move also written to a
   local Chronicle in batches, so each episode can be replayed). Same baseline.
 - pd_round_robin: the 14 strategies' round robin (with self-play, 100 rounds) through
@@ -32,6 +38,7 @@ from bench_util import best_rate
 from games.pd_strategies import STRATEGIES
 from games.prisoners_dilemma import PrisonersDilemma
 from hypertoken.engine import Engine
+from hypertoken.game import MoveContext
 from hypertoken.tournament import round_robin
 
 ROUNDS = 100
@@ -61,6 +68,31 @@ def random_play(episodes: int, record: bool) -> Callable[[], int]:
                 step(bits(1), "player_1")
             if record:
                 engine.flush()
+        return episodes * ROUNDS
+
+    return run
+
+
+def game_api_play(episodes: int) -> Callable[[], int]:
+    """Random play through the game's own API: ``episodes`` episodes of 100 rounds."""
+    game = PrisonersDilemma(rounds=ROUNDS)
+    world = game.new_world()
+    for seat in game.seats:
+        world.agent_create(seat)
+    world.game_start(0)
+    blank = world.snapshot()
+    rng = random.Random(1)
+
+    def run() -> int:
+        apply, bits, restore, setup = game.apply, rng.getrandbits, world.restore, game.setup
+        for ep in range(episodes):
+            restore(blank)
+            setup(world, MoveContext(0, 0, 0, ep))
+            for r in range(1, ROUNDS + 1):
+                ctx = MoveContext(0, 0, r, r)
+                apply(world, "player_0", bits(1), ctx)
+                apply(world, "player_1", bits(1), ctx)
+            assert game.is_over(world)
         return episodes * ROUNDS
 
     return run
@@ -126,10 +158,13 @@ def rows(quick: bool) -> list[dict[str, Any]]:
     else:
         base_play = base_rr = None
         note = missing
+    api = best_rate(game_api_play(episodes), repeats)
     plain = best_rate(random_play(episodes, record=False), repeats)
     recorded = best_rate(random_play(episodes, record=True), repeats)
     robin = best_rate(ours_round_robin, repeats)
     return [
+        row("pd_game_api", api, base_play, episodes=episodes, rounds=ROUNDS,
+            us_per_round=round(1e6 / api, 2), note=note),
         row("pd_random_play", plain, base_play, episodes=episodes, rounds=ROUNDS,
             us_per_round=round(1e6 / plain, 2), world_calls_per_round=2, note=note),
         row("pd_random_play_recorded", recorded, base_play, episodes=episodes, rounds=ROUNDS,

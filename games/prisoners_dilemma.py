@@ -65,6 +65,12 @@ State in the World (game properties, few, because each is found by a scan)
     :func:`history` decodes the moves. A choice is one World call; the second choice of a
     round resolves it in that same call (one batch).
 
+Speed
+    In a World made by ``new_world()`` (the Engine's) a choice runs in the game's kernel
+    (``games/kernels/prisoners_dilemma.zig``, compiled into the WASM module with the core):
+    the same actions as the Python rules, which stay the reference (a test compares state
+    hashes after every move) and play in any other World.
+
 Version history
     v1: first version.
 """
@@ -73,10 +79,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from games.kernels import module as kernel_module
 from games.pd_strategies import Payoffs
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
@@ -96,6 +105,8 @@ _OVER = 0b11010
 _CHOSEN = {v: Batch().set_property("choices", v) for v in (0b10, 0b11, 0b1000, 0b1100)}
 _NEXT_ROUND = Batch().set_property("choices", 0)
 _LAST_ROUND = Batch().set_property("choices", _OVER)
+#: ``pd_choose``'s input: seat, action, seed, padding, rounds, flip threshold.
+_KERNEL_CHOICE = struct.Struct("<IIIIqd").pack
 
 
 def _number(name: str, value: Any) -> float:
@@ -223,6 +234,11 @@ class PrisonersDilemma(Game):
             raise IllegalMove(f"the match is over ({self.rounds} rounds played)")
         if choices & (2 << 2 * i):
             raise IllegalMove(f"{seat} has already chosen this round")
+        state = world.kernel_state
+        choose = state[1] if type(state) is tuple and state[0] == "pd" else self._kernel(world)
+        if choose is not None and not choose(_KERNEL_CHOICE(i, action, ctx.seed, 0, self.rounds,
+                                                            self._flip_below)):
+            return  # the kernel played it
         choices |= (2 | action) << 2 * i
         if not choices & (2 << 2 * (1 - i)):  # the other seat has yet to choose
             world.apply(_CHOSEN[choices])
@@ -249,6 +265,19 @@ class PrisonersDilemma(Game):
         if outcome < 3:  # DD is not counted: it is the rest
             b.add_property("tally", 1 << _BITS * outcome)
         world.apply(b)
+
+    def new_world(self) -> World:
+        """A World of the core module with this game's kernel linked in."""
+        return World(module=kernel_module("prisoners_dilemma"))
+
+    @staticmethod
+    def _kernel(world: World) -> Callable[[bytes], int] | None:
+        """The kernel's ``pd_choose`` in ``world`` (None without the kernel), noted in
+        ``world.kernel_state``.
+        """
+        choose = world.kernel("pd_choose") if "pd_choose" in world.kernel_names() else None
+        world.kernel_state = ("pd", choose)
+        return choose
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """Last moves, normalised scores and the round fraction, from ``seat``'s side.

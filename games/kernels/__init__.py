@@ -20,7 +20,7 @@ from hypertoken.core import CoreModule
 
 HERE = Path(__file__).resolve().parent
 #: The kernels, by name: ``<name>.zig`` builds ``<name>.wasm``.
-KERNELS = ("blackjack",)
+KERNELS = ("blackjack", "prisoners_dilemma")
 
 
 def module(name: str) -> CoreModule:

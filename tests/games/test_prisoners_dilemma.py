@@ -270,3 +270,43 @@ def test_the_game_object_holds_no_play_state() -> None:
     game.apply(a, P0, D, MoveContext(0, 0, 1, 7))
     assert game.legal_actions(b, P0).all() and not game.legal_actions(a, P0).any()
     assert vars(game) == before
+
+
+@pytest.mark.parametrize("options", [{"rounds": 60, "noise": 0.3}, {"rounds": 45},
+                                     {"rounds": 20, "noise": 1.0}])
+def test_kernel_changes_the_world_as_the_python_rules_do(options: dict[str, object]) -> None:
+    # The same play in the game's World (choices run in its WASM kernel) and in a plain
+    # core World (the Python rules): bit-identical after every choice, history blocks
+    # filed, noise flips and the end of the match included; the kernel played every one.
+    game = PrisonersDilemma(**options)  # type: ignore[arg-type]
+    worlds = [game.new_world(), World()]
+    for w in worlds:
+        w.agent_create(P0)
+        w.agent_create(P1)
+        w.game_start(0)
+        game.setup(w, MoveContext(0, 0, 0, 7))
+    choose = PrisonersDilemma._kernel(worlds[0])
+    assert choose is not None and PrisonersDilemma._kernel(worlds[1]) is None
+    played: list[bool] = []
+
+    def counting(data: bytes) -> int:
+        status = choose(data)
+        played.append(status == 0)
+        return status
+
+    worlds[0].kernel_state = ("pd", counting)
+    rng = random.Random(5)
+    n = 0
+    while not game.is_over(worlds[0]):
+        seats = [P0, P1]
+        rng.shuffle(seats)  # either seat may choose first
+        for seat in seats:
+            n += 1
+            action = rng.randrange(2)
+            for w in worlds:
+                game.apply(w, seat, action, MoveContext(0, 0, n, 1000 + n))
+            assert worlds[0].state_hash() == worlds[1].state_hash(), f"choice {n}"
+    assert game.is_over(worlds[1]) and history(worlds[0]) == history(worlds[1])
+    assert len(played) == n and all(played)
+    with pytest.raises(IllegalMove):  # the match is over: refused before the kernel runs
+        game.apply(worlds[0], P0, C, MoveContext(0, 0, n + 1, 1))
