@@ -161,6 +161,8 @@ class Referee:
         self._peers = {peer_id_of(k): k for k in self.seats.values() if len(k) == 32}
         self._contexts: dict[int, bytes] = {}
         self.verifier = Verifier()
+        #: (room seed, epoch, BLAKE2b state after both): seeds of one epoch share it.
+        self._seed_prefix: tuple[bytes, int, Any] | None = None
 
     # ---- static checks ------------------------------------------------------------
 
@@ -199,11 +201,17 @@ class Referee:
 
     def seed_at(self, st: FoldState, epoch: int, index: int) -> int:
         """The 32-bit seed of the entry at (epoch, index)."""
-        if not st.room_seed:
+        seed = st.room_seed
+        if not seed:
             return 0
-        h = hashlib.blake2b(st.room_seed + epoch.to_bytes(8, "big") + index.to_bytes(8, "big"),
-                            digest_size=4).digest()
-        return int.from_bytes(h, "big")
+        # BLAKE2b(room seed + epoch + index); the hash state after the first two is kept.
+        pre = self._seed_prefix
+        if pre is None or pre[0] is not seed or pre[1] != epoch:
+            pre = self._seed_prefix = (seed, epoch, hashlib.blake2b(
+                seed + epoch.to_bytes(8, "big"), digest_size=4))
+        h = pre[2].copy()
+        h.update(index.to_bytes(8, "big"))
+        return int.from_bytes(h.digest(), "big")
 
     def apply(self, st: FoldState, entry: Entry, epoch: int, index: int) -> str:
         """Judge ``entry`` at (epoch, index) and apply it if legal. Returns "" if accepted,
