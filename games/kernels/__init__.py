@@ -27,7 +27,11 @@ def module(name: str) -> CoreModule:
     """The core module with kernel ``name`` linked in (loaded once per process)."""
     if name not in KERNELS:
         raise KeyError(f"no game kernel {name!r} (kernels: {', '.join(KERNELS)})")
-    return CoreModule.load(str(HERE / f"{name}.wasm"))
+    path = HERE / f"{name}.wasm"
+    if not path.is_file():
+        raise FileNotFoundError(f"the {name} kernel module {path} is missing: build it with "
+                                "`python -m games.kernels` (it is committed with the sources)")
+    return CoreModule.load(str(path))
 
 
 def main(argv: list[str] | None = None) -> int:
