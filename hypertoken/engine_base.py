@@ -62,6 +62,8 @@ class EngineBase:
         # begins from a copy of it (restoring 100 KB costs far less than rebuilding it).
         game.prepare(self.world)
         self._blank = self.world.snapshot()
+        #: Training only: the blank World with the seats and the loop started (see reset).
+        self._started: bytes | None = None
         self.referee = Referee(game, self.world, room=config.room, seats=config.seats,
                                trust=config.trust, loop=loop, rules=rules)
         #: At most this many rewind snapshots are kept; older ones are thinned out.

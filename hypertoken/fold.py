@@ -279,15 +279,24 @@ class Referee:
         st.truncated = truncated
         return ""
 
-    def start(self, st: FoldState, ctx: MoveContext) -> str:
-        """Seats become agents, the game loop starts and the game sets up."""
-        snap = self.world.snapshot()
+    def start(self, st: FoldState, ctx: MoveContext, *, loop_started: bool = False,
+              undo: Callable[[], None] | None = None) -> str:
+        """Seats become agents, the game loop starts and the game sets up. With
+        ``loop_started`` the World already holds the agents and the started loop (a
+        training reset restores that). A failing setup leaves the World as it was: from a
+        snapshot, or by calling ``undo`` (as :meth:`play`).
+        """
+        snap = self.world.snapshot() if undo is None else b""
         try:
-            self.loop.start(self.world, self.seat_order, ctx.time_ms)
+            if not loop_started:
+                self.loop.start(self.world, self.seat_order, ctx.time_ms)
             self.game.setup(self.world, ctx)
             over = self.game.is_over(self.world)
         except Exception as exc:  # a failing setup is refused like a failing move
-            self.world.restore(snap)
+            if undo is None:
+                self.world.restore(snap)
+            else:
+                undo()
             return _refusal(exc)
         st.started = True
         st.over = over

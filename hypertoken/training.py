@@ -38,14 +38,14 @@ class TrainingMixin(EngineBase):
         if not self._local:
             raise EngineError("reset() is for local engines (Engine.local); rooms fold their log")
         self._episode_seed = self._episode_seed if seed is None else int(seed)
-        self.world.restore(self._blank)
+        self.world.restore(self._started_blank())
         self._st = FoldState(room_seed=training_seed(self._episode_seed))
         self._st.lamports[LOCAL_ACTOR] = 0
         self._moves = []
         self._pending = []
         self._outcomes = []
         ctx = MoveContext(0, 0, 0, self.referee.seed_at(self._st, 0, 0))
-        reason = self.referee.start(self._st, ctx)
+        reason = self.referee.start(self._st, ctx, loop_started=True, undo=self._undo_start)
         if reason:
             raise EngineError(f"{self.game.info.env_id} setup failed: {reason}")
         self._st.index = self._st.count = 1
@@ -80,6 +80,20 @@ class TrainingMixin(EngineBase):
             self._pending.append(local_entry(LOCAL_ACTOR, seat, name, args, i, i).to_text())
             if len(self._pending) >= self._record_batch:
                 self.flush()
+
+    def _started_blank(self) -> bytes:
+        """The blank World with the seats' agents created and the game loop started at
+        time 0, as every training episode begins (built on the first reset, then kept).
+        """
+        snap = self._started
+        if snap is None:
+            self.world.restore(self._blank)
+            self.loop.start(self.world, self.referee.seat_order, 0)
+            snap = self._started = self.world.snapshot()
+        return snap
+
+    def _undo_start(self) -> None:
+        self.world.restore(self._started_blank())
 
     def _rebuild(self) -> None:
         """Bring the World back to where this episode's accepted moves left it, after a

@@ -8,7 +8,8 @@ import pytest
 
 from games.blackjack import STAND, Blackjack
 from hypertoken.core import World
-from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.engine import Engine, EngineError, IllegalMoveError
+from hypertoken.fold import FoldState, training_seed
 from hypertoken.game import MoveContext, Rule
 
 
@@ -72,3 +73,27 @@ def test_an_explicit_seat_is_still_checked_for_its_turn() -> None:
     other = "player_1" if seat == "player_0" else "player_0"
     with pytest.raises(IllegalMoveError, match="turn"):
         engine.step(STAND, other)
+
+
+class FailsOnSeed13(Blackjack):
+    """Blackjack whose setup changes the World and then fails for one episode seed."""
+
+    def setup(self, world: World, ctx: MoveContext) -> None:
+        super().setup(world, ctx)
+        if ctx.seed == Engine.local(Blackjack(1), seed=13).referee.seed_at(
+                FoldState(room_seed=training_seed(13)), 0, 0):
+            world.set_property("half", 1)
+            world.stack_draw("no-such-stack", 1)
+
+
+def test_a_failing_reset_leaves_a_clean_engine_that_resets_again() -> None:
+    engine = Engine.local(FailsOnSeed13(1, hands=5), seed=1)
+    reference = Engine.local(Blackjack(1, hands=5), seed=2)
+    with pytest.raises(EngineError, match="setup failed"):
+        engine.reset(13)
+    assert "half" not in engine.world.properties()
+    engine.reset(2)  # episodes start from the same blank as ever
+    assert engine.state_hash() == reference.state_hash()
+    engine.step(STAND)
+    reference.step(STAND)
+    assert engine.state_hash() == reference.state_hash()
