@@ -12,6 +12,11 @@ in Python and applied as ONE batch of World actions:
 
 A move is planned on a :class:`~games.blackjack_move.TableMove`. Hand summaries are
 described in :mod:`games.blackjack_rules`.
+
+This planner is the reference for the game's kernel (``games/kernels/blackjack.zig``),
+which ports it function by function and runs in Worlds made by ``Blackjack.new_world``;
+a change here needs the same change there (the differential test in
+``tests/games/test_blackjack_engine.py`` fails until both agree).
 """
 
 from __future__ import annotations

@@ -224,7 +224,10 @@ class PrisonersDilemma(Game):
                 and not int(world.property("choices")) & (2 << 2 * i))
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
-        """Record the choice; the second choice of a round resolves it in one batch."""
+        """Record the choice; the second choice of a round resolves it in one batch.
+        (The kernel, ``games/kernels/prisoners_dilemma.zig``, ports what follows the
+        checks; a change here needs the same change there.)
+        """
         i = self._seat(seat)
         if type(action) is not int or not 0 <= action <= 1:
             raise IllegalMove(f"prisoners_dilemma has actions 0 (cooperate) and 1 (defect), "
