@@ -123,13 +123,25 @@ Version history
 from __future__ import annotations
 
 import dataclasses
-import operator
 import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from games.blackjack_actions import (
+    ACTION_NAMES,
+    DOUBLE,
+    HIT,
+    ILLEGAL_POLICIES,
+    INSURANCE,
+    MASKS,
+    PENALTY,
+    SPLIT,
+    STAND,
+    action_id,
+    refusal,
+)
 from games.blackjack_move import TableMove
 from games.blackjack_rules import (
     DONE,
@@ -159,20 +171,10 @@ from games.blackjack_table import (
     Table,
     hole_card_variants,
 )
+from games.kernels import bind
 from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
-
-HIT, STAND, DOUBLE, SPLIT, INSURANCE = range(5)
-ACTION_NAMES = ("hit", "stand", "double", "split", "insurance")
-#: Reward taken from a seat per refused action under ``illegal_action="penalty"`` (bets).
-PENALTY = 0.1
-ILLEGAL_POLICIES = ("stand", "error", "penalty")
-
-_MASKS: tuple[np.ndarray, ...] = tuple(
-    np.array([(b >> a) & 1 for a in range(5)], dtype=bool) for b in range(32))
-for _m in _MASKS:
-    _m.flags.writeable = False
 
 #: ``bj_move``'s input: action, the move's shuffle seed, the bits of an unavailable action
 #: played as Stand.
@@ -272,23 +274,13 @@ class Blackjack(Game):
         """The kernel's move function in ``world`` (configured for this table on first
         use), or None when the World's module has no blackjack kernel.
         """
-        move: Callable[[bytes], int] | None = self._kernel_state(world)[1]
-        return move
+        fns = self._kernel_fns(world)
+        return None if fns is None else fns[0]
 
-    def _kernel_state(self, world: World) -> tuple[bytes, Any, Any]:
-        """``(settings, bj_move, bj_deal)`` for ``world`` (the functions None without a
-        kernel), kept in ``world.kernel_state``.
-        """
-        state = world.kernel_state
-        if type(state) is tuple and state[0] is self._kernel_config:
-            return state
-        move = deal = None
-        if "bj_move" in world.kernel_names():
-            if world.kernel("bj_configure")(self._kernel_config):
-                raise RuntimeError("the blackjack kernel refused this table's settings")
-            move, deal = world.kernel("bj_move"), world.kernel("bj_deal")
-        state = world.kernel_state = (self._kernel_config, move, deal)
-        return state
+    def _kernel_fns(self, world: World) -> tuple[Callable[[bytes], int], ...] | None:
+        """``(bj_move, bj_deal)`` in ``world``, or None (see ``games.kernels.bind``)."""
+        return bind(world, self._kernel_config, ("bj_move", "bj_deal"),
+                    ("bj_configure", self._kernel_config))
 
     # ---- setup and turns ---------------------------------------------------------------
 
@@ -306,8 +298,8 @@ class Blackjack(Game):
         if not world.token_count():
             self.prepare(world)
         world.source_shuffle("shoe", ctx.seed)
-        deal = self._kernel_state(world)[2]
-        if deal is not None and not deal(_KERNEL_MOVE(0, ctx.seed, 0)):
+        fns = self._kernel_fns(world)
+        if fns is not None and not fns[1](_KERNEL_MOVE(0, ctx.seed, 0)):
             return  # the kernel dealt it
         m = TableMove(self.table, world, ctx)
         m.finish(self.table.deal(m, 0))
@@ -326,7 +318,7 @@ class Blackjack(Game):
             bits = 0
         else:
             bits = self.table.mask(world, s)
-        mask: np.ndarray = _MASKS[bits].copy()
+        mask: np.ndarray = MASKS[bits].copy()
         return mask
 
     def available_actions(self, world: World, seat: str) -> np.ndarray:
@@ -360,7 +352,7 @@ class Blackjack(Game):
         """Play ``action`` for the seat to move (see the module docstring for the rules and
         for actions outside the mask).
         """
-        a = action if type(action) is int and 0 <= action < 5 else _action_id(action)
+        a = action if type(action) is int and 0 <= action < 5 else action_id(action)
         s: int = world.property("s")
         phase = (s >> PHASE_SHIFT) & 3
         i = (s >> SEAT_SHIFT) & 7
@@ -373,7 +365,7 @@ class Blackjack(Game):
         ill = 0
         if not mask >> a & 1:
             if self.illegal_action == "error":
-                raise IllegalMove(_refusal(a, mask, phase))
+                raise IllegalMove(refusal(a, mask, phase == INSURE))
             ill = ((a + 1) << ILL_SHIFT) | (i << MOVER_SHIFT)
             if self.illegal_action == "penalty":
                 pen = f"pen{i}"
@@ -383,9 +375,9 @@ class Blackjack(Game):
                 return
             a = STAND
         state = world.kernel_state
-        move = (state[1] if type(state) is tuple and state[0] is self._kernel_config
-                else self.kernel(world))
-        if move is not None and not move(_KERNEL_MOVE(a, ctx.seed, ill)):
+        fns = (state[1] if type(state) is tuple and state[0] is self._kernel_config
+               else self._kernel_fns(world))
+        if fns is not None and not fns[0](_KERNEL_MOVE(a, ctx.seed, ill)):
             return  # the kernel played it; else it declined and changed nothing
         m = TableMove(table, world, ctx)
         if phase == INSURE:
@@ -496,7 +488,7 @@ class Blackjack(Game):
 
     def move_name(self, action: int) -> tuple[str, tuple[Any, ...]]:
         """``hit``, ``stand``, ``double``, ``split`` or ``insurance``."""
-        return (ACTION_NAMES[_action_id(action)], ())
+        return (ACTION_NAMES[action_id(action)], ())
 
     def parse_move(self, move: str, args: tuple[Any, ...]) -> int:
         """Inverse of :meth:`move_name`."""
@@ -516,25 +508,6 @@ class Blackjack(Game):
 def _check_int(name: str, value: object, lo: int, hi: int) -> None:
     if type(value) is not int or not lo <= value <= hi:
         raise ValueError(f"blackjack {name} must be an int in {lo}..{hi}, not {value!r}")
-
-
-def _action_id(action: object) -> int:
-    """``action`` as an int in 0..4 (numpy integers accepted), or a clear refusal."""
-    if type(action) is not int:
-        if isinstance(action, bool) or not hasattr(action, "__index__"):
-            raise IllegalMove(f"a blackjack action is an int 0..4 (0 Hit, 1 Stand, 2 Double, "
-                              f"3 Split, 4 Insurance), not {type(action).__name__} {action!r}")
-        action = operator.index(action)  # type: ignore[call-overload]
-    if not 0 <= action < 5:  # type: ignore[operator]
-        raise IllegalMove(f"blackjack action {action} is outside 0..4 (0 Hit, 1 Stand, "
-                          f"2 Double, 3 Split, 4 Insurance)")
-    return action  # type: ignore[return-value]
-
-
-def _refusal(action: int, mask: int, phase: int) -> str:
-    legal = ", ".join(ACTION_NAMES[a] for a in range(5) if mask >> a & 1)
-    where = "in the insurance round" if phase == INSURE else "now"
-    return f"{ACTION_NAMES[action]} is not legal {where} (legal: {legal})"
 
 
 def _card(token: int) -> str:

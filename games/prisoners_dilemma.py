@@ -85,6 +85,7 @@ from typing import Any
 
 import numpy as np
 
+from games.kernels import bind
 from games.kernels import module as kernel_module
 from games.pd_strategies import Payoffs
 from hypertoken.core import Batch, World
@@ -107,6 +108,13 @@ _NEXT_ROUND = Batch().set_property("choices", 0)
 _LAST_ROUND = Batch().set_property("choices", _OVER)
 #: ``pd_choose``'s input: seat, action, seed, padding, rounds, flip threshold.
 _KERNEL_CHOICE = struct.Struct("<IIIIqd").pack
+#: This game's key in ``World.kernel_state`` (the kernel has no settings to configure).
+_KERNEL = "prisoners_dilemma"
+
+
+def _kernel(world: World) -> tuple[Callable[[bytes], int], ...] | None:
+    """``(pd_choose,)`` in ``world``, or None (see ``games.kernels.bind``)."""
+    return bind(world, _KERNEL, ("pd_choose",))
 
 
 def _number(name: str, value: Any) -> float:
@@ -238,9 +246,9 @@ class PrisonersDilemma(Game):
         if choices & (2 << 2 * i):
             raise IllegalMove(f"{seat} has already chosen this round")
         state = world.kernel_state
-        choose = state[1] if type(state) is tuple and state[0] == "pd" else self._kernel(world)
-        if choose is not None and not choose(_KERNEL_CHOICE(i, action, ctx.seed, 0, self.rounds,
-                                                            self._flip_below)):
+        fns = state[1] if type(state) is tuple and state[0] is _KERNEL else _kernel(world)
+        if fns is not None and not fns[0](_KERNEL_CHOICE(i, action, ctx.seed, 0, self.rounds,
+                                                         self._flip_below)):
             return  # the kernel played it
         choices |= (2 | action) << 2 * i
         if not choices & (2 << 2 * (1 - i)):  # the other seat has yet to choose
@@ -272,15 +280,6 @@ class PrisonersDilemma(Game):
     def new_world(self) -> World:
         """A World of the core module with this game's kernel linked in."""
         return World(module=kernel_module("prisoners_dilemma"))
-
-    @staticmethod
-    def _kernel(world: World) -> Callable[[bytes], int] | None:
-        """The kernel's ``pd_choose`` in ``world`` (None without the kernel), noted in
-        ``world.kernel_state``.
-        """
-        choose = world.kernel("pd_choose") if "pd_choose" in world.kernel_names() else None
-        world.kernel_state = ("pd", choose)
-        return choose
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """Last moves, normalised scores and the round fraction, from ``seat``'s side.

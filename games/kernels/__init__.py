@@ -14,9 +14,13 @@ its source, committed like ``core.wasm``:
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
-from hypertoken.core import CoreModule
+from hypertoken.core import CoreModule, World
+
+#: A kernel function: input bytes in, status out (0 applied, else declined).
+KernelFn = Callable[[bytes], int]
 
 HERE = Path(__file__).resolve().parent
 #: The kernels, by name: ``<name>.zig`` builds ``<name>.wasm``.
@@ -32,6 +36,27 @@ def module(name: str) -> CoreModule:
         raise FileNotFoundError(f"the {name} kernel module {path} is missing: build it with "
                                 "`python -m games.kernels` (it is committed with the sources)")
     return CoreModule.load(str(path))
+
+
+def bind(world: World, key: object, names: tuple[str, ...],
+         configure: tuple[str, bytes] | None = None) -> tuple[KernelFn, ...] | None:
+    """The kernel functions ``names`` in ``world``, or None when its module lacks them.
+
+    Bound once per World instance and kept in ``world.kernel_state`` as ``(key, functions)``;
+    ``key`` identifies the caller and its settings (games compare it by identity on their
+    hot path and call this only when it differs). ``configure`` is ``(function, input)``,
+    run first when binding, for a kernel whose settings live in the instance.
+    """
+    state = world.kernel_state
+    if type(state) is tuple and state[0] is key:
+        return state[1]  # type: ignore[no-any-return]
+    fns: tuple[KernelFn, ...] | None = None
+    if all(n in world.kernel_names() for n in names):
+        if configure is not None and world.kernel(configure[0])(configure[1]):
+            raise RuntimeError(f"kernel {configure[0]} refused its settings")
+        fns = tuple(world.kernel(n) for n in names)
+    world.kernel_state = (key, fns)
+    return fns
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -221,10 +221,9 @@ def test_kernel_changes_the_world_as_the_python_planner_does(
         played.append(status == 0)
         return status
 
-    settings, _, deal = worlds[0].kernel_state  # type: ignore[misc]
-    assert deal is not None  # setup dealt the first hand in the kernel
+    settings, (_, deal) = worlds[0].kernel_state  # type: ignore[misc]
     assert worlds[0].state_hash() == worlds[1].state_hash(), "after setup"
-    worlds[0].kernel_state = (settings, counting, deal)
+    worlds[0].kernel_state = (settings, (counting, deal))
     rng = random.Random(players)
     n = 0
     while not games_[0].is_over(worlds[0]):

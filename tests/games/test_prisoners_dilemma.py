@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 import games
+from games.kernels import bind
 from games.pd_strategies import Payoffs, get_strategy
+from games.prisoners_dilemma import _KERNEL as KERNEL
 from games.prisoners_dilemma import BLOCK, PrisonersDilemma, history
 from hypertoken.core import World
 from hypertoken.engine import Engine, IllegalMoveError
@@ -285,8 +287,9 @@ def test_kernel_changes_the_world_as_the_python_rules_do(options: dict[str, obje
         w.agent_create(P1)
         w.game_start(0)
         game.setup(w, MoveContext(0, 0, 0, 7))
-    choose = PrisonersDilemma._kernel(worlds[0])
-    assert choose is not None and PrisonersDilemma._kernel(worlds[1]) is None
+    fns = bind(worlds[0], KERNEL, ("pd_choose",))
+    assert fns is not None and bind(worlds[1], KERNEL, ("pd_choose",)) is None
+    choose = fns[0]
     played: list[bool] = []
 
     def counting(data: bytes) -> int:
@@ -294,7 +297,7 @@ def test_kernel_changes_the_world_as_the_python_rules_do(options: dict[str, obje
         played.append(status == 0)
         return status
 
-    worlds[0].kernel_state = ("pd", counting)
+    worlds[0].kernel_state = (KERNEL, (counting,))
     rng = random.Random(5)
     n = 0
     while not game.is_over(worlds[0]):
