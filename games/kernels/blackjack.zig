@@ -8,8 +8,11 @@
 //! parts). The Python planner stays the reference: `tests/games/test_blackjack_engine.py`
 //! plays the same games through both and compares state hashes after every move.
 //!
-//! Bit layouts are those of `games/blackjack_rules.py` (hand summaries) and
-//! `games/blackjack_table.py` (the table state `s`).
+//! This file holds the table (its settings, the exports and the moves of `Table`);
+//! `blackjack_rules.zig` the hand arithmetic and `blackjack_move.zig` the move being
+//! planned, mirroring the Python modules. Bit layouts are those of
+//! `games/blackjack_rules.py` (hand summaries) and `games/blackjack_table.py` (the table
+//! state `s`).
 //!
 //! Exports (inputs little-endian in the command buffer):
 //! - `bj_configure`: u32 seats, u32 h17, u32 cut, u32 hands per seat (splits + 1),
@@ -24,78 +27,25 @@
 const std = @import("std");
 const core = @import("core");
 const k = core.kernel;
+const rules = @import("blackjack_rules.zig");
+const Move = @import("blackjack_move.zig").Move;
+
+const rank = rules.rank;
+const best = rules.best;
+const isBust = rules.isBust;
+const isNatural = rules.isNatural;
+const add = rules.add;
+const two = rules.two;
+const dealerHits = rules.dealerHits;
+const handReturn = rules.handReturn;
+const VALUES = rules.VALUES;
+const DOUBLED = rules.DOUBLED;
+const SPLIT = rules.SPLIT;
+const DONE = rules.DONE;
+const SUMMARY_MASK = rules.SUMMARY_MASK;
 
 comptime {
     _ = core;
-}
-
-// ---- hand summaries (games/blackjack_rules.py) ------------------------------------------
-
-const HARD: u64 = 0x1F;
-const ACE: u64 = 1 << 5;
-const CARDS_SHIFT = 6;
-const PAIR_SHIFT = 11;
-const DOUBLED: u64 = 1 << 15;
-const SPLIT: u64 = 1 << 16;
-const DONE: u64 = 1 << 17;
-const SUMMARY_MASK: u64 = (1 << 18) - 1;
-const VALUES = [13]u64{ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10 };
-
-fn rank(token: u32) u32 {
-    return (token - 1) % 13;
-}
-
-fn cards(h: u64) u64 {
-    return (h >> CARDS_SHIFT) & 0x1F;
-}
-
-fn best(h: u64) u64 {
-    const hard = h & HARD;
-    return if (h & ACE != 0 and hard <= 11) hard + 10 else hard;
-}
-
-fn isSoft(h: u64) bool {
-    return h & ACE != 0 and h & HARD <= 11;
-}
-
-fn isBust(h: u64) bool {
-    return h & HARD > 21;
-}
-
-fn isNatural(h: u64) bool {
-    return cards(h) == 2 and best(h) == 21 and h & SPLIT == 0;
-}
-
-/// The summary after a card of rank `r` joins hand `h`; 21 or more is done.
-fn add(h: u64, r: u32) u64 {
-    const n = cards(h) + 1;
-    const hard = (h & HARD) + VALUES[r];
-    const ace = if (h & ACE != 0 or r == 0) ACE else 0;
-    const same = n == 1 or (n == 2 and ((h >> PAIR_SHIFT) & 0xF) == r + 1);
-    const pair: u64 = if (same) r + 1 else 0;
-    var out = (h & (DOUBLED | SPLIT | DONE)) | @min(hard, HARD) | ace | (n << CARDS_SHIFT);
-    out |= pair << PAIR_SHIFT;
-    const total = if (ace != 0 and hard <= 11) hard + 10 else hard;
-    return if (total >= 21) out | DONE else out;
-}
-
-fn two(a: u32, b: u32) u64 {
-    return add(add(0, a), b);
-}
-
-fn dealerHits(h: u64, h17: bool) bool {
-    const total = best(h);
-    return total < 17 or (total == 17 and h17 and isSoft(h));
-}
-
-/// Chips handed back for a settled hand when the dealer has no blackjack.
-fn handReturn(h: u64, bet: i64, dealer_total: u64) i64 {
-    const wager = if (h & DOUBLED != 0) 2 * bet else bet;
-    if (isBust(h)) return 0;
-    if (isNatural(h)) return bet + @divFloor(bet * 3, 2);
-    const total = best(h);
-    if (dealer_total > 21 or total > dealer_total) return 2 * wager;
-    return if (total == dealer_total) wager else 0;
 }
 
 // ---- the table state s (games/blackjack_table.py) -----------------------------------------
@@ -108,10 +58,10 @@ const K_SHIFT = 23;
 const NH_SHIFT = 25;
 const UP_SHIFT = 27;
 const RICH_SHIFT = 31;
-const HAND_OVER: u64 = 1 << 37;
+pub const HAND_OVER: u64 = 1 << 37;
 const ILL_SHIFT = 38;
 const MOVER_SHIFT = 41;
-const LOW: u64 = 1 << 44;
+pub const LOW: u64 = 1 << 44;
 const IN_SHIFT = 45;
 const PER_MOVE: u64 = HAND_OVER | (7 << ILL_SHIFT) | (7 << MOVER_SHIFT) | LOW;
 const KEEP: u64 = (15 << UP_SHIFT) | (63 << RICH_SHIFT) | (63 << IN_SHIFT);
@@ -126,8 +76,8 @@ fn names(comptime fmt: []const u8) [MAX_SEATS][]const u8 {
     return out;
 }
 
-const bank_key = names("bank{d}");
-const stake_key = names("stake{d}");
+pub const bank_key = names("bank{d}");
+pub const stake_key = names("stake{d}");
 /// Hand summary keys by seat and hand.
 const hand_key = blk: {
     var out: [MAX_SEATS][MAX_HANDS][]const u8 = undefined;
@@ -218,151 +168,6 @@ export fn bj_deal() u32 {
     m.finish(deal(&m, 0), 0);
     return k.finish(m.failed, before);
 }
-
-// ---- one move being planned (TableMove) ---------------------------------------------------
-
-const Prop = struct { key: []const u8, value: i64 };
-
-const Move = struct {
-    cmd: k.Cmd = .{},
-    /// Properties set by the move, in the order first set (written when it flushes).
-    props: [48]Prop = undefined,
-    np: usize = 0,
-    /// The shoe as read (bottom first) and how many of its top cards the plan took.
-    shoe: []const u32 = &.{},
-    have_shoe: bool = false,
-    taken: usize = 0,
-    touched: bool = false,
-    hand_over: bool = false,
-    /// The hole card of the last hand settled (0: none).
-    hole: u32 = 0,
-    shuffles: u32 = 0,
-    seed0: u32,
-    /// The error code of a batch the core refused (0: none).
-    failed: u32 = 0,
-
-    fn prop(m: *Move, key: []const u8) i64 {
-        var i = m.np;
-        while (i > 0) {
-            i -= 1;
-            if (std.mem.eql(u8, m.props[i].key, key)) return m.props[i].value;
-        }
-        return k.propInt(key) orelse 0;
-    }
-
-    fn propU(m: *Move, key: []const u8) u64 {
-        return @bitCast(m.prop(key));
-    }
-
-    fn setp(m: *Move, key: []const u8, value: i64) void {
-        for (m.props[0..m.np]) |*p| {
-            if (std.mem.eql(u8, p.key, key)) {
-                p.value = value;
-                return;
-            }
-        }
-        m.props[m.np] = .{ .key = key, .value = value };
-        m.np += 1;
-    }
-
-    fn setu(m: *Move, key: []const u8, value: u64) void {
-        m.setp(key, @bitCast(value));
-    }
-
-    /// Move `chips` of seat `i` from its bankroll to the table.
-    fn wager(m: *Move, i: u32, chips: i64) void {
-        m.setp(bank_key[i], m.prop(bank_key[i]) - chips);
-        m.setp(stake_key[i], m.prop(stake_key[i]) + chips);
-    }
-
-    /// Cards left in the shoe once the planned draws are made.
-    fn remaining(m: *Move) usize {
-        m.touched = true;
-        if (!m.have_shoe) {
-            m.shoe = k.sourceItems("shoe") orelse &.{};
-            m.have_shoe = true;
-            m.taken = 0;
-        }
-        return m.shoe.len - m.taken;
-    }
-
-    /// The next card for a draw the caller plans (checked by `remaining`).
-    fn nextCard(m: *Move) u32 {
-        m.taken += 1;
-        return m.shoe[m.shoe.len - m.taken];
-    }
-
-    /// Plan drawing one card face up to `zone` and return it; when the shoe is empty the
-    /// discard pile is shuffled in first; with no card left anywhere, null.
-    fn tryDraw(m: *Move, zone: []const u8) ?u32 {
-        if (m.remaining() == 0) {
-            m.flush();
-            const pile = k.stackItems("discard") orelse &.{};
-            if (pile.len == 0) return null;
-            for (pile) |t| _ = m.cmd.op("token.move").u(t).dest(.source, "shoe", true);
-            _ = m.cmd.op("source.shuffle").s("shoe").u(m.seed());
-            m.run();
-            _ = m.remaining();
-        }
-        _ = m.cmd.op("source.draw").s("shoe").u(1).dest(.zone, zone, true);
-        return m.nextCard();
-    }
-
-    /// `tryDraw` where the mask allowed a draw (so a card exists).
-    fn drawTo(m: *Move, zone: []const u8) u32 {
-        return m.tryDraw(zone) orelse @panic("blackjack: no card left to draw, yet a draw was allowed");
-    }
-
-    /// Bring every card back into the shoe and shuffle it (the cut card came out).
-    fn reshuffle(m: *Move) void {
-        _ = m.cmd.op("source.reset").s("shoe");
-        _ = m.cmd.op("source.shuffle").s("shoe").u(m.seed());
-        m.flush();
-    }
-
-    /// A fresh shuffle seed: the move's own, then `MoveContext.seed_for(n)`.
-    fn seed(m: *Move) u32 {
-        m.shuffles += 1;
-        if (m.shuffles == 1) return m.seed0;
-        var x: u32 = m.seed0 ^ (m.shuffles *% 0x9E3779B1);
-        x = (x ^ (x >> 16)) *% 0x45D9F3B;
-        return x ^ (x >> 16);
-    }
-
-    /// Apply the planned actions, then the property changes (the ones that differ from
-    /// the world: bankrolls and the hand count last, as the Python planner orders them).
-    fn flush(m: *Move) void {
-        for ([_]bool{ false, true }) |money| {
-            for (m.props[0..m.np]) |p| {
-                const is_money = p.key[0] == 'b' or std.mem.eql(u8, p.key, "hand");
-                if (is_money != money) continue;
-                const now = k.propInt(p.key);
-                if (now == null or now.? != p.value) _ = m.cmd.op("game.set_property").s(p.key).int(p.value);
-            }
-        }
-        m.np = 0;
-        m.run();
-    }
-
-    /// Run the commands written so far (a failure is kept; later batches are skipped).
-    fn run(m: *Move) void {
-        if (m.cmd.count > 0 and m.failed == 0) m.failed = m.cmd.run();
-        m.cmd = .{};
-        m.have_shoe = false;
-    }
-
-    /// Set the new table state and apply the move. `old` is the state before it (its LOW
-    /// bit stands when the move did not look at the shoe).
-    fn finish(m: *Move, s_in: u64, old: u64) void {
-        var s = s_in;
-        if (m.hand_over) s |= HAND_OVER;
-        if (m.touched) {
-            if (m.remaining() < 2) s |= LOW;
-        } else s |= old & LOW;
-        m.setu("s", s);
-        m.flush();
-    }
-};
 
 // ---- the table's moves (Table in games/blackjack_table.py) --------------------------------
 
