@@ -239,10 +239,10 @@ class Referee:
 
         A move that fails while it is applied (an exception in the game, the loop or the
         rules) leaves the World as it was: by default from a snapshot taken before the
-        move; with ``undo``, by calling it instead (the training path rebuilds the World
-        by replaying its episode, so it pays nothing per move for a failure that a legal
-        move of a correct game never has). ``turn_checked``: the caller already knows
-        ``seat`` is the one to move.
+        move; with ``undo``, by calling it instead, if the World changed at all (the
+        training path rebuilds the World by replaying its episode, so it pays nothing per
+        move for a failure that a legal move of a correct game never has).
+        ``turn_checked``: the caller already knows ``seat`` is the one to move.
         """
         if not st.started:
             waiting = [s for s in self.seat_order if s not in st.reveals]
@@ -260,6 +260,7 @@ class Referee:
             name, args = game.move_name(action)
             return f"illegal move for {seat}: {name} {' '.join(map(str, args))}".rstrip()
         snap = world.snapshot() if undo is None else b""
+        version = world.version
         try:
             game.apply(world, seat, action, ctx)
             if self.order is TurnOrder.ROUND_ROBIN:
@@ -271,7 +272,7 @@ class Referee:
         except Exception as exc:  # IllegalMove, CoreError or a game bug: refuse alike
             if undo is None:
                 world.restore(snap)
-            else:
+            elif world.version != version:  # a refusal before any change needs no undo
                 undo()
             return _refusal(exc)
         st.turn_started_ms = ctx.time_ms

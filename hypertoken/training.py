@@ -103,8 +103,9 @@ class TrainingMixin(EngineBase):
         """
         st = FoldState(room_seed=training_seed(self._episode_seed))
         referee = self.referee
-        self.world.restore(self._blank)
-        reason = referee.start(st, MoveContext(0, 0, 0, referee.seed_at(st, 0, 0)))
+        self.world.restore(self._started_blank())  # as reset() does
+        reason = referee.start(st, MoveContext(0, 0, 0, referee.seed_at(st, 0, 0)),
+                               loop_started=True)
         for i, (seat, action) in enumerate(self._moves, 1):
             reason = reason or referee.play(st, seat, action,
                                             MoveContext(i, 0, i, referee.seed_at(st, 0, i)))

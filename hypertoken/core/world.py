@@ -215,6 +215,13 @@ class World(WorldViews, Actions[Any]):
                 pos += 4 * n
         return out
 
+    @property
+    def version(self) -> int:
+        """A counter that moves whenever the World may have changed (every action, batch,
+        kernel call and restore): an unchanged version means an untouched World.
+        """
+        return self._gen
+
     def kernel_names(self) -> list[str]:
         """The kernel functions this World's module exports (none for the plain core)."""
         return [n for n in self._inst.exports() if not n.startswith("ht_")]
@@ -290,7 +297,8 @@ class World(WorldViews, Actions[Any]):
         if size < 0:
             raise SnapshotError(f"snapshot is truncated ({len(snap)} bytes)")
         if bytes(snap[:p]) != self._snap_prefix:
-            raise SnapshotError("snapshot was taken with a different core.wasm")
+            raise SnapshotError("snapshot was taken with a different core.wasm (another "
+                                "world layout)")
         if size < self._hdr["game"] or size > self._max_arena:
             raise SnapshotError(f"snapshot body has an impossible size ({size} bytes)")
         magic, version = _U32x2.unpack_from(snap, p)

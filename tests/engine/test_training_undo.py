@@ -97,3 +97,26 @@ def test_a_failing_reset_leaves_a_clean_engine_that_resets_again() -> None:
     engine.step(STAND)
     reference.step(STAND)
     assert engine.state_hash() == reference.state_hash()
+
+
+class LaxBlackjack(Blackjack):
+    """Blackjack whose legality check lets everything through to ``apply``, which then
+    refuses unavailable actions (option ``illegal_action="error"``) before any change.
+    """
+
+    def is_legal(self, world: World, seat: str, action: int) -> bool:
+        return True
+
+
+def test_a_refusal_before_any_change_needs_no_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine.local(LaxBlackjack(1, hands=20, illegal_action="error"), seed=4)
+    replays: list[int] = []
+    monkeypatch.setattr(engine, "_rebuild", lambda: replays.append(1))
+    seat = engine.current_player()
+    assert seat is not None
+    unavailable = [a for a in range(5)
+                   if not engine.game.legal_actions(engine.world, seat)[a]]
+    before = engine.state_hash()
+    with pytest.raises(IllegalMoveError, match="not legal"):
+        engine.step(unavailable[0])
+    assert engine.state_hash() == before and replays == []
