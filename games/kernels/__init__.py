@@ -1,6 +1,7 @@
-"""Game kernels: the hot moves of a game compiled into the WASM module with the core.
+"""Game kernels: a game's moves compiled into the WASM module with the core.
 
-A kernel is a Zig file here that imports the core as the module ``core`` and uses its
+A kernel is a Zig file here (``<name>.zig``, which may import sibling files such as
+``blackjack_rules.zig``) that imports the core as the module ``core`` and uses its
 kernel API (``hypertoken/core/zig/kernel.zig``): it reads the world, plans a move and runs
 it as core actions, inside the module, in one call from Python. The game's Python rules
 stay the reference: a kernel changes the World exactly as they would, or declines and
