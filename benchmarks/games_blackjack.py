@@ -27,13 +27,11 @@ Usage: python benchmarks/games_blackjack.py [--quick]
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 from collections.abc import Callable
 from typing import Any
 
-from bench_util import best_rate
+from bench_util import best_rate, print_rows
 
 from games.blackjack import Blackjack
 from hypertoken.core import World
@@ -186,10 +184,7 @@ def rows(quick: bool) -> list[dict[str, Any]]:
 
 def main() -> None:
     """Print the rows as JSON lines."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="shorter runs")
-    for r in rows(parser.parse_args().quick):
-        print(json.dumps(r), flush=True)
+    print_rows(rows, __doc__)
 
 
 if __name__ == "__main__":

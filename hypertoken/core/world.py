@@ -257,14 +257,11 @@ class World(WorldViews, Actions[Any]):
                 raise
             if code:
                 code &= 0xFFFFFFFF
-                if code & _GREW:
-                    self._refresh()
-                    code &= ~_GREW
                 if code & KERNEL_DECLINED:
+                    if code & _GREW:
+                        self._refresh()
                     return KERNEL_DECLINED
-                if code:
-                    self._forget()
-                    raise describe_failure(self, code, ops)
+                self._after(code, ops)  # memory growth, or a refused action
             return 0
 
         return run
