@@ -47,21 +47,34 @@ HOST = Identity.from_seed(b"h" * 32)
 GUEST = Identity.from_seed(b"g" * 32)
 
 
-def emit(name: str, ours: float, baseline: float | None, ratio: float | None, unit: str,
-         **extra: Any) -> None:
+def emit(
+    name: str, ours: float, baseline: float | None, ratio: float | None, unit: str, **extra: Any
+) -> None:
     """One JSON line."""
-    row = {"name": name, "ours": round(ours, 3), "baseline": baseline,
-           "ratio": None if ratio is None else round(ratio, 3), "unit": unit, **extra}
+    row = {
+        "name": name,
+        "ours": round(ours, 3),
+        "baseline": baseline,
+        "ratio": None if ratio is None else round(ratio, 3),
+        "unit": unit,
+        **extra,
+    }
     print(json.dumps(row), flush=True)
 
 
-def tictactoe_room(room: str, *, holder: Identity = HOST, epoch_size: int = 0
-                   ) -> tuple[Game, RoomConfig]:
+def tictactoe_room(
+    room: str, *, holder: Identity = HOST, epoch_size: int = 0
+) -> tuple[Game, RoomConfig]:
     """A long tictactoe match where one peer holds both seats (a hot-seat host)."""
     game = games.make("tictactoe", rounds=1_000_000)
-    config = RoomConfig(room=room, game="tictactoe", game_version=1,
-                        seats={s: holder.public_key for s in game.seats},
-                        options=game.options, epoch_size=epoch_size)
+    config = RoomConfig(
+        room=room,
+        game="tictactoe",
+        game_version=1,
+        seats={s: holder.public_key for s in game.seats},
+        options=game.options,
+        epoch_size=epoch_size,
+    )
     return game, config
 
 
@@ -86,10 +99,18 @@ def bench_fold_and_submit(n: int) -> None:
     host.start()
     spent = np.array(play(host, n, random.Random(1))) * 1e6
     per_move = float(np.median(spent))
-    emit("submit_per_move", per_move, 100.0, 100.0 / per_move, "us", moves=n,
-         mean_us=round(float(spent.mean()), 1), p90_us=round(float(np.percentile(spent, 90)), 1),
-         note="median of per-move times: validate + sign + Automerge append + apply; "
-              "ratio = target/ours")
+    emit(
+        "submit_per_move",
+        per_move,
+        100.0,
+        100.0 / per_move,
+        "us",
+        moves=n,
+        mean_us=round(float(spent.mean()), 1),
+        p90_us=round(float(np.percentile(spent, 90)), 1),
+        note="median of per-move times: validate + sign + Automerge append + apply; "
+        "ratio = target/ours",
+    )
 
     chronicle = host.chronicle
     assert chronicle is not None
@@ -105,10 +126,16 @@ def bench_fold_and_submit(n: int) -> None:
         result = cold.refold()
         best = min(best, time.perf_counter() - t)
         assert result.state_hash == host.state_hash() and len(result.outcomes) == total
-    emit("fold_throughput", total / best, 20_000.0, total / best / 20_000,
-         "entries/s", entries=total,
-         note="refold of a signed log whose signatures were verified when the entries "
-              "arrived (cached per entry); ratio = ours/target")
+    emit(
+        "fold_throughput",
+        total / best,
+        20_000.0,
+        total / best / 20_000,
+        "entries/s",
+        entries=total,
+        note="refold of a signed log whose signatures were verified when the entries "
+        "arrived (cached per entry); ratio = ours/target",
+    )
 
     verifier, ident = Verifier(), HOST
     payload = b"x" * 120
@@ -117,11 +144,18 @@ def bench_fold_and_submit(n: int) -> None:
     for _ in range(2000):
         verifier.verify(ident.public_key, sig, payload)
     verify_us = (time.perf_counter() - t) / 2000 * 1e6
-    emit("fold_throughput_cold", total / cold_s, 20_000.0, total / cold_s / 20_000,
-         "entries/s", entries=total, ed25519_verify_us=round(verify_us, 1),
-         note="first fold of a log never seen, checking every Ed25519 signature "
-              "(cryptography/OpenSSL, one core): the verify alone caps it near "
-              f"{1e6 / verify_us:,.0f}/s here; ratio = ours/target")
+    emit(
+        "fold_throughput_cold",
+        total / cold_s,
+        20_000.0,
+        total / cold_s / 20_000,
+        "entries/s",
+        entries=total,
+        ed25519_verify_us=round(verify_us, 1),
+        note="first fold of a log never seen, checking every Ed25519 signature "
+        "(cryptography/OpenSSL, one core): the verify alone caps it near "
+        f"{1e6 / verify_us:,.0f}/s here; ratio = ours/target",
+    )
 
     local = Engine.local(game, seed=3, record=True, record_batch=1024)
     rng = random.Random(1)
@@ -135,9 +169,15 @@ def bench_fold_and_submit(n: int) -> None:
     replayed = Engine.replay(local.chronicle, game)
     replay_s = time.perf_counter() - t
     assert replayed.state_hash() == local.state_hash()
-    emit("fold_throughput_training_replay", n / replay_s, 20_000.0, n / replay_s / 20_000,
-         "entries/s", entries=n + 1,
-         note="replay of an unsigned training recording (trust 'local'); ratio = ours/target")
+    emit(
+        "fold_throughput_training_replay",
+        n / replay_s,
+        20_000.0,
+        n / replay_s / 20_000,
+        "entries/s",
+        entries=n + 1,
+        note="replay of an unsigned training recording (trust 'local'); ratio = ours/target",
+    )
 
 
 def bench_late_joiner(n: int, behind: int) -> None:
@@ -168,12 +208,22 @@ def bench_late_joiner(n: int, behind: int) -> None:
             break
     total = time.perf_counter() - t
     assert joiner.state_hash() == host.state_hash()
-    emit("late_joiner_bootstrap", total, 0.5, 0.5 / total, "s",
-         session_entries=entries, epoch_size=1024, saved_epoch_bytes=len(saved),
-         load_and_fold_saved_s=round(loaded, 4), entries_synced_after_save=behind,
-         sync_messages=messages, sync_bytes=size,
-         note="load the newest saved epoch (restore its signed checkpoint, fold its "
-              "entries), then sync and fold the rest; ratio = target/ours")
+    emit(
+        "late_joiner_bootstrap",
+        total,
+        0.5,
+        0.5 / total,
+        "s",
+        session_entries=entries,
+        epoch_size=1024,
+        saved_epoch_bytes=len(saved),
+        load_and_fold_saved_s=round(loaded, 4),
+        entries_synced_after_save=behind,
+        sync_messages=messages,
+        sync_bytes=size,
+        note="load the newest saved epoch (restore its signed checkpoint, fold its "
+        "entries), then sync and fold the rest; ratio = target/ours",
+    )
 
 
 class Tally(Game):
@@ -181,8 +231,15 @@ class Tally(Game):
     both peers can keep moving while apart.
     """
 
-    info = GameInfo(name="tally", version=1, min_players=2, max_players=2, num_actions=4,
-                    observation_shape=(1,), turn_order=TurnOrder.ANY)
+    info = GameInfo(
+        name="tally",
+        version=1,
+        min_players=2,
+        max_players=2,
+        num_actions=4,
+        observation_shape=(1,),
+        turn_order=TurnOrder.ANY,
+    )
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Nothing to set up beyond the seats."""
@@ -232,8 +289,12 @@ def _sync(a: Engine, b: Engine, timed: Engine | None = None) -> float:
 
 def bench_rewind(depth: int, history: int, trials: int) -> None:
     game = Tally(2)
-    config = RoomConfig(room="bench-rewind", game="tally", game_version=1,
-                        seats={"player_0": HOST.public_key, "player_1": GUEST.public_key})
+    config = RoomConfig(
+        room="bench-rewind",
+        game="tally",
+        game_version=1,
+        seats={"player_0": HOST.public_key, "player_1": GUEST.public_key},
+    )
     results = []
     for trial in range(trials):
         a = Engine(game, Chronicle.create(config), HOST)
@@ -257,11 +318,21 @@ def bench_rewind(depth: int, history: int, trials: int) -> None:
         spent = _sync(a, b, timed)
         assert a.state_hash() == b.state_hash()
         results.append(spent * 1e3)
-    emit("rewind_refold", float(np.median(results)), None, None, "ms",
-         depth=depth, history=history, trials=trials, snapshot_every=64,
-         min_ms=round(min(results), 3), max_ms=round(max(results), 3),
-         note="receive_sync_message on the peer whose applied entries the concurrent one "
-              "lands 50 entries before: sync, restore the nearest snapshot, refold (median)")
+    emit(
+        "rewind_refold",
+        float(np.median(results)),
+        None,
+        None,
+        "ms",
+        depth=depth,
+        history=history,
+        trials=trials,
+        snapshot_every=64,
+        min_ms=round(min(results), 3),
+        max_ms=round(max(results), 3),
+        note="receive_sync_message on the peer whose applied entries the concurrent one "
+        "lands 50 entries before: sync, restore the nearest snapshot, refold (median)",
+    )
 
 
 def bench_primitives() -> None:
@@ -278,8 +349,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=20_000, help="entries for fold/submit")
     parser.add_argument("--session", type=int, default=30_000, help="late-joiner session")
-    parser.add_argument("--behind", type=int, default=500,
-                        help="entries made after the joiner's saved epoch")
+    parser.add_argument(
+        "--behind", type=int, default=500, help="entries made after the joiner's saved epoch"
+    )
     parser.add_argument("--trials", type=int, default=5)
     args = parser.parse_args()
     bench_fold_and_submit(args.moves)

@@ -76,8 +76,19 @@ def timed_after_reset(world: World, snap: bytes, fn: Callable[[], object], n: in
 
 def row(name: str, ours: float, baseline: float, ratio: float, unit: str, **extra: object) -> None:
     """Print one result line."""
-    print(json.dumps({"name": name, "ours": round(ours, 4), "baseline": round(baseline, 4),
-                      "ratio": round(ratio, 3), "unit": unit, **extra}), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "ours": round(ours, 4),
+                "baseline": round(baseline, 4),
+                "ratio": round(ratio, 3),
+                "unit": unit,
+                **extra,
+            }
+        ),
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -97,33 +108,61 @@ def main() -> None:
             world.source_draw("shoe", 2, To.agent(h))
 
     five_calls = timed_after_reset(world, fresh, separate, n)
-    row("blackjack_deal_batch", one_call * 1e6, five_calls * 1e6, five_calls / one_call, "us",
-        actions=len(batch), actions_per_s=round(len(batch) / one_call),
-        cards_per_s=round(8 / one_call), shoe=312,
-        note="baseline: the same 5 actions as 5 facade calls; ratio = speed-up")
+    row(
+        "blackjack_deal_batch",
+        one_call * 1e6,
+        five_calls * 1e6,
+        five_calls / one_call,
+        "us",
+        actions=len(batch),
+        actions_per_s=round(len(batch) / one_call),
+        cards_per_s=round(8 / one_call),
+        shoe=312,
+        note="baseline: the same 5 actions as 5 facade calls; ratio = speed-up",
+    )
 
     empty = per_call(world._noop, n * 5)
     public_func = world._inst._funcs["ht_noop"]
     store = world._inst.store
     public = per_call(lambda: public_func(store), n)
-    row("empty_call", empty * 1e6, public * 1e6, public / empty, "us", target_us=2.0,
-        note="baseline: wasmtime Func.__call__; ratio = speed-up")
+    row(
+        "empty_call",
+        empty * 1e6,
+        public * 1e6,
+        public / empty,
+        "us",
+        target_us=2.0,
+        note="baseline: wasmtime Func.__call__; ratio = speed-up",
+    )
 
     small = World()
     small.stack_create("s")
     for _ in range(4):
         small.token_create("card", "x", "", "stack:s")
     small.agent_create("a")
-    four = (Batch().give("a", "chips", 5).take("a", "chips", 5).stack_swap("s", 0, 3)
-            .set_property("round", 1))
+    four = (
+        Batch()
+        .give("a", "chips", 5)
+        .take("a", "chips", 5)
+        .stack_swap("s", 0, 3)
+        .set_property("round", 1)
+    )
     apply4 = per_call(lambda: small.apply(four), n * 5)
     apply4_loose = per_call(lambda: small.apply(four, atomic=False), n * 5)
     nothing = Batch()
     apply0 = per_call(lambda: small.apply(nothing), n * 5)
-    row("apply_4_batch", apply4 * 1e6, empty * 1e6, apply4 / empty, "us", target_ratio=2.0,
-        non_atomic_us=round(apply4_loose * 1e6, 4), empty_batch_us=round(apply0 * 1e6, 4),
+    row(
+        "apply_4_batch",
+        apply4 * 1e6,
+        empty * 1e6,
+        apply4 / empty,
+        "us",
+        target_ratio=2.0,
+        non_atomic_us=round(apply4_loose * 1e6, 4),
+        empty_batch_us=round(apply0 * 1e6, 4),
         note="baseline: the empty call; ratio = apply / empty call; empty_batch_us = apply "
-             "of a batch with no actions (the facade's bookkeeping without core work)")
+        "of a batch with no actions (the facade's bookkeeping without core work)",
+    )
 
     world.restore(fresh)
     world.apply(batch)
@@ -133,9 +172,16 @@ def main() -> None:
         world.restore(world.snapshot())
 
     pair = per_call(snap_restore, n * 2)
-    row("snapshot_restore", 1 / pair, 200_000, (1 / pair) / 200_000, "per_s",
-        snapshot_bytes=len(dealt), us_per_pair=round(pair * 1e6, 3),
-        note="baseline: the 200k/s target; ratio = ours / target")
+    row(
+        "snapshot_restore",
+        1 / pair,
+        200_000,
+        (1 / pair) / 200_000,
+        "per_s",
+        snapshot_bytes=len(dealt),
+        us_per_pair=round(pair * 1e6, 3),
+        note="baseline: the 200k/s target; ratio = ours / target",
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,6 @@ def _choices(mask: Any) -> tuple[int, ...]:
     return ids
 
 
-
 def gym_play(steps: int) -> Callable[[], int]:
     """gymnasium's Blackjack-v1: a random action per step, reset at the end of an episode."""
     import gymnasium as gym
@@ -149,8 +148,14 @@ def engine_play(steps: int, *, record: bool, shoe: bool) -> Callable[[], int]:
 
 def row(name: str, ours: float, baseline: float, **extra: object) -> dict[str, Any]:
     """One result row."""
-    return {"name": name, "ours": round(ours), "baseline": round(baseline),
-            "ratio": round(ours / baseline, 3), "unit": "steps/s", **extra}
+    return {
+        "name": name,
+        "ours": round(ours),
+        "baseline": round(baseline),
+        "ratio": round(ours / baseline, 3),
+        "unit": "steps/s",
+        **extra,
+    }
 
 
 def rows(quick: bool) -> list[dict[str, Any]]:
@@ -164,21 +169,48 @@ def rows(quick: bool) -> list[dict[str, Any]]:
     shoe = best_rate(engine_play(steps, record=False, shoe=True), repeats)
     reset = best_rate(engine_play(steps // 4, record=False, shoe=False), repeats)
     recorded = best_rate(engine_play(steps, record=True, shoe=True), repeats)
-    note = (f"baseline: gymnasium {gymnasium.__version__} gym.make('Blackjack-v1'), random "
-            "actions, reset per episode; ours: one seat, random legal actions; "
-            "ratio = ours / baseline")
+    note = (
+        f"baseline: gymnasium {gymnasium.__version__} gym.make('Blackjack-v1'), random "
+        "actions, reset per episode; ours: one seat, random legal actions; "
+        "ratio = ours / baseline"
+    )
     return [
-        row("blackjack_game_api", api, gym, steps=steps, us_per_step=round(1e6 / api, 2),
+        row(
+            "blackjack_game_api",
+            api,
+            gym,
+            steps=steps,
+            us_per_step=round(1e6 / api, 2),
             world_calls_per_step=round(counts["world_calls_per_step"], 3),
-            steps_per_hand=round(counts["steps_per_hand"], 3), target_ratio=4.0, note=note),
-        row("blackjack_engine_local_shoe", shoe, gym, steps=steps,
-            us_per_step=round(1e6 / shoe, 2), note=note),
-        row("blackjack_engine_local_reset", reset, gym, steps=steps // 4,
-            us_per_step=round(1e6 / reset, 2), note=note + "; one hand per episode, "
-            "Engine.reset between hands"),
-        row("blackjack_engine_local_recorded", recorded, gym, steps=steps,
-            us_per_step=round(1e6 / recorded, 2), vs_unrecorded=round(recorded / shoe, 3),
-            note=note + "; record=True"),
+            steps_per_hand=round(counts["steps_per_hand"], 3),
+            target_ratio=4.0,
+            note=note,
+        ),
+        row(
+            "blackjack_engine_local_shoe",
+            shoe,
+            gym,
+            steps=steps,
+            us_per_step=round(1e6 / shoe, 2),
+            note=note,
+        ),
+        row(
+            "blackjack_engine_local_reset",
+            reset,
+            gym,
+            steps=steps // 4,
+            us_per_step=round(1e6 / reset, 2),
+            note=note + "; one hand per episode, Engine.reset between hands",
+        ),
+        row(
+            "blackjack_engine_local_recorded",
+            recorded,
+            gym,
+            steps=steps,
+            us_per_step=round(1e6 / recorded, 2),
+            vs_unrecorded=round(recorded / shoe, 3),
+            note=note + "; record=True",
+        ),
     ]
 
 

@@ -42,14 +42,21 @@ from hypertoken.tournament import round_robin
 ROUNDS = 100
 #: axelrod's class for each of our strategies.
 AXELROD_NAMES = {
-    "always_cooperate": "Cooperator", "always_defect": "Defector", "random": "Random",
-    "tit_for_tat": "TitForTat", "tit_for_two_tats": "TitFor2Tats",
-    "generous_tit_for_tat": "GTFT", "grudger": "Grudger", "pavlov": "WinStayLoseShift",
-    "suspicious_tit_for_tat": "SuspiciousTitForTat", "adaptive": "Adaptive",
-    "gradual": "Gradual", "prober": "Prober", "soft_majority": "GoByMajority",
+    "always_cooperate": "Cooperator",
+    "always_defect": "Defector",
+    "random": "Random",
+    "tit_for_tat": "TitForTat",
+    "tit_for_two_tats": "TitFor2Tats",
+    "generous_tit_for_tat": "GTFT",
+    "grudger": "Grudger",
+    "pavlov": "WinStayLoseShift",
+    "suspicious_tit_for_tat": "SuspiciousTitForTat",
+    "adaptive": "Adaptive",
+    "gradual": "Gradual",
+    "prober": "Prober",
+    "soft_majority": "GoByMajority",
     "hard_majority": "HardGoByMajority",
 }
-
 
 
 def random_play(episodes: int, record: bool) -> Callable[[], int]:
@@ -139,9 +146,14 @@ def ours_round_robin() -> int:
 
 def row(name: str, ours: float, baseline: float | None, **extra: object) -> dict[str, Any]:
     """One result row; without a baseline, ``baseline`` and ``ratio`` are None."""
-    return {"name": name, "ours": round(ours), "baseline": None if baseline is None
-            else round(baseline), "ratio": None if not baseline else round(ours / baseline, 3),
-            "unit": "rounds/s", **extra}
+    return {
+        "name": name,
+        "ours": round(ours),
+        "baseline": None if baseline is None else round(baseline),
+        "ratio": None if not baseline else round(ours / baseline, 3),
+        "unit": "rounds/s",
+        **extra,
+    }
 
 
 def rows(quick: bool) -> list[dict[str, Any]]:
@@ -161,15 +173,43 @@ def rows(quick: bool) -> list[dict[str, Any]]:
     recorded = best_rate(random_play(episodes, record=True), repeats)
     robin = best_rate(ours_round_robin, repeats)
     return [
-        row("pd_game_api", api, base_play, episodes=episodes, rounds=ROUNDS,
-            us_per_round=round(1e6 / api, 2), note=note),
-        row("pd_random_play", plain, base_play, episodes=episodes, rounds=ROUNDS,
-            us_per_round=round(1e6 / plain, 2), world_calls_per_round=2, note=note),
-        row("pd_random_play_recorded", recorded, base_play, episodes=episodes, rounds=ROUNDS,
-            us_per_round=round(1e6 / recorded, 2), vs_unrecorded=round(recorded / plain, 3),
-            note=note),
-        row("pd_round_robin", robin, base_rr, matches=len(STRATEGIES) * 15 // 2,
-            rounds=ROUNDS, note=note + "; 14 strategies, self-play, 1 repetition"),
+        row(
+            "pd_game_api",
+            api,
+            base_play,
+            episodes=episodes,
+            rounds=ROUNDS,
+            us_per_round=round(1e6 / api, 2),
+            note=note,
+        ),
+        row(
+            "pd_random_play",
+            plain,
+            base_play,
+            episodes=episodes,
+            rounds=ROUNDS,
+            us_per_round=round(1e6 / plain, 2),
+            world_calls_per_round=2,
+            note=note,
+        ),
+        row(
+            "pd_random_play_recorded",
+            recorded,
+            base_play,
+            episodes=episodes,
+            rounds=ROUNDS,
+            us_per_round=round(1e6 / recorded, 2),
+            vs_unrecorded=round(recorded / plain, 3),
+            note=note,
+        ),
+        row(
+            "pd_round_robin",
+            robin,
+            base_rr,
+            matches=len(STRATEGIES) * 15 // 2,
+            rounds=ROUNDS,
+            note=note + "; 14 strategies, self-play, 1 repetition",
+        ),
     ]
 
 

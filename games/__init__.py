@@ -106,8 +106,9 @@ def game_class(name: str, version: int | None = None) -> type[Game]:
     return cls
 
 
-def make(name: str, num_players: int | None = None, *, version: int | None = None,
-         **options: object) -> Game:
+def make(
+    name: str, num_players: int | None = None, *, version: int | None = None, **options: object
+) -> Game:
     """A new game instance by name (see :func:`game_class`), with static options."""
     return game_class(name, version)(num_players, **options)
 

@@ -220,35 +220,64 @@ class Blackjack(Game):
         chance=True,
     )
 
-    def __init__(self, num_players: int | None = None, *, decks: int = 6, h17: bool = False,
-                 splits: int = 1, bankroll: int = 1000, bet: int = 10,
-                 penetration: float = 0.75, hands: int = 1,
-                 illegal_action: str = "stand") -> None:
+    def __init__(
+        self,
+        num_players: int | None = None,
+        *,
+        decks: int = 6,
+        h17: bool = False,
+        splits: int = 1,
+        bankroll: int = 1000,
+        bet: int = 10,
+        penetration: float = 0.75,
+        hands: int = 1,
+        illegal_action: str = "stand",
+    ) -> None:
         super().__init__(num_players)
         _check_int("decks", decks, 1, 8)
         _check_int("splits", splits, 0, MAX_SPLITS)
         _check_int("bet", bet, 2, 2**40)
         if bet % 2:
-            raise ValueError(f"blackjack bet must be even (3:2 payouts and half-bet insurance "
-                             f"are whole chips), not {bet}")
+            raise ValueError(
+                f"blackjack bet must be even (3:2 payouts and half-bet insurance "
+                f"are whole chips), not {bet}"
+            )
         _check_int("bankroll", bankroll, 0, 2**50)
         _check_int("hands", hands, 1, 2**40)
         if type(h17) is not bool:
             raise ValueError(f"blackjack h17 must be True or False, not {h17!r}")
         if type(penetration) not in (int, float) or not 0 < penetration <= 1:
-            raise ValueError(f"blackjack penetration must be a number in (0, 1], "
-                             f"not {penetration!r}")
+            raise ValueError(
+                f"blackjack penetration must be a number in (0, 1], not {penetration!r}"
+            )
         if illegal_action not in ILLEGAL_POLICIES:
-            raise ValueError(f"blackjack illegal_action must be one of {ILLEGAL_POLICIES}, "
-                             f"not {illegal_action!r}")
+            raise ValueError(
+                f"blackjack illegal_action must be one of {ILLEGAL_POLICIES}, "
+                f"not {illegal_action!r}"
+            )
         self.decks, self.h17, self.splits = decks, h17, splits
         self.bankroll, self.bet, self.hands = bankroll, bet, hands
         self.penetration, self.illegal_action = float(penetration), illegal_action
-        defaults = {"decks": 6, "h17": False, "splits": 1, "bankroll": 1000, "bet": 10,
-                    "penetration": 0.75, "hands": 1, "illegal_action": "stand"}
-        given = {"decks": decks, "h17": h17, "splits": splits, "bankroll": bankroll,
-                 "bet": bet, "penetration": self.penetration, "hands": hands,
-                 "illegal_action": illegal_action}
+        defaults = {
+            "decks": 6,
+            "h17": False,
+            "splits": 1,
+            "bankroll": 1000,
+            "bet": 10,
+            "penetration": 0.75,
+            "hands": 1,
+            "illegal_action": "stand",
+        }
+        given = {
+            "decks": decks,
+            "h17": h17,
+            "splits": splits,
+            "bankroll": bankroll,
+            "bet": bet,
+            "penetration": self.penetration,
+            "hands": hands,
+            "illegal_action": illegal_action,
+        }
         self.options = {k: v for k, v in given.items() if v != defaults[k]}
         per_hand = (splits + 1) * 2 + 0.5
         # Per seat and hand: an insurance decision, the splits, and at most 21 decisions per
@@ -256,15 +285,18 @@ class Blackjack(Game):
         length = hands * self.num_players * (1 + splits + (splits + 1) * 21)
         self.info = dataclasses.replace(
             self.info,
-            reward_range=(-float("inf") if illegal_action == "penalty" else -per_hand * hands,
-                          (splits + 1) * 2.0 * hands),
+            reward_range=(
+                -float("inf") if illegal_action == "penalty" else -per_hand * hands,
+                (splits + 1) * 2.0 * hands,
+            ),
             max_length=0 if illegal_action == "penalty" else length,
         )
         self.table = Table(self)
         t = self.table
         #: ``bj_configure``'s input (see games/kernels/blackjack.zig).
-        self._kernel_config = struct.pack("<IIIIqqq", t.n, int(h17), t.cut, splits + 1, t.bet,
-                                          hands, t.extra)
+        self._kernel_config = struct.pack(
+            "<IIIIqqq", t.n, int(h17), t.cut, splits + 1, t.bet, hands, t.extra
+        )
 
     def new_world(self) -> World:
         """A World of the core module with this game's kernel linked in."""
@@ -279,16 +311,22 @@ class Blackjack(Game):
 
     def _kernel_fns(self, world: World) -> tuple[Callable[[bytes], int], ...] | None:
         """``(bj_move, bj_deal)`` in ``world``, or None (see ``games.kernels.bind``)."""
-        return bind(world, self._kernel_config, ("bj_move", "bj_deal"),
-                    ("bj_configure", self._kernel_config))
+        return bind(
+            world,
+            self._kernel_config,
+            ("bj_move", "bj_deal"),
+            ("bj_configure", self._kernel_config),
+        )
 
     # ---- setup and turns ---------------------------------------------------------------
 
     def prepare(self, world: World) -> None:
         """Create the properties, containers and the shoe's cards (seed-independent)."""
         if world.token_count():
-            raise RuntimeError("blackjack must be prepared in a World without tokens (its "
-                               "card ranks follow token ids, which then start at 1)")
+            raise RuntimeError(
+                "blackjack must be prepared in a World without tokens (its "
+                "card ranks follow token ids, which then start at 1)"
+            )
         world.apply(self.table.setup_batch(), atomic=False)  # the Engine restores on failure
 
     def setup(self, world: World, ctx: MoveContext) -> None:
@@ -369,14 +407,20 @@ class Blackjack(Game):
             ill = ((a + 1) << ILL_SHIFT) | (i << MOVER_SHIFT)
             if self.illegal_action == "penalty":
                 pen = f"pen{i}"
-                world.apply(Batch().set_property(pen, world.property(pen, 0) + 1)
-                            .set_property("s", (s & ~PER_MOVE) | (s & LOW) | ill),
-                            atomic=False)
+                world.apply(
+                    Batch()
+                    .set_property(pen, world.property(pen, 0) + 1)
+                    .set_property("s", (s & ~PER_MOVE) | (s & LOW) | ill),
+                    atomic=False,
+                )
                 return
             a = STAND
         state = world.kernel_state
-        fns = (state[1] if type(state) is tuple and state[0] is self._kernel_config
-               else self._kernel_fns(world))
+        fns = (
+            state[1]
+            if type(state) is tuple and state[0] is self._kernel_config
+            else self._kernel_fns(world)
+        )
         if fns is not None and not fns[0](_KERNEL_MOVE(a, ctx.seed, ill)):
             return  # the kernel played it; else it declined and changed nothing
         m = TableMove(table, world, ctx)
@@ -417,10 +461,18 @@ class Blackjack(Game):
         else:
             h = world.property(f"r{i}.0", 0) & SUMMARY_MASK if (s >> IN_SHIFT) >> i & 1 else 0
             mask = 0
-        return np.array([best(h) / 30.0, ((s >> UP_SHIFT) & 15) / 11.0,
-                         1.0 if is_soft(h) else 0.0, (mask >> DOUBLE) & 1, (mask >> SPLIT) & 1,
-                         (mask >> INSURANCE) & 1, len(world.shoe("shoe")) / self.table.size],
-                        dtype=np.float32)
+        return np.array(
+            [
+                best(h) / 30.0,
+                ((s >> UP_SHIFT) & 15) / 11.0,
+                1.0 if is_soft(h) else 0.0,
+                (mask >> DOUBLE) & 1,
+                (mask >> SPLIT) & 1,
+                (mask >> INSURANCE) & 1,
+                len(world.shoe("shoe")) / self.table.size,
+            ],
+            dtype=np.float32,
+        )
 
     def decision(self, world: World, seat: str) -> Decision:
         """The seat's decision in basic-strategy terms (for bots); the seat must be to move."""
@@ -429,15 +481,23 @@ class Blackjack(Game):
             raise ValueError(f"{seat!r} is not to move")
         h = s & SUMMARY_MASK
         pr = pair_rank(h)
-        return Decision((s >> PHASE_SHIFT) & 3, best(h), is_soft(h), (s >> UP_SHIFT) & 15,
-                        None if pr is None else (11 if pr == 0 else VALUES[pr]),
-                        self.table.mask(world, s))
+        return Decision(
+            (s >> PHASE_SHIFT) & 3,
+            best(h),
+            is_soft(h),
+            (s >> UP_SHIFT) & 15,
+            None if pr is None else (11 if pr == 0 else VALUES[pr]),
+            self.table.mask(world, s),
+        )
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's change in bankroll in bets, minus penalties."""
         p = world.properties()
-        return {seat: (p[f"bank{i}"] + p[f"stake{i}"] - self.bankroll) / self.bet
-                - PENALTY * p.get(f"pen{i}", 0) for i, seat in enumerate(self.seats)}
+        return {
+            seat: (p[f"bank{i}"] + p[f"stake{i}"] - self.bankroll) / self.bet
+            - PENALTY * p.get(f"pen{i}", 0)
+            for i, seat in enumerate(self.seats)
+        }
 
     def infos(self, world: World) -> dict[str, dict[str, Any]]:
         """Per seat: ``bankroll`` (chips off the table), ``stake`` (chips wagered now) and,
@@ -448,7 +508,8 @@ class Blackjack(Game):
         s = p["s"]
         out: dict[str, dict[str, Any]] = {
             seat: {"bankroll": p[f"bank{i}"], "stake": p[f"stake{i}"]}
-            for i, seat in enumerate(self.seats)}
+            for i, seat in enumerate(self.seats)
+        }
         ill = (s >> ILL_SHIFT) & 7
         if ill:
             info = out[self.seats[(s >> MOVER_SHIFT) & 7]]
@@ -466,8 +527,9 @@ class Blackjack(Game):
     def render(self, world: World, seat: str | None = None) -> str:
         """The dealer's cards (the hole card as ?? until revealed), then every seat's hands."""
         s: int = world.property("s")
-        dealer = " ".join(_card(int(p["token"])) if p["face_up"] else "??"
-                          for p in world.zone("dealer"))
+        dealer = " ".join(
+            _card(int(p["token"])) if p["face_up"] else "??" for p in world.zone("dealer")
+        )
         lines = [f"dealer: {dealer}"]
         p = world.properties()
         for i, name in enumerate(self.seats):
@@ -480,8 +542,9 @@ class Blackjack(Game):
                 if toks:
                     h = hand_of([(t - 1) % 13 for t in toks])
                     hands.append(f"[{' '.join(_card(t) for t in toks)}] {best(h)}")
-            lines.append(f"{name}: bank {p[f'bank{i}']}, stake {p[f'stake{i}']}: "
-                         f"{'  '.join(hands) or '-'}")
+            lines.append(
+                f"{name}: bank {p[f'bank{i}']}, stake {p[f'stake{i}']}: {'  '.join(hands) or '-'}"
+            )
         return "\n".join(lines)
 
     # ---- log names ---------------------------------------------------------------------
@@ -494,15 +557,19 @@ class Blackjack(Game):
         """Inverse of :meth:`move_name`."""
         if move in ACTION_NAMES and not args:
             return ACTION_NAMES.index(move)
-        raise IllegalMove(f"blackjack has no move {move} {list(args)} (it has "
-                          f"{', '.join(ACTION_NAMES)}, without arguments)")
+        raise IllegalMove(
+            f"blackjack has no move {move} {list(args)} (it has "
+            f"{', '.join(ACTION_NAMES)}, without arguments)"
+        )
 
     def _seat_index(self, seat: str) -> int:
         try:
             return self.seats.index(seat)
         except ValueError:
-            raise ValueError(f"no seat {seat!r} in this {self.num_players}-player blackjack "
-                             f"(seats: {', '.join(self.seats)})") from None
+            raise ValueError(
+                f"no seat {seat!r} in this {self.num_players}-player blackjack "
+                f"(seats: {', '.join(self.seats)})"
+            ) from None
 
 
 def _check_int(name: str, value: object, lo: int, hi: int) -> None:
@@ -515,5 +582,14 @@ def _card(token: int) -> str:
     return RANKS[r] + SUITS[((token - 1) // 13) % 4]
 
 
-__all__ = ["ACTION_NAMES", "DOUBLE", "HIT", "INSURANCE", "PENALTY", "SPLIT", "STAND",
-           "Blackjack", "Decision"]
+__all__ = [
+    "ACTION_NAMES",
+    "DOUBLE",
+    "HIT",
+    "INSURANCE",
+    "PENALTY",
+    "SPLIT",
+    "STAND",
+    "Blackjack",
+    "Decision",
+]

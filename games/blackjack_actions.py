@@ -20,7 +20,8 @@ ILLEGAL_POLICIES = ("stand", "error", "penalty")
 
 #: The mask of every set of available actions, by its bits (read-only arrays).
 MASKS: tuple[np.ndarray, ...] = tuple(
-    np.array([(b >> a) & 1 for a in range(5)], dtype=bool) for b in range(32))
+    np.array([(b >> a) & 1 for a in range(5)], dtype=bool) for b in range(32)
+)
 for _m in MASKS:
     _m.flags.writeable = False
 
@@ -29,12 +30,16 @@ def action_id(action: object) -> int:
     """``action`` as an int in 0..4 (numpy integers accepted), or a clear refusal."""
     if type(action) is not int:
         if isinstance(action, bool) or not hasattr(action, "__index__"):
-            raise IllegalMove(f"a blackjack action is an int 0..4 (0 Hit, 1 Stand, 2 Double, "
-                              f"3 Split, 4 Insurance), not {type(action).__name__} {action!r}")
+            raise IllegalMove(
+                f"a blackjack action is an int 0..4 (0 Hit, 1 Stand, 2 Double, "
+                f"3 Split, 4 Insurance), not {type(action).__name__} {action!r}"
+            )
         action = operator.index(action)  # type: ignore[call-overload]
     if not 0 <= action < 5:  # type: ignore[operator]
-        raise IllegalMove(f"blackjack action {action} is outside 0..4 (0 Hit, 1 Stand, "
-                          f"2 Double, 3 Split, 4 Insurance)")
+        raise IllegalMove(
+            f"blackjack action {action} is outside 0..4 (0 Hit, 1 Stand, "
+            f"2 Double, 3 Split, 4 Insurance)"
+        )
     return action  # type: ignore[return-value]
 
 

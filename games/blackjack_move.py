@@ -25,8 +25,21 @@ class TableMove:
     applied, and only if changed), and a cursor over the shoe's top cards.
     """
 
-    __slots__ = ("_mixed", "_props", "_set", "_shuffles", "_taken", "_touched", "_view",
-                 "ctx", "hand_over", "hole", "parts", "table", "world")
+    __slots__ = (
+        "_mixed",
+        "_props",
+        "_set",
+        "_shuffles",
+        "_taken",
+        "_touched",
+        "_view",
+        "ctx",
+        "hand_over",
+        "hole",
+        "parts",
+        "table",
+        "world",
+    )
 
     def __init__(self, table: Table, world: World, ctx: MoveContext) -> None:
         self.table = table
@@ -89,7 +102,7 @@ class TableMove:
         view = self._view
         top = len(view) - self._taken
         self._taken += n
-        return view[top - n:top][::-1].tolist()  # type: ignore[no-any-return]
+        return view[top - n : top][::-1].tolist()  # type: ignore[no-any-return]
 
     def next_card(self) -> int:
         """The next card, for a draw the caller plans (checked by :meth:`remaining`)."""

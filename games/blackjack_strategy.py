@@ -104,9 +104,15 @@ def basic_strategy_action(game: Blackjack, world: World, seat: str) -> int:
     d = game.decision(world, seat)
     if d.phase == INSURE:
         return STAND  # decline insurance
-    return basic_strategy(d.total, d.soft, d.upcard, pair=d.pair,
-                          can_double=bool(d.mask >> DOUBLE & 1),
-                          can_split=bool(d.mask >> SPLIT & 1), h17=game.h17)
+    return basic_strategy(
+        d.total,
+        d.soft,
+        d.upcard,
+        pair=d.pair,
+        can_double=bool(d.mask >> DOUBLE & 1),
+        can_split=bool(d.mask >> SPLIT & 1),
+        h17=game.h17,
+    )
 
 
 def mimic_dealer_action(game: Blackjack, world: World, seat: str) -> int:
@@ -138,9 +144,16 @@ class EVResult:
     moves: int
 
 
-def simulate(hands: int, *, seed: int = 0, players: int = 1, decks: int = 6,
-             h17: bool = False, bot: Bot = basic_strategy_action,
-             progress: Callable[[int], None] | None = None) -> EVResult:
+def simulate(
+    hands: int,
+    *,
+    seed: int = 0,
+    players: int = 1,
+    decks: int = 6,
+    h17: bool = False,
+    bot: Bot = basic_strategy_action,
+    progress: Callable[[int], None] | None = None,
+) -> EVResult:
     """Play ``hands`` rounds from one continuous shoe (reshuffled at the cut card) with
     ``bot`` in every seat, through the game's own API, and measure the return per hand.
 
@@ -150,8 +163,14 @@ def simulate(hands: int, *, seed: int = 0, players: int = 1, decks: int = 6,
     if type(hands) is not int or hands < 1:
         raise ValueError(f"hands must be an int >= 1, not {hands!r}")
     # Bankrolls deep enough that no seat ever runs short (a hand loses at most 4.5 bets).
-    game = Blackjack(players, decks=decks, h17=h17, hands=hands,
-                     bankroll=10 * (5 * hands + 10), illegal_action="error")
+    game = Blackjack(
+        players,
+        decks=decks,
+        h17=h17,
+        hands=hands,
+        bankroll=10 * (5 * hands + 10),
+        illegal_action="error",
+    )
     world = game.new_world()  # moves run in the game's kernel
     for s in game.seats:
         world.agent_create(s)
@@ -183,8 +202,9 @@ def simulate(hands: int, *, seed: int = 0, players: int = 1, decks: int = 6,
         if seat is None:  # over without a hand ending in this move: nothing left to settle
             break
         moves += 1
-        game.apply(world, seat, bot(game, world, seat),
-                   MoveContext(0, 0, moves, base.seed_for(moves)))
+        game.apply(
+            world, seat, bot(game, world, seat), MoveContext(0, 0, moves, base.seed_for(moves))
+        )
     ret = sum(r for r, _ in blocks)
     seat_hands = rounds * n
     mean = ret / seat_hands

@@ -108,15 +108,14 @@ class Table:
         self.cut = self.size - round(self.size * game.penetration)
         #: Chips that cover every extra wager one seat can make in a hand.
         self.extra = self.half + game.splits * game.bet + (game.splits + 1) * game.bet
-        self.zones = tuple(tuple(f"p{i}h{k}" for k in range(game.splits + 1))
-                           for i in range(n))
+        self.zones = tuple(tuple(f"p{i}h{k}" for k in range(game.splits + 1)) for i in range(n))
         # Property names, built once.
         self.kbank = tuple(f"bank{i}" for i in range(n))
         self.kstake = tuple(f"stake{i}" for i in range(n))
-        self.khand = tuple(tuple(f"r{i}.{k}" for k in range(game.splits + 1))
-                           for i in range(n))
+        self.khand = tuple(tuple(f"r{i}.{k}" for k in range(game.splits + 1)) for i in range(n))
         self.collect_cmd = Batch().collect(
-            ["zone:dealer", *(f"zone:{z}" for hz in self.zones for z in hz)], "discard")
+            ["zone:dealer", *(f"zone:{z}" for hz in self.zones for z in hz)], "discard"
+        )
         self._props: dict[str, dict[Any, Batch]] = {}
         self._combos: dict[tuple[Any, ...], Batch] = {}
         self._draws: dict[tuple[str, int], Batch] = {}
@@ -289,8 +288,7 @@ class Table:
         for k2 in range(k + 1, last + 1):
             h2 = m.prop(keys[k2]) & SUMMARY_MASK
             if not h2 & DONE:
-                return ((s & ~(SUMMARY_MASK | PER_MOVE | (3 << K_SHIFT))) | (k2 << K_SHIFT)
-                        | h2)
+                return (s & ~(SUMMARY_MASK | PER_MOVE | (3 << K_SHIFT))) | (k2 << K_SHIFT) | h2
         seats_in = (s >> IN_SHIFT) & 63
         for j in range(i + 1, self.n):  # the next seat with a hand to play
             if seats_in >> j & 1:
@@ -308,14 +306,24 @@ class Table:
         seats_in = (s >> IN_SHIFT) & 63
         for j in range(i + 1, self.n):
             if seats_in >> j & 1:
-                return ((s & KEEP) | (INSURE << PHASE_SHIFT) | (j << SEAT_SHIFT)
-                        | (m.prop(self.khand[j][0]) & SUMMARY_MASK))
+                return (
+                    (s & KEEP)
+                    | (INSURE << PHASE_SHIFT)
+                    | (j << SEAT_SHIFT)
+                    | (m.prop(self.khand[j][0]) & SUMMARY_MASK)
+                )
         dealer = m.world.zone("dealer")["token"].tolist()
         ins = m.prop("ins")
         seats = [j for j in range(self.n) if seats_in >> j & 1]
         if VALUES[_rank(dealer[1])] == 10:  # ace up, ten in the hole: blackjack
-            self.settle(m, seats, [[m.prop(self.khand[j][0]) & SUMMARY_MASK] for j in seats],
-                        dealer, True, ins)
+            self.settle(
+                m,
+                seats,
+                [[m.prop(self.khand[j][0]) & SUMMARY_MASK] for j in seats],
+                dealer,
+                True,
+                ins,
+            )
             return self.deal(m, s & KEEP)
         if ins:  # no blackjack: the insurance is lost
             for j in seats:
@@ -353,15 +361,21 @@ class Table:
         self.settle(m, seats, hands, dealer, False, 0)
         return self.deal(m, s & KEEP)
 
-    def settle(self, m: TableMove, seats: list[int], hands: list[list[int]],
-               dealer: list[int], dealer_bj: bool, insured: int) -> None:
+    def settle(
+        self,
+        m: TableMove,
+        seats: list[int],
+        hands: list[list[int]],
+        dealer: list[int],
+        dealer_bj: bool,
+        insured: int,
+    ) -> None:
         """Reveal the hole card, let the dealer draw (if a hand is still live) and pay
         ``hands[n]`` of ``seats[n]``.
         """
         m.hole = dealer[1]  # turned up if the cards stay on the table (see deal)
         d = _TWO[13 * _rank(dealer[0]) + _rank(dealer[1])]
-        if not dealer_bj and any(not is_bust(h) and not is_natural(h)
-                                 for hs in hands for h in hs):
+        if not dealer_bj and any(not is_bust(h) and not is_natural(h) for hs in hands for h in hs):
             n = 0  # cards drawn from the shoe as it is, in one command
             while dealer_hits(d, self.h17):
                 if m.remaining() > 0:
@@ -441,8 +455,7 @@ class Table:
                 for j, i in enumerate(seats):
                     if not first[j] & DONE:
                         return keep | (i << SEAT_SHIFT) | first[j]
-            self.settle(m, list(seats), [[h] for h in first], [toks[c], toks[-1]],
-                        dealer_bj, 0)
+            self.settle(m, list(seats), [[h] for h in first], [toks[c], toks[-1]], dealer_bj, 0)
 
 
 def hole_card_variants(world: World, seats: tuple[str, ...]) -> list[tuple[str, World]]:
@@ -459,7 +472,11 @@ def hole_card_variants(world: World, seats: tuple[str, ...]) -> list[tuple[str, 
         if (other - 1) % 13 == (hole - 1) % 13:
             continue
         variant = world.fork()
-        variant.apply(Batch().move(hole, "source:shoe").move(other, None)
-                      .place("dealer", other, face_up=False))
+        variant.apply(
+            Batch()
+            .move(hole, "source:shoe")
+            .move(other, None)
+            .place("dealer", other, face_up=False)
+        )
         out.extend((seat, variant) for seat in seats)
     return out

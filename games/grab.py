@@ -90,8 +90,12 @@ class Grab(Game):
         token = p[_SLOT[action]]
         if not token:
             raise IllegalMove(f"slot {action} was already grabbed")
-        world.apply(Batch().move(token, f"agent:{seat}").set_property(_SLOT[action], 0)
-                    .set_property("left", p["left"] - 1))
+        world.apply(
+            Batch()
+            .move(token, f"agent:{seat}")
+            .set_property(_SLOT[action], 0)
+            .set_property("left", p["left"] - 1)
+        )
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """Which slots are free, and the values of the seat's own cards only."""
@@ -115,8 +119,10 @@ class Grab(Game):
 
     def rewards(self, world: World) -> dict[str, float]:
         """The sum of each seat's card values."""
-        return {s: float(sum(int(world.token(t).label) for t in world.inventory(s).tolist()))
-                for s in self.seats}
+        return {
+            s: float(sum(int(world.token(t).label) for t in world.inventory(s).tolist()))
+            for s in self.seats
+        }
 
     def is_over(self, world: World) -> bool:
         """Every seat holds its share."""
@@ -136,6 +142,9 @@ class Grab(Game):
         """Slots as # (card) or . (grabbed), then each visible hand."""
         p = world.properties()
         line = "".join("#" if p[s] else "." for s in _SLOT)
-        hands = [f"{s}: {sorted(int(world.token(t).label) for t in world.inventory(s).tolist())}"
-                 for s in self.seats if seat is None or s == seat]
+        hands = [
+            f"{s}: {sorted(int(world.token(t).label) for t in world.inventory(s).tolist())}"
+            for s in self.seats
+            if seat is None or s == seat
+        ]
         return "\n".join([line, *hands])

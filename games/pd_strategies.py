@@ -73,8 +73,9 @@ class AlwaysCooperate(Strategy):
 
     name = "always_cooperate"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return C
 
 
@@ -83,8 +84,9 @@ class AlwaysDefect(Strategy):
 
     name = "always_defect"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return D
 
 
@@ -94,8 +96,9 @@ class RandomStrategy(Strategy):
     name = "random"
     stochastic = True
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return C if rng.random() < 0.5 else D
 
 
@@ -104,8 +107,9 @@ class TitForTat(Strategy):
 
     name = "tit_for_tat"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return theirs[-1] if theirs else C
 
 
@@ -114,8 +118,9 @@ class TitForTwoTats(Strategy):
 
     name = "tit_for_two_tats"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return D if len(theirs) >= 2 and theirs[-1] == D and theirs[-2] == D else C
 
 
@@ -137,8 +142,9 @@ class GenerousTitForTat(Strategy):
         g = min(1 - (p.T - p.R) / (p.R - p.S), (p.R - p.P) / (p.T - p.P))
         return min(1.0, max(0.0, g))
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         if not theirs or theirs[-1] == C:
             return C
         return C if rng.random() < self.generosity(payoffs) else D
@@ -149,8 +155,9 @@ class Grudger(Strategy):
 
     name = "grudger"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return D if D in theirs else C
 
 
@@ -161,8 +168,9 @@ class Pavlov(Strategy):
 
     name = "pavlov"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         if not mine:
             return C
         return C if mine[-1] == theirs[-1] else D
@@ -173,8 +181,9 @@ class SuspiciousTitForTat(Strategy):
 
     name = "suspicious_tit_for_tat"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         return theirs[-1] if theirs else D
 
 
@@ -186,8 +195,9 @@ class Adaptive(Strategy):
     name = "adaptive"
     opening = (C,) * 6 + (D,) * 5
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         if len(mine) < len(self.opening):
             return self.opening[len(mine)]
         totals = [0.0, 0.0]
@@ -205,8 +215,9 @@ class Gradual(Strategy):
 
     name = "gradual"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         # The state depends only on the opponent's history: replay it round by round, in
         # one pass (the next move of round k is decided from rounds < k).
         left = 0  # moves of the current punishment-and-calm plan still to play
@@ -233,8 +244,9 @@ class Prober(Strategy):
 
     name = "prober"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         if len(mine) < 3:
             return (D, C, C)[len(mine)]
         if theirs[1] == C and theirs[2] == C:
@@ -247,8 +259,9 @@ class SoftMajority(Strategy):
 
     name = "soft_majority"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         defects = sum(theirs)
         return C if len(theirs) - defects >= defects else D
 
@@ -260,8 +273,9 @@ class HardMajority(Strategy):
 
     name = "hard_majority"
 
-    def move(self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs,
-             rng: random.Random) -> int:
+    def move(
+        self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
+    ) -> int:
         defects = sum(theirs)
         return D if defects >= len(theirs) - defects else C
 
@@ -270,9 +284,20 @@ class HardMajority(Strategy):
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
     for cls in (
-        AlwaysCooperate, AlwaysDefect, RandomStrategy, TitForTat, TitForTwoTats,
-        GenerousTitForTat, Grudger, Pavlov, SuspiciousTitForTat, Adaptive, Gradual,
-        Prober, SoftMajority, HardMajority,
+        AlwaysCooperate,
+        AlwaysDefect,
+        RandomStrategy,
+        TitForTat,
+        TitForTwoTats,
+        GenerousTitForTat,
+        Grudger,
+        Pavlov,
+        SuspiciousTitForTat,
+        Adaptive,
+        Gradual,
+        Prober,
+        SoftMajority,
+        HardMajority,
     )
 }
 
@@ -285,6 +310,5 @@ def get_strategy(name: str) -> Strategy:
     """A strategy instance by name (see :data:`STRATEGIES`)."""
     cls = STRATEGIES.get(name)
     if cls is None:
-        raise KeyError(f"no prisoner's dilemma strategy {name!r} "
-                       f"(known: {', '.join(STRATEGIES)})")
+        raise KeyError(f"no prisoner's dilemma strategy {name!r} (known: {', '.join(STRATEGIES)})")
     return cls()

@@ -119,8 +119,7 @@ def _kernel(world: World) -> tuple[Callable[[bytes], int], ...] | None:
 
 def _number(name: str, value: Any) -> float:
     if type(value) not in (int, float) or not math.isfinite(value):
-        raise ValueError(f"prisoners_dilemma {name} must be a finite int or float, "
-                         f"not {value!r}")
+        raise ValueError(f"prisoners_dilemma {name} must be a finite int or float, not {value!r}")
     return float(value)
 
 
@@ -147,18 +146,31 @@ class PrisonersDilemma(Game):
         simultaneous=True,
     )
 
-    def __init__(self, num_players: int | None = None, *, rounds: int = 100,
-                 noise: float = 0.0, temptation: float = 5, reward: float = 3,
-                 punishment: float = 1, sucker: float = 0) -> None:
+    def __init__(
+        self,
+        num_players: int | None = None,
+        *,
+        rounds: int = 100,
+        noise: float = 0.0,
+        temptation: float = 5,
+        reward: float = 3,
+        punishment: float = 1,
+        sucker: float = 0,
+    ) -> None:
         super().__init__(num_players)
         if type(rounds) is not int or not 1 <= rounds <= MAX_ROUNDS:
-            raise ValueError(f"prisoners_dilemma rounds must be an int in 1..{MAX_ROUNDS}, "
-                             f"not {rounds!r}")
+            raise ValueError(
+                f"prisoners_dilemma rounds must be an int in 1..{MAX_ROUNDS}, not {rounds!r}"
+            )
         p = _number("noise", noise)
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"prisoners_dilemma noise is a probability in 0..1, not {noise!r}")
-        given = {"temptation": temptation, "reward": reward, "punishment": punishment,
-                 "sucker": sucker}
+        given = {
+            "temptation": temptation,
+            "reward": reward,
+            "punishment": punishment,
+            "sucker": sucker,
+        }
         for name, value in given.items():
             _number(name, value)
         self.payoffs = Payoffs(temptation, reward, punishment, sucker)
@@ -175,8 +187,10 @@ class PrisonersDilemma(Game):
             self.options["noise"] = p
         pay = self.payoffs
         self.info = dataclasses.replace(
-            self.info, reward_range=(float(pay.S) * rounds, float(pay.T) * rounds),
-            max_length=2 * rounds, chance=p > 0,
+            self.info,
+            reward_range=(float(pay.S) * rounds, float(pay.T) * rounds),
+            max_length=2 * rounds,
+            chance=p > 0,
         )
         # Score of seat 0 and seat 1 per outcome, indexed by 2 * move0 + move1.
         self._table = ((pay.R, pay.R), (pay.S, pay.T), (pay.T, pay.S), (pay.P, pay.P))
@@ -186,8 +200,9 @@ class PrisonersDilemma(Game):
     def _seat(self, seat: str) -> int:
         i = self._index.get(seat)
         if i is None:
-            raise ValueError(f"prisoners_dilemma has no seat {seat!r} (seats: "
-                             f"{', '.join(self.seats)})")
+            raise ValueError(
+                f"prisoners_dilemma has no seat {seat!r} (seats: {', '.join(self.seats)})"
+            )
         return i
 
     def rounds_played(self, world: World) -> int:
@@ -210,15 +225,18 @@ class PrisonersDilemma(Game):
         cc, cd, dc = tally & _MASK, (tally >> _BITS) & _MASK, tally >> 2 * _BITS
         dd = played - cc - cd - dc
         t = self._table
-        return (cc * t[0][0] + cd * t[1][0] + dc * t[2][0] + dd * t[3][0],
-                cc * t[0][1] + cd * t[1][1] + dc * t[2][1] + dd * t[3][1])
+        return (
+            cc * t[0][0] + cd * t[1][0] + dc * t[2][0] + dd * t[3][0],
+            cc * t[0][1] + cd * t[1][1] + dc * t[2][1] + dd * t[3][1],
+        )
 
     # ---- the Game hooks ------------------------------------------------------------------
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Round 0, nothing chosen. ``choices`` is created first so it is found first."""
-        world.apply(Batch().set_property("choices", 0).set_property("match", 0)
-                    .set_property("tally", 0))
+        world.apply(
+            Batch().set_property("choices", 0).set_property("match", 0).set_property("tally", 0)
+        )
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """Both actions, unless the seat has chosen this round or the match is over."""
@@ -228,8 +246,11 @@ class PrisonersDilemma(Game):
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """The seat has not chosen this round and the match goes on (one property read)."""
         i = self._seat(seat)
-        return (type(action) is int and 0 <= action <= 1
-                and not int(world.property("choices")) & (2 << 2 * i))
+        return (
+            type(action) is int
+            and 0 <= action <= 1
+            and not int(world.property("choices")) & (2 << 2 * i)
+        )
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
         """Record the choice; the second choice of a round resolves it in one batch.
@@ -238,8 +259,9 @@ class PrisonersDilemma(Game):
         """
         i = self._seat(seat)
         if type(action) is not int or not 0 <= action <= 1:
-            raise IllegalMove(f"prisoners_dilemma has actions 0 (cooperate) and 1 (defect), "
-                              f"not {action!r}")
+            raise IllegalMove(
+                f"prisoners_dilemma has actions 0 (cooperate) and 1 (defect), not {action!r}"
+            )
         choices = int(world.property("choices"))
         if choices == _OVER:
             raise IllegalMove(f"the match is over ({self.rounds} rounds played)")
@@ -247,8 +269,9 @@ class PrisonersDilemma(Game):
             raise IllegalMove(f"{seat} has already chosen this round")
         state = world.kernel_state
         fns = state[1] if type(state) is tuple and state[0] is _KERNEL else _kernel(world)
-        if fns is not None and not fns[0](_KERNEL_CHOICE(i, action, ctx.seed, 0, self.rounds,
-                                                         self._flip_below)):
+        if fns is not None and not fns[0](
+            _KERNEL_CHOICE(i, action, ctx.seed, 0, self.rounds, self._flip_below)
+        ):
             return  # the kernel played it
         choices |= (2 | action) << 2 * i
         if not choices & (2 << 2 * (1 - i)):  # the other seat has yet to choose
@@ -292,8 +315,10 @@ class PrisonersDilemma(Game):
         pay, n = self.payoffs, self.rounds
         low, span = pay.S * n, (pay.T - pay.S) * n
         mine, theirs = (0.5, 0.5) if last is None else (last[i], last[1 - i])
-        return np.array([mine, theirs, (s[i] - low) / span, (s[1 - i] - low) / span,
-                         played / n], dtype=np.float32)
+        return np.array(
+            [mine, theirs, (s[i] - low) / span, (s[1 - i] - low) / span, played / n],
+            dtype=np.float32,
+        )
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's total score so far."""
@@ -312,8 +337,9 @@ class PrisonersDilemma(Game):
         """Inverse of :meth:`move_name`."""
         if move in _MOVES and not args:
             return _MOVES.index(move)
-        raise IllegalMove(f"prisoners_dilemma has no move {move} {list(args)} "
-                          "(it has cooperate and defect)")
+        raise IllegalMove(
+            f"prisoners_dilemma has no move {move} {list(args)} (it has cooperate and defect)"
+        )
 
     def render(self, world: World, seat: str | None = None) -> str:
         """Round, scores, and both histories as C/D strings; pending choices show only as
@@ -322,10 +348,10 @@ class PrisonersDilemma(Game):
         h0, h1 = history(world)
         s0, s1 = self.scores(world)
         choices = int(world.property("choices"))
-        lines = [f"round {len(h0)}/{self.rounds}  "
-                 f"{self.seats[0]} {s0:g}  {self.seats[1]} {s1:g}"]
-        lines += [f"{s}: {''.join('CD'[m] for m in h)}"
-                  for s, h in zip(self.seats, (h0, h1), strict=True)]
+        lines = [f"round {len(h0)}/{self.rounds}  {self.seats[0]} {s0:g}  {self.seats[1]} {s1:g}"]
+        lines += [
+            f"{s}: {''.join('CD'[m] for m in h)}" for s, h in zip(self.seats, (h0, h1), strict=True)
+        ]
         if choices != _OVER:
             waiting = [s for i, s in enumerate(self.seats) if not choices & (2 << 2 * i)]
             lines.append(f"to choose: {', '.join(waiting)}")

@@ -39,8 +39,7 @@ import numpy as np
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
 
-_LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8),
-          (2, 4, 6))
+_LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6))
 # Bits of the "board" property: cell i holds its mark in bits 2i..2i+1 (0 empty, 1 X, 2 O).
 _NEXT = 1 << 18  # set: player_1 moves next
 _HAND_OVER = 1 << 19  # the last move ended a round
@@ -76,13 +75,19 @@ class TicTacToe(Game):
         self.rounds = rounds
         self.options = {"rounds": rounds} if rounds != 1 else {}
         if rounds > 1:  # a multi-round match has no fixed length
-            self.info = dataclasses.replace(self.info, max_length=9 * rounds,
-                                            reward_range=(-float(rounds), float(rounds)))
+            self.info = dataclasses.replace(
+                self.info, max_length=9 * rounds, reward_range=(-float(rounds), float(rounds))
+            )
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """An empty board; X (player_0) moves first."""
-        world.apply(Batch().set_property("board", 0).set_property("round", 0)
-                    .set_property("score0", 0).set_property("score1", 0))
+        world.apply(
+            Batch()
+            .set_property("board", 0)
+            .set_property("round", 0)
+            .set_property("score0", 0)
+            .set_property("score1", 0)
+        )
 
     @staticmethod
     def _board(world: World) -> int:

@@ -36,8 +36,9 @@ class Checkpoint:
     fold: bytes
 
     def _body(self) -> bytes:
-        body: bytes = msgpack.packb([self.epoch, self.state_hash, self.log_digest,
-                                     self.world, self.fold])
+        body: bytes = msgpack.packb(
+            [self.epoch, self.state_hash, self.log_digest, self.world, self.fold]
+        )
         return body
 
     def sign(self, identity: Identity, context: bytes) -> str:
@@ -46,8 +47,9 @@ class Checkpoint:
         return base64.b64encode(identity.sign(DOMAIN + context + body) + body).decode("ascii")
 
 
-def parse_checkpoint(text: str, public_key: bytes, context: bytes, verifier: Verifier
-                     ) -> Checkpoint | None:
+def parse_checkpoint(
+    text: str, public_key: bytes, context: bytes, verifier: Verifier
+) -> Checkpoint | None:
     """The checkpoint in ``text`` if it is well formed and signed by ``public_key`` for this
     context, else None.
     """
@@ -66,8 +68,9 @@ def parse_checkpoint(text: str, public_key: bytes, context: bytes, verifier: Ver
     return cp
 
 
-def choose_checkpoint(texts: Mapping[str, str], peers: Mapping[str, bytes], context: bytes,
-                      epoch: int) -> list[Checkpoint]:
+def choose_checkpoint(
+    texts: Mapping[str, str], peers: Mapping[str, bytes], context: bytes, epoch: int
+) -> list[Checkpoint]:
     """Valid checkpoints for ``epoch``, best first: the state most seated peers signed
     (ties: the smaller state hash, so every joiner picks alike).
     """

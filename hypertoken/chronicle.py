@@ -46,15 +46,23 @@ SYNC_VERSION = 1
 #: How far ahead of our newest epoch a peer may sync before we refuse (hostile input).
 MAX_EPOCHS_AHEAD = 1024
 
-__all__ = ["FORMAT", "TRUST_MODES", "Chronicle", "ChronicleError", "Option", "RoomConfig",
-           "write_atomic"]
+__all__ = [
+    "FORMAT",
+    "TRUST_MODES",
+    "Chronicle",
+    "ChronicleError",
+    "Option",
+    "RoomConfig",
+    "write_atomic",
+]
 
 
 class Chronicle:
     """A room's log: a chain of epoch documents. See the module docstring."""
 
-    def __init__(self, config: RoomConfig, epochs: Iterable[EpochDoc] = (),
-                 actor: bytes | None = None) -> None:
+    def __init__(
+        self, config: RoomConfig, epochs: Iterable[EpochDoc] = (), actor: bytes | None = None
+    ) -> None:
         """Use :meth:`create`, :meth:`load` or :meth:`load_file` rather than this."""
         self.config = config
         #: This writer's Automerge actor id in every epoch document. Random by default;
@@ -164,8 +172,10 @@ class Chronicle:
     def checkpoints(self, epoch: int) -> dict[str, str]:
         """Peer id -> checkpoint text for the start of ``epoch``."""
         ep = self._epoch(epoch)
-        return {k: as_text(ep.doc.get(ep.checkpoints, k)[0])  # type: ignore[index]
-                for k in ep.doc.keys(ep.checkpoints)}
+        return {
+            k: as_text(ep.doc.get(ep.checkpoints, k)[0])  # type: ignore[index]
+            for k in ep.doc.keys(ep.checkpoints)
+        }
 
     def record_hash(self, epoch: int, actor: str, text: str) -> None:
         """Append a state-hash record to this peer's own list in ``epoch``."""
@@ -203,8 +213,9 @@ class Chronicle:
         return self.save([self.last_epoch if epoch is None else epoch])
 
     @classmethod
-    def load(cls, data: bytes, expect: RoomConfig | None = None, actor: bytes | None = None
-             ) -> Chronicle:
+    def load(
+        cls, data: bytes, expect: RoomConfig | None = None, actor: bytes | None = None
+    ) -> Chronicle:
         """A chronicle from :meth:`save` bytes. Raises :class:`ChronicleError` for anything
         else, and if ``expect`` is given and the room metadata differs from it.
         """
@@ -250,8 +261,7 @@ class Chronicle:
         write_atomic(path, self.save())
 
     @classmethod
-    def load_file(cls, path: str | os.PathLike[str], expect: RoomConfig | None = None
-                  ) -> Chronicle:
+    def load_file(cls, path: str | os.PathLike[str], expect: RoomConfig | None = None) -> Chronicle:
         """A chronicle from a file written by :meth:`save_file`."""
         with open(path, "rb") as f:
             return cls.load(f.read(), expect)
@@ -259,10 +269,12 @@ class Chronicle:
     def fork(self) -> Chronicle:
         """An independent copy (Automerge fork of every epoch, each with a new actor)."""
         self._forks += 1
-        child = hashlib.blake2b(self.actor + self._forks.to_bytes(8, "big"),
-                                digest_size=16).digest()
-        return Chronicle(self.config, [EpochDoc(e.doc.fork(), n) for n, e in self._epochs.items()],
-                         child)
+        child = hashlib.blake2b(
+            self.actor + self._forks.to_bytes(8, "big"), digest_size=16
+        ).digest()
+        return Chronicle(
+            self.config, [EpochDoc(e.doc.fork(), n) for n, e in self._epochs.items()], child
+        )
 
     def has_epoch(self, epoch: int) -> bool:
         """Whether the epoch's document is held."""
@@ -313,8 +325,9 @@ class Chronicle:
         except Exception:  # anything malformed in a peer's frame is the same error to us
             raise ChronicleError(f"malformed sync message from peer {peer!r}") from None
         if room != self.config.room:
-            raise ChronicleError(f"sync message from peer {peer!r} is for room {room!r}, "
-                                 f"not {self.config.room!r}")
+            raise ChronicleError(
+                f"sync message from peer {peer!r} is for room {room!r}, not {self.config.room!r}"
+            )
         if any(e > self.last_epoch + MAX_EPOCHS_AHEAD for e, _ in decoded):
             raise ChronicleError(f"peer {peer!r} syncs an epoch implausibly far ahead")
         changed = []
@@ -327,8 +340,9 @@ class Chronicle:
             try:
                 doc.receive_sync_message(self._sync.setdefault((peer, e), SyncState()), msg)
             except Exception as exc:  # automerge raises a bare Exception
-                raise ChronicleError(f"peer {peer!r} sent a bad change for epoch {e}: {exc}"
-                                     ) from None
+                raise ChronicleError(
+                    f"peer {peer!r} sent a bad change for epoch {e}: {exc}"
+                ) from None
             if doc.get_heads() != before:
                 changed.append(e)
         if changed:
@@ -354,8 +368,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """
     target = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                               dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -100,20 +100,49 @@ def tournament() -> None:
 
 
 @tournament.command("prisoners-dilemma")
-@click.option("--repetitions", default=5, show_default=True, type=click.IntRange(min=1),
-              help="How many times every pairing is played.")
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Tournament seed (drives noise and the random strategies).")
-@click.option("--rounds", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
-              help="Rounds per match.")
-@click.option("--noise", default=0.0, show_default=True, type=click.FloatRange(0.0, 1.0),
-              help="Probability that a choice is flipped.")
-@click.option("--strategies", default=None, metavar="NAME,NAME,...",
-              help="A comma-separated subset of the 14 strategies. [default: all]")
-@click.option("--self-play/--no-self-play", default=True, show_default=True,
-              help="Also play each strategy against a copy of itself.")
-def tournament_prisoners_dilemma(strategies: str | None, rounds: int, repetitions: int,
-                                 seed: int, noise: float, self_play: bool) -> None:
+@click.option(
+    "--repetitions",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many times every pairing is played.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Tournament seed (drives noise and the random strategies).",
+)
+@click.option(
+    "--rounds",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Rounds per match.",
+)
+@click.option(
+    "--noise",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0),
+    help="Probability that a choice is flipped.",
+)
+@click.option(
+    "--strategies",
+    default=None,
+    metavar="NAME,NAME,...",
+    help="A comma-separated subset of the 14 strategies. [default: all]",
+)
+@click.option(
+    "--self-play/--no-self-play",
+    default=True,
+    show_default=True,
+    help="Also play each strategy against a copy of itself.",
+)
+def tournament_prisoners_dilemma(
+    strategies: str | None, rounds: int, repetitions: int, seed: int, noise: float, self_play: bool
+) -> None:
     """Round robin of the classic iterated prisoner's dilemma strategies, with a ranked
     table of mean scores. Strategies: always_cooperate, always_defect, random,
     tit_for_tat, tit_for_two_tats, generous_tit_for_tat, grudger, pavlov,
@@ -122,8 +151,14 @@ def tournament_prisoners_dilemma(strategies: str | None, rounds: int, repetition
     from hypertoken.tournament import run_cli
 
     try:
-        run_cli(strategies, rounds=rounds, repetitions=repetitions, seed=seed, noise=noise,
-                self_play=self_play)
+        run_cli(
+            strategies,
+            rounds=rounds,
+            repetitions=repetitions,
+            seed=seed,
+            noise=noise,
+            self_play=self_play,
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -134,13 +169,24 @@ def bench() -> None:
 
 
 @bench.command("blackjack-ev")
-@click.option("--hands", default=100_000, show_default=True, type=click.IntRange(min=1),
-              help="Rounds to play (each seat plays one hand per round).")
+@click.option(
+    "--hands",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rounds to play (each seat plays one hand per round).",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Shoe seed.")
-@click.option("--players", default=1, show_default=True, type=click.IntRange(1, 6),
-              help="Seats at the table, each played by the bot.")
-@click.option("--decks", default=6, show_default=True, type=click.IntRange(1, 8),
-              help="Decks in the shoe.")
+@click.option(
+    "--players",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 6),
+    help="Seats at the table, each played by the bot.",
+)
+@click.option(
+    "--decks", default=6, show_default=True, type=click.IntRange(1, 8), help="Decks in the shoe."
+)
 @click.option("--h17", is_flag=True, help="The dealer hits soft 17 (default: stands).")
 def bench_blackjack_ev(hands: int, seed: int, players: int, decks: int, h17: bool) -> None:
     """Basic strategy's mean return per hand (in bets, with its standard error) over
@@ -155,24 +201,26 @@ def bench_blackjack_ev(hands: int, seed: int, players: int, decks: int, h17: boo
     from games.blackjack_strategy import EVResult, simulate
 
     def run(progress: Callable[[int], None] | None = None) -> EVResult:
-        return simulate(hands, seed=seed, players=players, decks=decks, h17=h17,
-                        progress=progress)
+        return simulate(hands, seed=seed, players=players, decks=decks, h17=h17, progress=progress)
 
     start = time.perf_counter()
     if hands >= 20_000:  # a long run: show progress (on stderr, gone when done)
-        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn())
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("blackjack hands", total=hands)
             result = run(lambda done: bar.update(task, completed=done))
     else:
         result = run()
     took = time.perf_counter() - start
-    click.echo(f"blackjack_v1 basic strategy: {players} seat(s), {decks} deck(s), "
-               f"{'H17' if h17 else 'S17'}, seed {seed}")
-    click.echo(f"mean return per hand: {result.mean:+.4f} bets "
-               f"(standard error {result.stderr:.4f}) over {result.hands} hands "
-               f"({result.moves} moves, {took:.1f} s)")
+    click.echo(
+        f"blackjack_v1 basic strategy: {players} seat(s), {decks} deck(s), "
+        f"{'H17' if h17 else 'S17'}, seed {seed}"
+    )
+    click.echo(
+        f"mean return per hand: {result.mean:+.4f} bets "
+        f"(standard error {result.stderr:.4f}) over {result.hands} hands "
+        f"({result.moves} moves, {took:.1f} s)"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,8 +50,7 @@ from hypertoken.training import TrainingMixin, local_config
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Engine", "EngineError", "EngineSnapshot", "FoldResult", "IllegalMoveError",
-           "SeatError"]
+__all__ = ["Engine", "EngineError", "EngineSnapshot", "FoldResult", "IllegalMoveError", "SeatError"]
 
 
 class SeatError(EngineError):
@@ -92,14 +91,19 @@ class Engine(TrainingMixin):
     ) -> None:
         config = chronicle.config
         if tuple(config.seats) != game.seats:
-            raise EngineError(f"the room's seats {list(config.seats)} are not the game's "
-                              f"{list(game.seats)}")
+            raise EngineError(
+                f"the room's seats {list(config.seats)} are not the game's {list(game.seats)}"
+            )
         if (config.game, config.game_version) != (game.info.name, game.info.version):
-            raise EngineError(f"the room plays {config.game} v{config.game_version}, not "
-                              f"{game.info.name} v{game.info.version}")
+            raise EngineError(
+                f"the room plays {config.game} v{config.game_version}, not "
+                f"{game.info.name} v{game.info.version}"
+            )
         if strict_core and config.core != core_digest().hex():
-            raise EngineError(f"the room runs core {config.core[:16]}..., this peer has "
-                              f"{core_digest().hex()[:16]}...: peers would diverge")
+            raise EngineError(
+                f"the room runs core {config.core[:16]}..., this peer has "
+                f"{core_digest().hex()[:16]}...: peers would diverge"
+            )
         if snapshot_every < 1 or hash_every < 1:
             raise ValueError("snapshot_every and hash_every must be >= 1")
         loop = GameLoop(config.max_turns, config.turn_timeout_ms, config.phases)
@@ -137,8 +141,9 @@ class Engine(TrainingMixin):
         self = cls.__new__(cls)
         loop = loop or GameLoop()
         config = local_config(game, loop)
-        EngineBase.__init__(self, game, config, loop, RuleEngine((*game.rules(), *rules)),
-                            local=True)
+        EngineBase.__init__(
+            self, game, config, loop, RuleEngine((*game.rules(), *rules)), local=True
+        )
         self.chronicle = None
         self.identity = None
         self.snapshot_every, self.hash_every = 1 << 30, 1 << 30
@@ -166,14 +171,17 @@ class Engine(TrainingMixin):
         first = chronicle.first_epoch
         st = FoldState(epoch=first)
         if first > 0:
-            cps = choose_checkpoint(chronicle.checkpoints(first), self.config.peers,
-                                    self.config.context(first), first)
+            cps = choose_checkpoint(
+                chronicle.checkpoints(first), self.config.peers, self.config.context(first), first
+            )
             for cp in cps:
                 if self._try_checkpoint(cp):
                     break
             else:
-                raise EngineError(f"epoch {first} holds no valid checkpoint to start from "
-                                  "(load an earlier epoch, or wait for a peer's checkpoint)")
+                raise EngineError(
+                    f"epoch {first} holds no valid checkpoint to start from "
+                    "(load an earlier epoch, or wait for a peer's checkpoint)"
+                )
             st = self._st
         self._st = st
         self._base = (first, 0)
@@ -209,8 +217,9 @@ class Engine(TrainingMixin):
         deterministic (a restarted peer can still reveal it) yet unpredictable to others.
         """
         identity = self._need_writer()
-        return identity.sign(b"hypertoken/seed-contribution\0" + self.config.context(0)
-                             + seat.encode())
+        return identity.sign(
+            b"hypertoken/seed-contribution\0" + self.config.context(0) + seat.encode()
+        )
 
     def submit(self, seat: str, action: int, *, time_ms: int | None = None) -> Outcome:
         """Validate, sign, append and apply a game action for a seat this peer holds.
@@ -220,12 +229,20 @@ class Engine(TrainingMixin):
             raise TypeError(f"an action is an int, not {type(action).__name__}")
         if not 0 <= action < self.game.info.num_actions:
             raise IllegalMoveError(
-                f"action {action} is outside 0..{self.game.info.num_actions - 1}")
+                f"action {action} is outside 0..{self.game.info.num_actions - 1}"
+            )
         move, args = self.game.move_name(action)
         return self._submit(seat, move, args, time_ms=time_ms)
 
-    def submit_move(self, seat: str, move: str, args: Sequence[Any] = (), *,
-                    time_ms: int | None = None, validate: bool = True) -> Outcome:
+    def submit_move(
+        self,
+        seat: str,
+        move: str,
+        args: Sequence[Any] = (),
+        *,
+        time_ms: int | None = None,
+        validate: bool = True,
+    ) -> Outcome:
         """Submit a move by name (system moves like ``turn.timeout`` too). With
         ``validate=False`` the entry is appended even if this peer's fold rejects it (tests
         use this to play a stale or misbehaving peer); the rejection is then recorded.
@@ -239,8 +256,15 @@ class Engine(TrainingMixin):
             raise SeatError(f"peer {self.identity.peer_id} holds no seat in this room")
         return self.identity
 
-    def _submit(self, seat: str, move: str, args: tuple[Any, ...], *,
-                time_ms: int | None = None, validate: bool = True) -> Outcome:
+    def _submit(
+        self,
+        seat: str,
+        move: str,
+        args: tuple[Any, ...],
+        *,
+        time_ms: int | None = None,
+        validate: bool = True,
+    ) -> Outcome:
         identity = self._need_writer()
         chronicle = self.chronicle
         assert chronicle is not None
@@ -386,7 +410,9 @@ class Engine(TrainingMixin):
         st = self._st
         size = self.config.epoch_size
         if (size and st.index >= size) or (
-            self.config.epoch_per_hand and not rejected and st.started
+            self.config.epoch_per_hand
+            and not rejected
+            and st.started
             and self.game.hand_over(self.world)
         ):
             self._close_epoch(e)
@@ -404,8 +430,9 @@ class Engine(TrainingMixin):
         chronicle = self.chronicle
         if self._writes and chronicle is not None and self.identity is not None:
             chronicle.open_epoch(e + 1)
-            cp = Checkpoint(e + 1, self.state_hash(), st.log_digest, self.world.snapshot(),
-                            st.encode())
+            cp = Checkpoint(
+                e + 1, self.state_hash(), st.log_digest, self.world.snapshot(), st.encode()
+            )
             text = cp.sign(self.identity, self.config.context(e + 1))
             if chronicle.checkpoints(e + 1).get(self.identity.peer_id) != text:
                 chronicle.put_checkpoint(e + 1, self.identity.peer_id, text)
@@ -416,7 +443,8 @@ class Engine(TrainingMixin):
         self._hash_log[(e, index)] = (st.log_digest, h)
         if self._writes and self.chronicle is not None and self.identity is not None:
             self.chronicle.record_hash(
-                e, self.identity.peer_id, f"{e}:{index}:{st.log_digest.hex()}:{h.hex()}")
+                e, self.identity.peer_id, f"{e}:{index}:{st.log_digest.hex()}:{h.hex()}"
+            )
 
     def _reveal_if_ready(self) -> None:
         """Reveal our seed contributions once every seat has committed (room mode)."""
@@ -456,9 +484,13 @@ class Engine(TrainingMixin):
 
     def snapshot(self) -> EngineSnapshot:
         """The Engine's state now: World, fold state and position."""
-        return EngineSnapshot(self.world.snapshot(), self._st.copy(), len(self._outcomes),
-                              tuple((e, len(a)) for e, a in self._applied.items()),
-                              len(self._moves))
+        return EngineSnapshot(
+            self.world.snapshot(),
+            self._st.copy(),
+            len(self._outcomes),
+            tuple((e, len(a)) for e, a in self._applied.items()),
+            len(self._moves),
+        )
 
     def restore(self, snap: EngineSnapshot) -> None:
         """Go back to a snapshot of this Engine. A room Engine folds forward again from
@@ -467,19 +499,22 @@ class Engine(TrainingMixin):
         if not isinstance(snap, EngineSnapshot):
             raise TypeError(f"restore() takes an EngineSnapshot, not {type(snap).__name__}")
         if self._local and self._recording:
-            raise EngineError("a recording engine cannot rewind (its log is append-only): "
-                              "fork() it, or use record=False")
+            raise EngineError(
+                "a recording engine cannot rewind (its log is append-only): "
+                "fork() it, or use record=False"
+            )
         self.world.restore(snap.world)
         self._st = snap.state.copy()
-        del self._outcomes[snap.outcomes:]
+        del self._outcomes[snap.outcomes :]
         lengths = dict(snap.applied)
         self._applied = {e: a[: lengths[e]] for e, a in self._applied.items() if e in lengths}
-        self._snaps = [s for s in self._snaps if (s[0], s[1]) <= (snap.state.epoch,
-                                                                  snap.state.index)]
+        self._snaps = [
+            s for s in self._snaps if (s[0], s[1]) <= (snap.state.epoch, snap.state.index)
+        ]
         self._closed = {e: c for e, c in self._closed.items() if e < snap.state.epoch}
         self._seen_heads.clear()
         self._seen_version = -1
-        del self._moves[snap.moves:]
+        del self._moves[snap.moves :]
 
     def fork(self) -> Engine:
         """An independent Engine for what-if exploration: its own World copy, fold state
@@ -487,8 +522,17 @@ class Engine(TrainingMixin):
         """
         other: Engine = self._copy_base()
         other.chronicle = self.chronicle.fork() if self.chronicle is not None else None
-        for name in ("identity", "snapshot_every", "hash_every", "auto_reveal", "my_seats",
-                     "_writes", "_recording", "_record_batch", "_episode_seed"):
+        for name in (
+            "identity",
+            "snapshot_every",
+            "hash_every",
+            "auto_reveal",
+            "my_seats",
+            "_writes",
+            "_recording",
+            "_record_batch",
+            "_episode_seed",
+        ):
             if hasattr(self, name):
                 setattr(other, name, getattr(self, name))
         other._moves = list(self._moves)
@@ -501,13 +545,19 @@ class Engine(TrainingMixin):
 
     def observe(self, seat: str) -> dict[str, np.ndarray]:
         """``{"observation", "action_mask"}`` for ``seat`` (PettingZoo's masked format)."""
-        mask = (self.game.legal_actions(self.world, seat) if self.is_to_move(seat)
-                else np.zeros(self.game.info.num_actions, dtype=bool))
-        return {"observation": self.game.player_view(self.world, seat),
-                "action_mask": mask.astype(np.int8)}
+        mask = (
+            self.game.legal_actions(self.world, seat)
+            if self.is_to_move(seat)
+            else np.zeros(self.game.info.num_actions, dtype=bool)
+        )
+        return {
+            "observation": self.game.player_view(self.world, seat),
+            "action_mask": mask.astype(np.int8),
+        }
 
     def __repr__(self) -> str:
         mode = "local" if self.config.trust == "local" else f"room {self.config.room!r}"
-        return (f"Engine({self.game.info.env_id}, {mode}, epoch {self._st.epoch}, "
-                f"{self._st.count} entries)")
-
+        return (
+            f"Engine({self.game.info.env_id}, {mode}, epoch {self._st.epoch}, "
+            f"{self._st.count} entries)"
+        )

@@ -51,8 +51,9 @@ class EngineBase:
 
     chronicle: Chronicle | None
 
-    def __init__(self, game: Game, config: RoomConfig, loop: GameLoop, rules: RuleEngine, *,
-                 local: bool) -> None:
+    def __init__(
+        self, game: Game, config: RoomConfig, loop: GameLoop, rules: RuleEngine, *, local: bool
+    ) -> None:
         self.game = game
         self.config = config
         self.loop = loop
@@ -64,8 +65,15 @@ class EngineBase:
         self._blank = self.world.snapshot()
         #: Training only: the blank World with the seats and the loop started (see reset).
         self._started: bytes | None = None
-        self.referee = Referee(game, self.world, room=config.room, seats=config.seats,
-                               trust=config.trust, loop=loop, rules=rules)
+        self.referee = Referee(
+            game,
+            self.world,
+            room=config.room,
+            seats=config.seats,
+            trust=config.trust,
+            loop=loop,
+            rules=rules,
+        )
         #: At most this many rewind snapshots are kept; older ones are thinned out.
         self.max_snapshots = 256
         #: A training engine (moves straight to the World) rather than a log fold.
@@ -103,8 +111,19 @@ class EngineBase:
         if entry is None:
             outcome = Outcome(e, i, False, reason, "", "", "", (), 0, 0, digest)
         else:
-            outcome = Outcome(e, i, not reason, reason, entry.actor, entry.seat, entry.move,
-                              entry.args, entry.time_ms, entry.lamport, digest)
+            outcome = Outcome(
+                e,
+                i,
+                not reason,
+                reason,
+                entry.actor,
+                entry.seat,
+                entry.move,
+                entry.args,
+                entry.time_ms,
+                entry.lamport,
+                digest,
+            )
         applied = self._applied.get(e)
         if applied is None:
             applied = self._applied[e] = []
@@ -141,8 +160,7 @@ class EngineBase:
         self.world.restore(world)
         self._st = st.copy()
         del self._outcomes[n_out:]
-        self._applied = {e: (a if e < e0 else a[:i0]) for e, a in self._applied.items()
-                         if e <= e0}
+        self._applied = {e: (a if e < e0 else a[:i0]) for e, a in self._applied.items() if e <= e0}
         self._closed = {e: c for e, c in self._closed.items() if e < e0}
         self._hash_log = {k: v for k, v in self._hash_log.items() if k <= (e0, i0)}
         return n_out
@@ -152,9 +170,15 @@ class EngineBase:
         other = type(self).__new__(type(self))
         other.__dict__.update(self.__dict__)
         other.world = self.world.fork()
-        other.referee = Referee(self.game, other.world, room=self.config.room,
-                                seats=self.config.seats, trust=self.config.trust,
-                                loop=self.loop, rules=self.rules)
+        other.referee = Referee(
+            self.game,
+            other.world,
+            room=self.config.room,
+            seats=self.config.seats,
+            trust=self.config.trust,
+            loop=self.loop,
+            rules=self.rules,
+        )
         other._st = self._st.copy()
         other._applied = {e: list(a) for e, a in self._applied.items()}
         other._outcomes = list(self._outcomes)
@@ -171,8 +195,7 @@ class EngineBase:
         """32-byte hash of the World and the fold state: equal on every peer that folded
         the same log.
         """
-        return hashlib.blake2b(self.world.state_hash() + self._st.digest(),
-                               digest_size=32).digest()
+        return hashlib.blake2b(self.world.state_hash() + self._st.digest(), digest_size=32).digest()
 
     def outcomes(self) -> list[Outcome]:
         """Every entry's outcome in fold order, including entries appended to epochs after
@@ -182,8 +205,9 @@ class EngineBase:
         if self.chronicle is not None:
             for e, n in self._closed.items():
                 if self.chronicle.has_epoch(e):
-                    late.extend(self._late(e, i, t)
-                                for i, t in enumerate(self.chronicle.raw(e)[n:], n))
+                    late.extend(
+                        self._late(e, i, t) for i, t in enumerate(self.chronicle.raw(e)[n:], n)
+                    )
         if not late:
             return list(self._outcomes)
         return sorted([*self._outcomes, *late], key=lambda o: (o.epoch, o.index))
@@ -194,8 +218,19 @@ class EngineBase:
             x = decode_entry(text)
         except EntryError:
             return Outcome(e, i, False, reason, "", "", "", (), 0, 0, text_digest(text))
-        return Outcome(e, i, False, reason, x.actor, x.seat, x.move, x.args, x.time_ms,
-                       x.lamport, text_digest(text))
+        return Outcome(
+            e,
+            i,
+            False,
+            reason,
+            x.actor,
+            x.seat,
+            x.move,
+            x.args,
+            x.time_ms,
+            x.lamport,
+            text_digest(text),
+        )
 
     @property
     def position(self) -> tuple[int, int]:

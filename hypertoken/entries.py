@@ -85,15 +85,19 @@ def entry_context(room: str, epoch: int) -> bytes:
 
 def _check_name(field: str, value: object) -> str:
     if type(value) is not str or not value or len(value) > MAX_NAME:
-        raise EntryError(f"entry field {field!r} must be a non-empty str of at most "
-                         f"{MAX_NAME} characters, not {type(value).__name__} {value!r:.40}")
+        raise EntryError(
+            f"entry field {field!r} must be a non-empty str of at most "
+            f"{MAX_NAME} characters, not {type(value).__name__} {value!r:.40}"
+        )
     return value
 
 
 def _check_int(field: str, value: object) -> int:
     if type(value) is not int or not 0 <= value < _I64:
-        raise EntryError(f"entry field {field!r} must be an int in 0..2**63-1, "
-                         f"not {type(value).__name__} {value!r:.40}")
+        raise EntryError(
+            f"entry field {field!r} must be an int in 0..2**63-1, "
+            f"not {type(value).__name__} {value!r:.40}"
+        )
     return value
 
 
@@ -199,9 +203,15 @@ def decode_entry(text: object) -> Entry:
     else:
         raise EntryError(f"unknown entry format {fmt} (this version knows 0 and 1)")
     try:
-        fields = msgpack.unpackb(body, raw=False, strict_map_key=True, max_str_len=MAX_TEXT,
-                                 max_bin_len=MAX_TEXT, max_array_len=MAX_ARGS,
-                                 max_map_len=len(FIELDS))
+        fields = msgpack.unpackb(
+            body,
+            raw=False,
+            strict_map_key=True,
+            max_str_len=MAX_TEXT,
+            max_bin_len=MAX_TEXT,
+            max_array_len=MAX_ARGS,
+            max_map_len=len(FIELDS),
+        )
     except Exception as exc:  # msgpack raises several unrelated types for bad input
         raise EntryError(f"entry body is not valid msgpack ({type(exc).__name__})") from None
     if type(fields) is not dict or set(fields) != FIELDS:

@@ -68,8 +68,12 @@ def _scalar(doc: Document, obj: bytes, key: str) -> Any:
     return got[0][1]
 
 
-_PUT_TYPES = {bool: ScalarType.Boolean, int: ScalarType.Int, float: ScalarType.F64,
-              str: ScalarType.Str}
+_PUT_TYPES = {
+    bool: ScalarType.Boolean,
+    int: ScalarType.Int,
+    float: ScalarType.F64,
+    str: ScalarType.Str,
+}
 
 
 def genesis(config: RoomConfig, epoch: int, actor: bytes | None = None) -> Document:

@@ -99,28 +99,62 @@ class FoldState:
     def copy(self) -> FoldState:
         """An independent copy."""
         # Spelled out: dataclasses.replace costs several microseconds per call.
-        return FoldState(dict(self.lamports), dict(self.commits), dict(self.reveals),
-                         self.room_seed, self.started, self.over, self.truncated,
-                         self.turn_started_ms, self.epoch, self.index, self.count,
-                         self.log_digest)
+        return FoldState(
+            dict(self.lamports),
+            dict(self.commits),
+            dict(self.reveals),
+            self.room_seed,
+            self.started,
+            self.over,
+            self.truncated,
+            self.turn_started_ms,
+            self.epoch,
+            self.index,
+            self.count,
+            self.log_digest,
+        )
 
     def encode(self) -> bytes:
         """msgpack bytes (for checkpoints)."""
-        out: bytes = msgpack.packb([
-            self.lamports, self.commits, self.reveals, self.room_seed, self.started, self.over,
-            self.truncated, self.turn_started_ms, self.epoch, self.index, self.count,
-            self.log_digest,
-        ])
+        out: bytes = msgpack.packb(
+            [
+                self.lamports,
+                self.commits,
+                self.reveals,
+                self.room_seed,
+                self.started,
+                self.over,
+                self.truncated,
+                self.turn_started_ms,
+                self.epoch,
+                self.index,
+                self.count,
+                self.log_digest,
+            ]
+        )
         return out
 
     @classmethod
     def decode(cls, data: bytes) -> FoldState:
         """Inverse of :meth:`encode`; raises ValueError for anything else."""
         try:
-            (lam, com, rev, seed, started, over, trunc, tsm, epoch, index, count,
-             digest) = msgpack.unpackb(data, raw=False)
-            st = cls(dict(lam), dict(com), dict(rev), bytes(seed), bool(started), bool(over),
-                     bool(trunc), int(tsm), int(epoch), int(index), int(count), bytes(digest))
+            (lam, com, rev, seed, started, over, trunc, tsm, epoch, index, count, digest) = (
+                msgpack.unpackb(data, raw=False)
+            )
+            st = cls(
+                dict(lam),
+                dict(com),
+                dict(rev),
+                bytes(seed),
+                bool(started),
+                bool(over),
+                bool(trunc),
+                int(tsm),
+                int(epoch),
+                int(index),
+                int(count),
+                bytes(digest),
+            )
         except Exception:  # any malformed checkpoint is the same error
             raise ValueError("malformed fold state") from None
         return st
@@ -128,9 +162,18 @@ class FoldState:
     def digest(self) -> bytes:
         """BLAKE2b of everything here that decides future folds (not the position)."""
         return hashlib.blake2b(
-            msgpack.packb([sorted(self.lamports.items()), sorted(self.commits.items()),
-                           sorted(self.reveals.items()), self.room_seed, self.started,
-                           self.over, self.truncated, self.turn_started_ms]),
+            msgpack.packb(
+                [
+                    sorted(self.lamports.items()),
+                    sorted(self.commits.items()),
+                    sorted(self.reveals.items()),
+                    self.room_seed,
+                    self.started,
+                    self.over,
+                    self.truncated,
+                    self.turn_started_ms,
+                ]
+            ),
             digest_size=16,
         ).digest()
 
@@ -207,8 +250,11 @@ class Referee:
         # BLAKE2b(room seed + epoch + index); the hash state after the first two is kept.
         pre = self._seed_prefix
         if pre is None or pre[0] is not seed or pre[1] != epoch:
-            pre = self._seed_prefix = (seed, epoch, hashlib.blake2b(
-                seed + epoch.to_bytes(8, "big"), digest_size=4))
+            pre = self._seed_prefix = (
+                seed,
+                epoch,
+                hashlib.blake2b(seed + epoch.to_bytes(8, "big"), digest_size=4),
+            )
         h = pre[2].copy()
         h.update(index.to_bytes(8, "big"))
         return int.from_bytes(h.digest(), "big")
@@ -219,8 +265,10 @@ class Referee:
         """
         last = st.lamports.get(entry.actor, -1)
         if entry.lamport <= last:
-            return (f"replayed or out-of-order entry: lamport {entry.lamport} from actor "
-                    f"{entry.actor!r}, which already reached {last}")
+            return (
+                f"replayed or out-of-order entry: lamport {entry.lamport} from actor "
+                f"{entry.actor!r}, which already reached {last}"
+            )
         st.lamports[entry.actor] = entry.lamport
         ctx = MoveContext(entry.time_ms, epoch, index, self.seed_at(st, epoch, index))
         move = entry.move
@@ -232,8 +280,16 @@ class Referee:
             return str(exc) or f"no move {move!r}"
         return self.play(st, entry.seat, action, ctx)
 
-    def play(self, st: FoldState, seat: str, action: int, ctx: MoveContext, *,
-             undo: Callable[[], None] | None = None, turn_checked: bool = False) -> str:
+    def play(
+        self,
+        st: FoldState,
+        seat: str,
+        action: int,
+        ctx: MoveContext,
+        *,
+        undo: Callable[[], None] | None = None,
+        turn_checked: bool = False,
+    ) -> str:
         """Judge and apply one game action by ``seat``: "" if accepted, else the reason.
         Shared by the fold and the training fast path, so both run the same rules.
 
@@ -280,8 +336,14 @@ class Referee:
         st.truncated = truncated
         return ""
 
-    def start(self, st: FoldState, ctx: MoveContext, *, loop_started: bool = False,
-              undo: Callable[[], None] | None = None) -> str:
+    def start(
+        self,
+        st: FoldState,
+        ctx: MoveContext,
+        *,
+        loop_started: bool = False,
+        undo: Callable[[], None] | None = None,
+    ) -> str:
         """Seats become agents, the game loop starts and the game sets up. With
         ``loop_started`` the World already holds the agents and the started loop (a
         training reset restores that). A failing setup leaves the World as it was: from a
@@ -346,8 +408,7 @@ class Referee:
         return ""
 
     def _start_or_undo(self, st: FoldState, ctx: MoveContext, revealed: str = "") -> str:
-        ctx = MoveContext(ctx.time_ms, ctx.epoch, ctx.index, self.seed_at(st, ctx.epoch,
-                                                                          ctx.index))
+        ctx = MoveContext(ctx.time_ms, ctx.epoch, ctx.index, self.seed_at(st, ctx.epoch, ctx.index))
         reason = self.start(st, ctx)
         if reason:  # leave the seed protocol as it was before this entry
             st.room_seed = b""
@@ -366,9 +427,11 @@ class Referee:
         if current is None or current != target:
             return f"seat {target!r} is not the seat to move ({current!r} is)"
         if not self.loop.timed_out(st.turn_started_ms, entry.time_ms):
-            return (f"the turn of {target!r} has not timed out "
-                    f"({entry.time_ms - st.turn_started_ms} ms of "
-                    f"{self.loop.turn_timeout_ms})")
+            return (
+                f"the turn of {target!r} has not timed out "
+                f"({entry.time_ms - st.turn_started_ms} ms of "
+                f"{self.loop.turn_timeout_ms})"
+            )
         try:
             action = self.game.default_action(self.world, target)
         except Exception as exc:  # a game bug: refuse alike on every peer

@@ -208,15 +208,14 @@ class Game(abc.ABC):
         if order is TurnOrder.ANY:
             return None
         if order is TurnOrder.CUSTOM:
-            raise NotImplementedError(f"{self.info.env_id} uses CUSTOM turns: override "
-                                      "current_player")
+            raise NotImplementedError(
+                f"{self.info.env_id} uses CUSTOM turns: override current_player"
+            )
         return world.game.active_agent
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """Whether ``seat`` may take ``action`` now. Override when a cheaper check exists."""
-        return 0 <= action < self.info.num_actions and bool(
-            self.legal_actions(world, seat)[action]
-        )
+        return 0 <= action < self.info.num_actions and bool(self.legal_actions(world, seat)[action])
 
     def tolerates(self, world: World, seat: str, action: int) -> bool:
         """Whether ``seat`` may still send ``action`` although it is outside the legal mask:

@@ -42,9 +42,7 @@ class Identity:
     def __init__(self, key: Ed25519PrivateKey) -> None:
         self._key = key
         #: The raw 32-byte public key, as written into a room's seat table.
-        self.public_key: bytes = key.public_key().public_bytes(
-            _RAW, serialization.PublicFormat.Raw
-        )
+        self.public_key: bytes = key.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
         #: The derived peer id, used as ``actor`` in log entries.
         self.peer_id: str = peer_id_of(self.public_key)
 

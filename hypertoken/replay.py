@@ -33,8 +33,7 @@ def _time(ms: int) -> str:
 
 def describe(o: Outcome) -> str:
     """One line for one entry's outcome."""
-    args = " ".join(repr(a) if not isinstance(a, bytes) else f"<{len(a)} bytes>"
-                    for a in o.args)
+    args = " ".join(repr(a) if not isinstance(a, bytes) else f"<{len(a)} bytes>" for a in o.args)
     move = f"{o.move} {args}".strip() if o.move else "?"
     verdict = "accepted" if o.accepted else f"REJECTED: {o.reason}"
     who = f"{o.actor or '?'} as {o.seat or '?'}"
@@ -46,16 +45,20 @@ def replay_lines(chronicle: Chronicle, game: Game | None = None) -> Iterator[str
     from hypertoken.engine import Engine  # engine imports this module lazily too
 
     cfg = chronicle.config
-    yield (f"room {cfg.room!r}: {cfg.game} v{cfg.game_version}, trust {cfg.trust}, "
-           f"seats {', '.join(cfg.seats)}, epochs {chronicle.epochs}")
+    yield (
+        f"room {cfg.room!r}: {cfg.game} v{cfg.game_version}, trust {cfg.trust}, "
+        f"seats {', '.join(cfg.seats)}, epochs {chronicle.epochs}"
+    )
     engine = Engine.replay(chronicle, game, strict_core=False)
     result = engine.fold()
     for o in result.outcomes:
         yield describe(o)
     accepted = len(result.accepted)
-    yield (f"{len(result.outcomes)} entries: {accepted} accepted, "
-           f"{len(result.outcomes) - accepted} rejected; game "
-           f"{'over' if engine.is_over() else 'in progress'}")
+    yield (
+        f"{len(result.outcomes)} entries: {accepted} accepted, "
+        f"{len(result.outcomes) - accepted} rejected; game "
+        f"{'over' if engine.is_over() else 'in progress'}"
+    )
     yield f"state hash {result.state_hash.hex()}"
 
 

@@ -93,8 +93,9 @@ def match_seed(seed: int, repetition: int, a: str, b: str) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 
-def play_match(engine: Engine, a: Strategy, b: Strategy, seed: int
-               ) -> tuple[tuple[float, float], tuple[str, str]]:
+def play_match(
+    engine: Engine, a: Strategy, b: Strategy, seed: int
+) -> tuple[tuple[float, float], tuple[str, str]]:
     """Play one full match of ``engine``'s prisoner's dilemma from a fresh World; return
     both seats' scores and moves. ``engine`` must be a local Engine of that game.
     """
@@ -144,8 +145,11 @@ def schedule(names: Sequence[str], *, self_play: bool = True) -> list[tuple[str,
     """The pairings of one repetition: every pair once, the earlier-listed strategy in seat
     0, plus each strategy against itself with ``self_play``.
     """
-    pairs = (itertools.combinations_with_replacement(names, 2) if self_play
-             else itertools.combinations(names, 2))
+    pairs = (
+        itertools.combinations_with_replacement(names, 2)
+        if self_play
+        else itertools.combinations(names, 2)
+    )
     return list(pairs)
 
 
@@ -172,8 +176,9 @@ def round_robin(
     if not pairs:
         raise ValueError("a round robin without self-play needs at least 2 strategies")
     pay = payoffs or Payoffs()
-    game = PrisonersDilemma(rounds=rounds, noise=noise, temptation=pay.T, reward=pay.R,
-                            punishment=pay.P, sucker=pay.S)
+    game = PrisonersDilemma(
+        rounds=rounds, noise=noise, temptation=pay.T, reward=pay.R, punishment=pay.P, sucker=pay.S
+    )
     engine = Engine.local(game, seed=seed)
     bots = {n: get_strategy(n) for n in names}
     matches: list[MatchResult] = []
@@ -185,12 +190,19 @@ def round_robin(
             matches.append(result)
             if on_match is not None:
                 on_match(result)
-    return TournamentResult(tuple(names), rounds, repetitions, game.noise, seed, self_play,
-                            tuple(matches), rank(names, matches, rounds))
+    return TournamentResult(
+        tuple(names),
+        rounds,
+        repetitions,
+        game.noise,
+        seed,
+        self_play,
+        tuple(matches),
+        rank(names, matches, rounds),
+    )
 
 
-def rank(names: Sequence[str], matches: Iterable[MatchResult], rounds: int
-         ) -> tuple[Standing, ...]:
+def rank(names: Sequence[str], matches: Iterable[MatchResult], rounds: int) -> tuple[Standing, ...]:
     """The standings of ``names`` over ``matches`` (see the module docstring)."""
     samples: dict[str, list[float]] = {n: [] for n in names}
     record = {n: [0, 0, 0] for n in names}  # wins, draws, losses
@@ -211,9 +223,16 @@ def rank(names: Sequence[str], matches: Iterable[MatchResult], rounds: int
     means = {n: sum(v) / len(v) if v else 0.0 for n, v in samples.items()}
     order = sorted(names, key=lambda n: (-means[n], n))
     return tuple(
-        Standing(rank=1 + sum(means[o] > means[n] for o in names), name=n,
-                 mean_score=means[n], per_round=means[n] / rounds, wins=record[n][0],
-                 draws=record[n][1], losses=record[n][2], matches=len(samples[n]))
+        Standing(
+            rank=1 + sum(means[o] > means[n] for o in names),
+            name=n,
+            mean_score=means[n],
+            per_round=means[n] / rounds,
+            wins=record[n][0],
+            draws=record[n][1],
+            losses=record[n][2],
+            matches=len(samples[n]),
+        )
         for n in order
     )
 
@@ -222,11 +241,14 @@ def report(result: TournamentResult, console: Console) -> None:
     """Print the ranked table of mean scores."""
     from rich.table import Table
 
-    console.print(f"Prisoner's dilemma round robin: {len(result.strategies)} strategies, "
-                  f"{result.rounds} rounds, {result.repetitions} repetition"
-                  f"{'s' if result.repetitions != 1 else ''}, noise {result.noise:g}, "
-                  f"seed {result.seed}, self-play {'on' if result.self_play else 'off'}",
-                  soft_wrap=True, highlight=False)
+    console.print(
+        f"Prisoner's dilemma round robin: {len(result.strategies)} strategies, "
+        f"{result.rounds} rounds, {result.repetitions} repetition"
+        f"{'s' if result.repetitions != 1 else ''}, noise {result.noise:g}, "
+        f"seed {result.seed}, self-play {'on' if result.self_play else 'off'}",
+        soft_wrap=True,
+        highlight=False,
+    )
     table = Table()
     table.add_column("Rank", justify="right")
     table.add_column("Strategy")
@@ -236,13 +258,27 @@ def report(result: TournamentResult, console: Console) -> None:
     table.add_column("D", justify="right")
     table.add_column("L", justify="right")
     for s in result.standings:
-        table.add_row(str(s.rank), s.name, f"{s.mean_score:.2f}", f"{s.per_round:.3f}",
-                      str(s.wins), str(s.draws), str(s.losses))
+        table.add_row(
+            str(s.rank),
+            s.name,
+            f"{s.mean_score:.2f}",
+            f"{s.per_round:.3f}",
+            str(s.wins),
+            str(s.draws),
+            str(s.losses),
+        )
     console.print(table)
 
 
-def run_cli(strategies: str | None, *, rounds: int, repetitions: int, seed: int,
-            noise: float, self_play: bool) -> TournamentResult:
+def run_cli(
+    strategies: str | None,
+    *,
+    rounds: int,
+    repetitions: int,
+    seed: int,
+    noise: float,
+    self_play: bool,
+) -> TournamentResult:
     """The ``hypertoken tournament prisoners-dilemma`` command: a rich progress bar on
     stderr while the matches run, then the table on stdout. Bad input raises ValueError.
     """
@@ -259,18 +295,33 @@ def run_cli(strategies: str | None, *, rounds: int, repetitions: int, seed: int,
     names = parse_strategies(strategies)
     total = len(schedule(names, self_play=self_play)) * repetitions
     started = time.perf_counter()
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
         task = progress.add_task("matches", total=total)
-        result = round_robin(names, rounds=rounds, repetitions=repetitions, seed=seed,
-                             noise=noise, self_play=self_play,
-                             on_match=lambda _: progress.advance(task))
+        result = round_robin(
+            names,
+            rounds=rounds,
+            repetitions=repetitions,
+            seed=seed,
+            noise=noise,
+            self_play=self_play,
+            on_match=lambda _: progress.advance(task),
+        )
     elapsed = time.perf_counter() - started
     console = Console()
     report(result, console)
     played = len(result.matches) * rounds
-    console.print(f"{len(result.matches)} matches, {played} rounds in {elapsed:.2f} s "
-                  f"({played / max(elapsed, 1e-9):,.0f} rounds/s through the engine)",
-                  soft_wrap=True, highlight=False)
+    console.print(
+        f"{len(result.matches)} matches, {played} rounds in {elapsed:.2f} s "
+        f"({played / max(elapsed, 1e-9):,.0f} rounds/s through the engine)",
+        soft_wrap=True,
+        highlight=False,
+    )
     return result

@@ -23,11 +23,18 @@ LOCAL_ACTOR = "local"
 
 def local_config(game: Game, loop: GameLoop) -> RoomConfig:
     """The room config of a training episode (its recording carries it)."""
-    return RoomConfig(room=f"local/{game.info.env_id}", game=game.info.name,
-                      game_version=game.info.version, seats=dict.fromkeys(game.seats, b""),
-                      trust="local", epoch_size=0, options=game.options,
-                      max_turns=loop.max_turns, turn_timeout_ms=loop.turn_timeout_ms,
-                      phases=loop.phases)
+    return RoomConfig(
+        room=f"local/{game.info.env_id}",
+        game=game.info.name,
+        game_version=game.info.version,
+        seats=dict.fromkeys(game.seats, b""),
+        trust="local",
+        epoch_size=0,
+        options=game.options,
+        max_turns=loop.max_turns,
+        turn_timeout_ms=loop.turn_timeout_ms,
+        phases=loop.phases,
+    )
 
 
 class TrainingMixin(EngineBase):
@@ -51,8 +58,11 @@ class TrainingMixin(EngineBase):
         self._st.index = self._st.count = 1
         if self._recording:
             self.chronicle = Chronicle.create(self.config)
-            self._pending.append(local_entry(LOCAL_ACTOR, self.game.seats[0], SEED_SET,
-                                             (self._episode_seed,), 0, 0).to_text())
+            self._pending.append(
+                local_entry(
+                    LOCAL_ACTOR, self.game.seats[0], SEED_SET, (self._episode_seed,), 0, 0
+                ).to_text()
+            )
 
     def step(self, action: int, seat: str | None = None) -> None:
         """Play ``action`` for ``seat`` (default: the seat to move) on a local engine.
@@ -67,9 +77,14 @@ class TrainingMixin(EngineBase):
             if seat is None:
                 raise IllegalMoveError("any seat may move now: say which (step(action, seat))")
         i = st.index
-        reason = self.referee.play(st, seat, action,
-                                   MoveContext(i, 0, i, self.referee.seed_at(st, 0, i)),
-                                   undo=self._rebuild, turn_checked=checked)
+        reason = self.referee.play(
+            st,
+            seat,
+            action,
+            MoveContext(i, 0, i, self.referee.seed_at(st, 0, i)),
+            undo=self._rebuild,
+            turn_checked=checked,
+        )
         if reason:
             raise IllegalMoveError(reason)
         st.lamports[LOCAL_ACTOR] = i
@@ -104,11 +119,13 @@ class TrainingMixin(EngineBase):
         st = FoldState(room_seed=training_seed(self._episode_seed))
         referee = self.referee
         self.world.restore(self._started_blank())  # as reset() does
-        reason = referee.start(st, MoveContext(0, 0, 0, referee.seed_at(st, 0, 0)),
-                               loop_started=True)
+        reason = referee.start(
+            st, MoveContext(0, 0, 0, referee.seed_at(st, 0, 0)), loop_started=True
+        )
         for i, (seat, action) in enumerate(self._moves, 1):
-            reason = reason or referee.play(st, seat, action,
-                                            MoveContext(i, 0, i, referee.seed_at(st, 0, i)))
+            reason = reason or referee.play(
+                st, seat, action, MoveContext(i, 0, i, referee.seed_at(st, 0, i))
+            )
         if reason:
             raise EngineError(f"replaying the episode to undo a failed move diverged: {reason}")
 

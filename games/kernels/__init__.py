@@ -34,13 +34,16 @@ def module(name: str) -> CoreModule:
         raise KeyError(f"no game kernel {name!r} (kernels: {', '.join(KERNELS)})")
     path = HERE / f"{name}.wasm"
     if not path.is_file():
-        raise FileNotFoundError(f"the {name} kernel module {path} is missing: build it with "
-                                "`python -m games.kernels` (it is committed with the sources)")
+        raise FileNotFoundError(
+            f"the {name} kernel module {path} is missing: build it with "
+            "`python -m games.kernels` (it is committed with the sources)"
+        )
     return CoreModule.load(str(path))
 
 
-def bind(world: World, key: object, names: tuple[str, ...],
-         configure: tuple[str, bytes] | None = None) -> tuple[KernelFn, ...] | None:
+def bind(
+    world: World, key: object, names: tuple[str, ...], configure: tuple[str, bytes] | None = None
+) -> tuple[KernelFn, ...] | None:
     """The kernel functions ``names`` in ``world``, or None when its module lacks them.
 
     Bound once per World instance and kept in ``world.kernel_state`` as ``(key, functions)``;
@@ -64,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     """Build every kernel module, or with ``--check`` verify the committed ones."""
     from hypertoken.core import build
 
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="fail if a module is stale")
     args = parser.parse_args(argv)
     status = 0

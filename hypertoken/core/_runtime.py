@@ -185,8 +185,9 @@ class Instance:
             item = exports[name]
             if isinstance(item, wasmtime.Func):
                 self._funcs[name] = item
-        missing = {"ht_layout", "ht_init", "ht_exec", "ht_noop", "ht_check",
-                   "ht_rebind"} - set(self._funcs)
+        missing = {"ht_layout", "ht_init", "ht_exec", "ht_noop", "ht_check", "ht_rebind"} - set(
+            self._funcs
+        )
         memory = exports.get("memory")
         if missing or not isinstance(memory, wasmtime.Memory):
             lacks = sorted(missing) + ([] if isinstance(memory, wasmtime.Memory) else ["memory"])

@@ -27,6 +27,8 @@ def _listed(v: Any) -> Any:
     if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
         return v
     return list(v)
+
+
 _MODES = {"manual": 0, "auto": 1}
 
 
@@ -139,9 +141,7 @@ class Actions(Generic[R]):
         """Shuffle the placement order (mulberry32 Fisher-Yates); positions stay with tokens."""
         return self._act("space.shuffle_zone", name, seed)
 
-    def zone_fan(
-        self, name: str, x: float, y: float, radius: float, step_deg: float = 15.0
-    ) -> R:
+    def zone_fan(self, name: str, x: float, y: float, radius: float, step_deg: float = 15.0) -> R:
         """Arc layout: placement i of n at angle (i - n/2) * step_deg around (x, y).
         Coordinates that would not be finite are an error."""
         return self._act("space.fan", name, x, y, radius, step_deg)
@@ -281,8 +281,15 @@ class Actions(Generic[R]):
         All checked first (including overflow of the receivers' totals).
         """
         return self._act(
-            "agent.trade", a, b, _listed(tokens_a), resource_a, amount_a,
-            _listed(tokens_b), resource_b, amount_b,
+            "agent.trade",
+            a,
+            b,
+            _listed(tokens_a),
+            resource_a,
+            amount_a,
+            _listed(tokens_b),
+            resource_b,
+            amount_b,
         )
 
     def draw_cards(self, agent: str, stack: str, count: int = 1) -> R:

@@ -55,8 +55,14 @@ def build(out: Path, *, kernel: Path | None = None) -> None:
             kernel = Path(kernel).resolve()
             cwd = kernel.parent
             # Per-module flags (target, optimisation) precede each -M they apply to.
-            sources = [*FLAGS, "--dep", "core", f"-Mroot={kernel.name}", *FLAGS,
-                       f"-Mcore={os.path.relpath(SOURCE, cwd)}"]
+            sources = [
+                *FLAGS,
+                "--dep",
+                "core",
+                f"-Mroot={kernel.name}",
+                *FLAGS,
+                f"-Mcore={os.path.relpath(SOURCE, cwd)}",
+            ]
         cmd = [
             sys.executable,
             "-m",
@@ -98,13 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the module is stale")
-    parser.add_argument("--kernel", nargs=2, metavar=("SRC", "OUT"),
-                        help="build a game kernel SRC (Zig) linked with the core into OUT")
+    parser.add_argument(
+        "--kernel",
+        nargs=2,
+        metavar=("SRC", "OUT"),
+        help="build a game kernel SRC (Zig) linked with the core into OUT",
+    )
     args = parser.parse_args(argv)
     kernel, out = (Path(args.kernel[0]), Path(args.kernel[1])) if args.kernel else (None, OUTPUT)
     if args.check:
         how = "python -m hypertoken.core.build" + (
-            f" --kernel {args.kernel[0]} {args.kernel[1]}" if args.kernel else "")
+            f" --kernel {args.kernel[0]} {args.kernel[1]}" if args.kernel else ""
+        )
         return check(out, kernel=kernel, how=how)
     build(out, kernel=kernel)
     print(f"built {out} ({out.stat().st_size} bytes)")

@@ -27,8 +27,9 @@ def _bad_argument(kind: str, name: str, want: int, have: int) -> str:
 def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
     """Build the exception for a failed call from the error record in linear memory."""
     m = world.manifest
-    (_ecode, action, op_code, kind_code, token, loc_kind, loc, name_len, want,
-     have) = _ERR.unpack_from(world._mv, world._err)
+    (_ecode, action, op_code, kind_code, token, loc_kind, loc, name_len, want, have) = (
+        _ERR.unpack_from(world._mv, world._err)
+    )
     name_at = world._err + _ERR.size
     name = bytes(world._mv[name_at : name_at + name_len]).decode("utf-8", "replace")
     codename = m.codes.get(code, f"error {code}")
@@ -58,8 +59,9 @@ def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
         "locked": f"zone {name!r} is locked; unlock it first",
         "not_empty": f"{kind} {name!r} still holds {have} token(s); move them out first",
         "insufficient": f"not enough {name!r}: needs {want}, has {have}",
-        "bad_state": f"{name}" if kind in ("game", "token", "none") else f"{kind} {name!r} is not "
-        f"in a state that allows this",
+        "bad_state": f"{name}"
+        if kind in ("game", "token", "none")
+        else f"{kind} {name!r} is not in a state that allows this",
         "bad_argument": _bad_argument(kind, name, want, have),
         "out_of_memory": "the world outgrew the core's 64 MiB arena",
         "result_overflow": "the results do not fit the result buffer; split the batch",

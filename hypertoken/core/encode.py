@@ -211,8 +211,9 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
         if n == 2:  # the commonest shape (name + value), without the generic loop
             body = encs[0](name, 0, args[0]) + encs[1](name, 1, args[1])
         else:
-            body = b"".join([enc(name, k, a) for k, (enc, a) in enumerate(zip(encs, args,
-                                                                            strict=True))])
+            body = b"".join(
+                [enc(name, k, a) for k, (enc, a) in enumerate(zip(encs, args, strict=True))]
+            )
         return head(code, len(body)) + body
 
     def encode(*args: Any) -> bytes:

@@ -16,8 +16,13 @@ LIST = np.dtype([("ptr", "<u4"), ("len", "<u4"), ("cap", "<u4")])
 #: Field types by record; every other field of the manifest must be listed here.
 _TYPES: dict[str, dict[str, object]] = {
     "Token": {
-        "merged_at": "<i8", "split_at": "<i8", "attached_at": "<i8", "transformed_at": "<i8",
-        "meta": LIST, "attachments": LIST, "merged_from": LIST,
+        "merged_at": "<i8",
+        "split_at": "<i8",
+        "attached_at": "<i8",
+        "transformed_at": "<i8",
+        "meta": LIST,
+        "attachments": LIST,
+        "merged_from": LIST,
     },
     "Stack": {"items": LIST, "discards": LIST},
     "Zone": {"placements": LIST},
@@ -26,7 +31,10 @@ _TYPES: dict[str, dict[str, object]] = {
     "Agent": {"meta": LIST, "resources": LIST, "inventory": LIST},
     "Entry": {"payload": "<u8"},
     "Game": {
-        "active": "<i4", "start_time": "<i8", "end_time": "<i8", "pause_time": "<i8",
+        "active": "<i4",
+        "start_time": "<i8",
+        "end_time": "<i8",
+        "pause_time": "<i8",
         "total_pause": "<i8",
     },
     "SymEntry": {},
@@ -42,8 +50,12 @@ def dtypes(manifest: Manifest) -> dict[str, np.dtype]:
         names = list(fields)
         formats = [special.get(k, "<u4") for k in names]
         dt = np.dtype(
-            {"names": names, "formats": formats, "offsets": [fields[k] for k in names],
-             "itemsize": size}
+            {
+                "names": names,
+                "formats": formats,
+                "offsets": [fields[k] for k in names],
+                "itemsize": size,
+            }
         )
         out[name] = dt
     placement = out["Placement"]

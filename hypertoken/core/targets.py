@@ -126,7 +126,7 @@ def parse_predicate(where: dict[str, object], *, op: str) -> tuple[int, str]:
         return (0, "")
     if len(where) != 1:
         raise ActionTypeError(f"{op}: give at most one condition, got {sorted(where)}", op=op)
-    (key, value), = where.items()
+    ((key, value),) = where.items()
     if key not in PREDICATES:
         raise ActionTypeError(
             f"{op}: unknown condition {key!r} (known: {', '.join(PREDICATES)})", op=op

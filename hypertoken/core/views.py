@@ -24,8 +24,18 @@ if TYPE_CHECKING:
 _LIST = struct.Struct("<III")
 _U32 = struct.Struct("<I")
 _ENTRY = struct.Struct("<IIQ")
-_LOCS = ("loose", "stack", "discards", "zone", "agent", "source", "tray", "attached",
-         "merged", "split")
+_LOCS = (
+    "loose",
+    "stack",
+    "discards",
+    "zone",
+    "agent",
+    "source",
+    "tray",
+    "attached",
+    "merged",
+    "split",
+)
 
 
 @dataclass(frozen=True)
@@ -277,8 +287,12 @@ class WorldViews:
         ptr, n = self._hlist("tokens")
         if type(token_id) is not int or not 1 <= token_id <= n:
             raise NoSuchTokenError(f"token {token_id!r} does not exist", token=0)
-        t = np.frombuffer(self._mv, dtype=self._dtypes["Token"], count=1,
-                          offset=ptr + (token_id - 1) * self._dtypes["Token"].itemsize)[0]
+        t = np.frombuffer(
+            self._mv,
+            dtype=self._dtypes["Token"],
+            count=1,
+            offset=ptr + (token_id - 1) * self._dtypes["Token"].itemsize,
+        )[0]
         flags = int(t["flags"])
         loc = _LOCS[int(t["loc_kind"])]
         where: str | int | None = None
@@ -308,8 +322,15 @@ class WorldViews:
         )
 
     def _container_name(self, loc: str, index: int) -> str:
-        kind = {"stack": "stack", "discards": "stack", "zone": "zone", "agent": "agent",
-                "inventory": "agent", "source": "source", "tray": "source"}[loc]
+        kind = {
+            "stack": "stack",
+            "discards": "stack",
+            "zone": "zone",
+            "agent": "agent",
+            "inventory": "agent",
+            "source": "source",
+            "tray": "source",
+        }[loc]
         ptr, n, size, _ = self._records(kind)
         if not 0 <= index < n:
             return f"#{index}"
@@ -318,8 +339,9 @@ class WorldViews:
     @property
     def game(self) -> GameState:
         """A copy of the game loop and state, with the game properties."""
-        g = np.frombuffer(self._mv, dtype=self._dtypes["Game"], count=1,
-                          offset=self._base + self._hdr["game"])[0]
+        g = np.frombuffer(
+            self._mv, dtype=self._dtypes["Game"], count=1, offset=self._base + self._hdr["game"]
+        )[0]
         flags = int(g["flags"])
         active = int(g["active"])
         return GameState(

@@ -88,8 +88,17 @@ class World(WorldViews, Actions[Any]):
         self.kernel_state: object = None
         self._inst = Instance(fast=fast, module=self.module)
         lay = self._inst.layout()
-        (self._base, self._max_arena, self._cmd, self._cmd_cap, self._res, self._res_cap,
-         self._err, _, _) = lay
+        (
+            self._base,
+            self._max_arena,
+            self._cmd,
+            self._cmd_cap,
+            self._res,
+            self._res_cap,
+            self._err,
+            _,
+            _,
+        ) = lay
         self.manifest: Manifest = self._inst.manifest()
         self._dtypes = dtypes(self.manifest)
         self._hdr = self.manifest.records["Header"][1]
@@ -235,8 +244,10 @@ class World(WorldViews, Actions[Any]):
         applied), a trap raises :class:`CoreTrapError`.
         """
         if name not in self.kernel_names():
-            raise KeyError(f"the core module {self.module.name} has no kernel function {name!r}"
-                           f" (it has: {', '.join(self.kernel_names()) or 'none'})")
+            raise KeyError(
+                f"the core module {self.module.name} has no kernel function {name!r}"
+                f" (it has: {', '.join(self.kernel_names()) or 'none'})"
+            )
         call = self._inst.exec_fn(name)
         ops = (f"kernel {name}",)
 
@@ -245,8 +256,9 @@ class World(WorldViews, Actions[Any]):
         def run(data: bytes) -> int:
             n = len(data)
             if n > cap:
-                raise CoreError(f"kernel {name}: input of {n} bytes; the command buffer "
-                                f"holds {cap}")
+                raise CoreError(
+                    f"kernel {name}: input of {n} bytes; the command buffer holds {cap}"
+                )
             self._cmd_view[:n] = data
             self._gen += 1
             try:
@@ -294,8 +306,9 @@ class World(WorldViews, Actions[Any]):
         if size < 0:
             raise SnapshotError(f"snapshot is truncated ({len(snap)} bytes)")
         if bytes(snap[:p]) != self._snap_prefix:
-            raise SnapshotError("snapshot was taken with a different core.wasm (another "
-                                "world layout)")
+            raise SnapshotError(
+                "snapshot was taken with a different core.wasm (another world layout)"
+            )
         if size < self._hdr["game"] or size > self._max_arena:
             raise SnapshotError(f"snapshot body has an impossible size ({size} bytes)")
         magic, version = _U32x2.unpack_from(snap, p)

@@ -44,8 +44,9 @@ def seat_to_move(engine: Engine, rng: random.Random) -> str | None:
     return rng.choice(seats) if seats else None
 
 
-def playout(env_id: str, seed: int, check: Callable[[Engine, str], None] | None = None
-            ) -> tuple[list[bytes], dict[str, float], int]:
+def playout(
+    env_id: str, seed: int, check: Callable[[Engine, str], None] | None = None
+) -> tuple[list[bytes], dict[str, float], int]:
     """Play random legal moves until the game ends; return the hashes after every move."""
     game = make(env_id)
     engine = Engine.local(game, seed=seed)
@@ -123,6 +124,7 @@ def test_pending_choices_are_invisible(env_id: str) -> None:
     """In simultaneous play, a seat's choice must not show in another seat's view until the
     round resolves.
     """
+
     def check(engine: Engine, seat: str) -> None:
         game = engine.game
         others = [s for s in game.seats if s != seat]

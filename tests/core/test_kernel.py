@@ -28,8 +28,14 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> CoreModule:
 
 def dealt(world: World, cards: int = 5) -> World:
     # Not atomic: an atomic batch would grow memory for its rollback copy at once.
-    world.apply(Batch().stack_create("cards").source_create("shoe").zone_create("table")
-                .stack_create("pile"), atomic=False)
+    world.apply(
+        Batch()
+        .stack_create("cards")
+        .source_create("shoe")
+        .zone_create("table")
+        .stack_create("pile"),
+        atomic=False,
+    )
     for i in range(cards):
         world.token_create("card", str(i), "s", "stack:cards")
     world.source_add_stack("shoe", "cards")
@@ -44,8 +50,12 @@ def test_kernel_reads_plans_and_applies_through_the_core(probe: CoreModule) -> N
     assert w.shoe("shoe").tolist() == [1, 2, 3]
     assert w.property("drawn") == 42
     assert w.kernel("probe_read")(b"") == 0
-    assert (w.property("top"), w.property("table"), w.property("first"),
-            w.property("pile")) == (3, 2, 5, 0)
+    assert (w.property("top"), w.property("table"), w.property("first"), w.property("pile")) == (
+        3,
+        2,
+        5,
+        0,
+    )
     w.check()
 
 
@@ -101,8 +111,13 @@ def test_memory_growth_inside_a_kernel_is_seen(probe: CoreModule) -> None:
 
 def test_kernel_names_and_unknown_kernels(probe: CoreModule) -> None:
     w = World(module=probe)
-    assert set(w.kernel_names()) == {"probe_draw", "probe_read", "probe_fail", "probe_trap",
-                                     "probe_grow"}
+    assert set(w.kernel_names()) == {
+        "probe_draw",
+        "probe_read",
+        "probe_fail",
+        "probe_trap",
+        "probe_grow",
+    }
     assert World().kernel_names() == []
     with pytest.raises(KeyError, match="no kernel function 'nope'"):
         w.kernel("nope")

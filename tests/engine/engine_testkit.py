@@ -19,16 +19,27 @@ IDS = [Identity.from_seed(bytes([i + 1]) * 32) for i in range(6)]
 
 def room_config(game: Game, holders: Sequence[Identity], **kw: Any) -> RoomConfig:
     """A room where seat i is held by ``holders[i]``."""
-    return RoomConfig(room=kw.pop("room", "test-room"), game=game.info.name,
-                      game_version=game.info.version,
-                      seats={s: h.public_key for s, h in zip(game.seats, holders, strict=True)},
-                      options=game.options, **kw)
+    return RoomConfig(
+        room=kw.pop("room", "test-room"),
+        game=game.info.name,
+        game_version=game.info.version,
+        seats={s: h.public_key for s, h in zip(game.seats, holders, strict=True)},
+        options=game.options,
+        **kw,
+    )
 
 
-def make_room(name: str = "tictactoe", peers: int = 2, *, players: int | None = None,
-              holders: Sequence[int] | None = None, start: bool = True,
-              options: dict[str, Any] | None = None, engine: dict[str, Any] | None = None,
-              **kw: Any) -> list[Engine]:
+def make_room(
+    name: str = "tictactoe",
+    peers: int = 2,
+    *,
+    players: int | None = None,
+    holders: Sequence[int] | None = None,
+    start: bool = True,
+    options: dict[str, Any] | None = None,
+    engine: dict[str, Any] | None = None,
+    **kw: Any,
+) -> list[Engine]:
     """``peers`` Engines on fresh copies of one room's chronicle. Seat i is held by peer
     ``holders[i]`` (default: seat i by peer i). With ``start`` the seed protocol is run and
     everyone is synced, so the game has begun. ``engine`` holds Engine keyword arguments;
@@ -39,8 +50,10 @@ def make_room(name: str = "tictactoe", peers: int = 2, *, players: int | None = 
     config = room_config(game, [IDS[h] for h in holders], **kw)
     # Fixed Automerge actor ids: the merge order of concurrent entries depends on them, so
     # fixing them makes every run take the same paths.
-    engines = [Engine(game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p],
-                      **(engine or {})) for p in range(peers)]
+    engines = [
+        Engine(game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p], **(engine or {}))
+        for p in range(peers)
+    ]
     if start:
         for e in engines:
             if e.my_seats:  # a peer holding no seat only watches

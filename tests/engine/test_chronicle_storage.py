@@ -19,8 +19,12 @@ from engine_testkit import IDS
 from hypertoken.chronicle import Chronicle, ChronicleError, RoomConfig
 from hypertoken.entries import EntryError, decode_entry, entry_context, sign_entry
 
-CONFIG = RoomConfig(room="r", game="tictactoe", game_version=1,
-                    seats={"player_0": IDS[0].public_key, "player_1": IDS[1].public_key})
+CONFIG = RoomConfig(
+    room="r",
+    game="tictactoe",
+    game_version=1,
+    seats={"player_0": IDS[0].public_key, "player_1": IDS[1].public_key},
+)
 
 
 def _entry(n: int, seat: str = "player_0") -> str:
@@ -47,8 +51,9 @@ def test_every_peer_builds_the_same_genesis() -> None:
     a.open_epoch(3)
     b.open_epoch(3)
     assert a.heads(3) == b.heads(3)
-    other = Chronicle.create(RoomConfig(room="other", game="tictactoe", game_version=1,
-                                        seats=CONFIG.seats))
+    other = Chronicle.create(
+        RoomConfig(room="other", game="tictactoe", game_version=1, seats=CONFIG.seats)
+    )
     assert other.heads(0) != a.heads(0)
 
 
@@ -99,9 +104,15 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["room.chronicle"]  # no temp files left
 
 
-@pytest.mark.parametrize("data", [b"", b"garbage", msgpack.packb({"format": "nope"}),
-                                  msgpack.packb({"format": "hypertoken.chronicle/1",
-                                                 "epochs": [b"x"], "sum": b"?"})])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"garbage",
+        msgpack.packb({"format": "nope"}),
+        msgpack.packb({"format": "hypertoken.chronicle/1", "epochs": [b"x"], "sum": b"?"}),
+    ],
+)
 def test_load_rejects_what_is_not_a_chronicle(data: bytes) -> None:
     with pytest.raises(ChronicleError):
         Chronicle.load(data)
@@ -185,13 +196,16 @@ def test_fork_is_independent() -> None:
     assert len(c.raw()) == 2 and len(f.raw()) == 2 and c.raw()[1] != f.raw()[1]
 
 
-@pytest.mark.parametrize("data", [
-    b"junk",
-    msgpack.packb([1, "r", [[0, b"not a sync message"]]]),
-    msgpack.packb([2, "r", []]),
-    msgpack.packb([1, "r", [[-1, b""]]]),
-    msgpack.packb([1, "r", "parts"]),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"junk",
+        msgpack.packb([1, "r", [[0, b"not a sync message"]]]),
+        msgpack.packb([2, "r", []]),
+        msgpack.packb([1, "r", [[-1, b""]]]),
+        msgpack.packb([1, "r", "parts"]),
+    ],
+)
 def test_hostile_sync_messages_raise_and_change_nothing(data: bytes) -> None:
     c = Chronicle.create(CONFIG)
     c.append(_entry(1))
@@ -203,8 +217,9 @@ def test_hostile_sync_messages_raise_and_change_nothing(data: bytes) -> None:
 
 def test_sync_for_another_room_or_far_future_epochs_is_refused() -> None:
     a = Chronicle.create(CONFIG)
-    b = Chronicle.create(RoomConfig(room="r2", game="tictactoe", game_version=1,
-                                    seats=CONFIG.seats))
+    b = Chronicle.create(
+        RoomConfig(room="r2", game="tictactoe", game_version=1, seats=CONFIG.seats)
+    )
     msg = b.generate_sync_message("a")
     assert msg is not None
     with pytest.raises(ChronicleError, match="for room 'r2'"):

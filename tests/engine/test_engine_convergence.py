@@ -12,13 +12,15 @@ from hypothesis import strategies as st
 
 from hypertoken.engine import Engine, IllegalMoveError
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # An operation: (kind, peer, pick). kind 0-5: a move by that peer (0-2 also when its own
 # fold would reject it); 6-7: sync with another peer.
-ops = st.lists(st.tuples(st.integers(0, 7), st.integers(0, 2), st.integers(0, 11)),
-               min_size=8, max_size=60)
+ops = st.lists(
+    st.tuples(st.integers(0, 7), st.integers(0, 2), st.integers(0, 11)), min_size=8, max_size=60
+)
 
 
 def _play(engine: Engine, pick: int, *, forced: bool, time_ms: int) -> None:

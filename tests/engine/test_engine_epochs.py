@@ -50,8 +50,10 @@ def test_epoch_per_hand() -> None:
     a = engines[0]
     assert a.is_over() and a.chronicle is not None
     assert a.chronicle.epochs == [0, 1, 2, 3]  # three hands, then an empty fourth epoch
-    rounds = [sum(o.accepted and o.move == "place" for o in a.outcomes() if o.epoch == e)
-              for e in range(3)]
+    rounds = [
+        sum(o.accepted and o.move == "place" for o in a.outcomes() if o.epoch == e)
+        for e in range(3)
+    ]
     assert all(5 <= r <= 9 for r in rounds)
     assert_converged(engines)
 
@@ -77,8 +79,9 @@ def test_entries_sent_to_a_closed_epoch_are_rejected_by_everyone() -> None:
 
 
 def test_late_joiner_bootstraps_from_a_saved_epoch_then_syncs() -> None:
-    engines = make_room("tictactoe", 3, players=2, holders=[0, 1],
-                        options={"rounds": 30}, epoch_size=16)
+    engines = make_room(
+        "tictactoe", 3, players=2, holders=[0, 1], options={"rounds": 30}, epoch_size=16
+    )
     host, other, _ = engines
     _play_moves(engines[:2], 70)
     assert host.chronicle is not None
@@ -118,10 +121,14 @@ def test_peers_detect_a_desync_from_hash_records() -> None:
     assert a.desyncs() and all(peer == b.identity.peer_id for peer, _, _ in a.desyncs())
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.booleans(), st.integers(0, 1), st.integers(0, 11)),
-                min_size=10, max_size=50))
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 1), st.integers(0, 11)), min_size=10, max_size=50
+    )
+)
 def test_concurrent_play_across_epoch_boundaries_converges(
     script: list[tuple[bool, int, int]],
 ) -> None:

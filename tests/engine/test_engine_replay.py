@@ -38,8 +38,7 @@ def test_saved_chronicle_replays_to_the_live_state(tmp_path: Path) -> None:
         if seat is None:
             break
         e = next(x for x in engines if seat in x.my_seats)
-        e.submit(seat, rng.choice([i for i, ok in enumerate(e.legal_mask(seat)) if ok]),
-                 time_ms=t)
+        e.submit(seat, rng.choice([i for i, ok in enumerate(e.legal_mask(seat)) if ok]), time_ms=t)
         sync_all(engines)
     live = engines[0]
     assert live.chronicle is not None
@@ -55,8 +54,7 @@ def test_saved_chronicle_replays_to_the_live_state(tmp_path: Path) -> None:
     lines = result.output.splitlines()
     assert lines[-1] == f"state hash {live.state_hash().hex()}"
     assert "seed.commit" in lines[1] and "accepted" in lines[1]
-    assert sum("place" in line for line in lines) == sum(o.move == "place"
-                                                         for o in live.outcomes())
+    assert sum("place" in line for line in lines) == sum(o.move == "place" for o in live.outcomes())
     assert IDS[0].peer_id in result.output and "player_1" in result.output
 
 

@@ -23,8 +23,7 @@ def _log(tag: str) -> Rule:
         trail = world.properties().get("trail", "")
         world.set_property("trail", trail + tag)
 
-    return Rule(name=f"log-{tag}", condition=lambda w: True, action=action,
-                priority=ord(tag))
+    return Rule(name=f"log-{tag}", condition=lambda w: True, action=action, priority=ord(tag))
 
 
 def test_rules_fire_in_priority_order_after_each_accepted_move() -> None:
@@ -95,11 +94,9 @@ def test_turn_timeout_claims_become_default_moves_on_every_peer() -> None:
     a, b = make_room("tictactoe", 2, turn_timeout_ms=1000)
     a.submit("player_0", 4, time_ms=10_000)
     sync_all([a, b])
-    early = a.submit_move("player_0", "turn.timeout", ("player_1",), time_ms=10_500,
-                          validate=False)
+    early = a.submit_move("player_0", "turn.timeout", ("player_1",), time_ms=10_500, validate=False)
     assert not early.accepted and "has not timed out (500 ms of 1000)" in early.reason
-    wrong = a.submit_move("player_0", "turn.timeout", ("player_0",), time_ms=11_500,
-                          validate=False)
+    wrong = a.submit_move("player_0", "turn.timeout", ("player_0",), time_ms=11_500, validate=False)
     assert "'player_0' is not the seat to move" in wrong.reason
     claim = a.submit_move("player_0", "turn.timeout", ("player_1",), time_ms=11_000)
     assert claim.accepted
@@ -123,8 +120,7 @@ def test_game_loop_validates() -> None:
 
 
 def test_the_game_loop_is_room_data_so_recordings_replay_it() -> None:
-    e = Engine.local(games.make("tictactoe", rounds=2), loop=GameLoop(max_turns=5),
-                     record=True)
+    e = Engine.local(games.make("tictactoe", rounds=2), loop=GameLoop(max_turns=5), record=True)
     for cell in (0, 1, 2, 3, 4):
         e.step(cell)
     e.flush()

@@ -58,8 +58,9 @@ def test_tampered_body_fails_its_signature(room: list[Engine]) -> None:
 
 def test_signature_by_another_key_claiming_an_actor_is_rejected(room: list[Engine]) -> None:
     genuine = decode_entry(_last_text(room[0]))
-    forged = sign_entry(MALLORY, entry_context("test-room", 0), "player_1", "place", (0,),
-                        2, genuine.lamport + 5)
+    forged = sign_entry(
+        MALLORY, entry_context("test-room", 0), "player_1", "place", (0,), 2, genuine.lamport + 5
+    )
     # Re-label the forged entry as player_0's actor: the body changes, the signature can't.
     from hypertoken.entries import Entry, encode_body
 
@@ -95,8 +96,15 @@ def test_entry_signed_for_another_room_is_rejected(room: list[Engine]) -> None:
     assert _inject(room, entry.to_text()).startswith("bad signature")
 
 
-@pytest.mark.parametrize("text", ["not base64!", base64.b64encode(b"\x07junk").decode(),
-                                  base64.b64encode(b"\x00\x93\x01\x02\x03").decode(), ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not base64!",
+        base64.b64encode(b"\x07junk").decode(),
+        base64.b64encode(b"\x00\x93\x01\x02\x03").decode(),
+        "",
+    ],
+)
 def test_malformed_entries_are_rejected_with_a_reason(room: list[Engine], text: str) -> None:
     assert _inject(room, text).startswith("malformed entry")
 
@@ -114,8 +122,7 @@ def test_mismatched_seed_reveal_is_rejected_by_every_peer() -> None:
     a.start()
     b.start()
     sync_all(engines)
-    a.submit_move("player_0", "seed.reveal", (b"not my contribution",), time_ms=5,
-                  validate=False)
+    a.submit_move("player_0", "seed.reveal", (b"not my contribution",), time_ms=5, validate=False)
     b.submit_move("player_1", "seed.reveal", (b.contribution("player_1"),), time_ms=6)
     sync_all(engines)
     assert_converged(engines)
@@ -137,8 +144,9 @@ def test_mismatched_seed_reveal_is_rejected_by_every_peer() -> None:
 def test_reveal_before_every_commitment_is_rejected() -> None:
     a, b = make_room("grab", 2, start=False, engine={"auto_reveal": False})
     a.start()
-    a.submit_move("player_0", "seed.reveal", (a.contribution("player_0"),), time_ms=3,
-                  validate=False)
+    a.submit_move(
+        "player_0", "seed.reveal", (a.contribution("player_0"),), time_ms=3, validate=False
+    )
     assert a.outcomes()[-1].reason.startswith("seed reveal before every seat committed")
     b.start()
     sync_all([a, b])

@@ -51,23 +51,25 @@ def test_signatures_are_deterministic_so_contributions_can_be_recomputed() -> No
     assert Identity.from_seed(seed).private_bytes() == seed
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("seat", "", "non-empty str"),
-    ("seat", 3, "non-empty str"),
-    ("move", "m" * 65, "at most 64"),
-    ("args", "notalist", "must be a list"),
-    ("args", [object()], "entry arguments are"),
-    ("args", [[[1]]], "two levels at most"),
-    ("args", [math.nan], "finite"),
-    ("args", [2**70], "64 bits"),
-    ("args", list(range(65)), "more than 64"),
-    ("args", ["x" * 5000], "longer than"),
-    ("time_ms", -1, "0..2"),
-    ("lamport", 1.5, "0..2"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("seat", "", "non-empty str"),
+        ("seat", 3, "non-empty str"),
+        ("move", "m" * 65, "at most 64"),
+        ("args", "notalist", "must be a list"),
+        ("args", [object()], "entry arguments are"),
+        ("args", [[[1]]], "two levels at most"),
+        ("args", [math.nan], "finite"),
+        ("args", [2**70], "64 bits"),
+        ("args", list(range(65)), "more than 64"),
+        ("args", ["x" * 5000], "longer than"),
+        ("time_ms", -1, "0..2"),
+        ("lamport", 1.5, "0..2"),
+    ],
+)
 def test_encoding_rejects_bad_fields_clearly(field: str, value: object, message: str) -> None:
-    fields = {"actor": "a", "seat": "player_0", "move": "m", "args": [], "time_ms": 0,
-              "lamport": 0}
+    fields = {"actor": "a", "seat": "player_0", "move": "m", "args": [], "time_ms": 0, "lamport": 0}
     fields[field] = value
     with pytest.raises(EntryError, match=message):
         encode_body(**fields)  # type: ignore[arg-type]
@@ -77,20 +79,35 @@ def _text(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    (123, "is text"),
-    ("", "empty"),
-    ("@@@", "not valid base64"),
-    (_text(b"\x05abc"), "unknown entry format 5"),
-    (_text(b"\x01" + b"s" * 10), "too short"),
-    (_text(b"\x00\xc1"), "not valid msgpack"),
-    (_text(b"\x00" + msgpack.packb([1, 2])), "exactly the fields"),
-    (_text(b"\x00" + msgpack.packb({"actor": "a", "seat": "s", "move": "m", "args": [],
-                                    "time_ms": 0})), "exactly the fields"),
-    (_text(b"\x00" + msgpack.packb({"actor": "a", "seat": "s", "move": "m", "args": 5,
-                                    "time_ms": 0, "lamport": 0})), "must be a list"),
-    ("A" * (MAX_TEXT + 4), "limit"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (123, "is text"),
+        ("", "empty"),
+        ("@@@", "not valid base64"),
+        (_text(b"\x05abc"), "unknown entry format 5"),
+        (_text(b"\x01" + b"s" * 10), "too short"),
+        (_text(b"\x00\xc1"), "not valid msgpack"),
+        (_text(b"\x00" + msgpack.packb([1, 2])), "exactly the fields"),
+        (
+            _text(
+                b"\x00"
+                + msgpack.packb({"actor": "a", "seat": "s", "move": "m", "args": [], "time_ms": 0})
+            ),
+            "exactly the fields",
+        ),
+        (
+            _text(
+                b"\x00"
+                + msgpack.packb(
+                    {"actor": "a", "seat": "s", "move": "m", "args": 5, "time_ms": 0, "lamport": 0}
+                )
+            ),
+            "must be a list",
+        ),
+        ("A" * (MAX_TEXT + 4), "limit"),
+    ],
+)
 def test_decoding_rejects_malformed_text_clearly(text: object, message: str) -> None:
     with pytest.raises(EntryError, match=message):
         decode_entry(text)

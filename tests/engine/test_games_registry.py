@@ -19,8 +19,14 @@ from hypertoken.game import Game, GameInfo, MoveContext
 class _Plugin(Game):
     """A third-party game, as an entry point would provide it."""
 
-    info = GameInfo(name="plugin", version=3, min_players=1, max_players=1, num_actions=1,
-                    observation_shape=(1,))
+    info = GameInfo(
+        name="plugin",
+        version=3,
+        min_players=1,
+        max_players=1,
+        num_actions=1,
+        observation_shape=(1,),
+    )
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         world.set_property("done", False)
@@ -58,10 +64,13 @@ def test_builtin_games_by_name_and_version() -> None:
 
 
 def test_entry_point_plugins_register(monkeypatch: pytest.MonkeyPatch) -> None:
-    eps = [EntryPoint("plugin", f"{__name__}:_Plugin", games.ENTRY_POINT_GROUP),
-           EntryPoint("broken", "no_such_module:Nothing", games.ENTRY_POINT_GROUP)]
-    monkeypatch.setattr(games, "entry_points", lambda group: eps if group ==
-                        games.ENTRY_POINT_GROUP else [])
+    eps = [
+        EntryPoint("plugin", f"{__name__}:_Plugin", games.ENTRY_POINT_GROUP),
+        EntryPoint("broken", "no_such_module:Nothing", games.ENTRY_POINT_GROUP),
+    ]
+    monkeypatch.setattr(
+        games, "entry_points", lambda group: eps if group == games.ENTRY_POINT_GROUP else []
+    )
     monkeypatch.setattr(games, "_plugins_loaded", False)
     monkeypatch.setattr(games, "_classes", dict(games._classes))
     assert "plugin_v3" in games.names()  # the broken plugin is skipped, not fatal

@@ -81,7 +81,8 @@ class FailsOnSeed13(Blackjack):
     def setup(self, world: World, ctx: MoveContext) -> None:
         super().setup(world, ctx)
         if ctx.seed == Engine.local(Blackjack(1), seed=13).referee.seed_at(
-                FoldState(room_seed=training_seed(13)), 0, 0):
+            FoldState(room_seed=training_seed(13)), 0, 0
+        ):
             world.set_property("half", 1)
             world.stack_draw("no-such-stack", 1)
 
@@ -114,8 +115,7 @@ def test_a_refusal_before_any_change_needs_no_replay(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(engine, "_rebuild", lambda: replays.append(1))
     seat = engine.current_player()
     assert seat is not None
-    unavailable = [a for a in range(5)
-                   if not engine.game.legal_actions(engine.world, seat)[a]]
+    unavailable = [a for a in range(5) if not engine.game.legal_actions(engine.world, seat)[a]]
     before = engine.state_hash()
     with pytest.raises(IllegalMoveError, match="not legal"):
         engine.step(unavailable[0])

@@ -126,9 +126,13 @@ def _room(policy: str) -> Engine:
     for n in range(1, 50):
         game = games.make("blackjack", 1, illegal_action=policy)
         me = Identity.from_seed(bytes([n]) * 32)
-        config = RoomConfig(room="blackjack-room", game=game.info.name,
-                            game_version=game.info.version,
-                            seats={"player_0": me.public_key}, options=game.options)
+        config = RoomConfig(
+            room="blackjack-room",
+            game=game.info.name,
+            game_version=game.info.version,
+            seats={"player_0": me.public_key},
+            options=game.options,
+        )
         engine = Engine(game, Chronicle.create(config, actor=bytes([n]) * 16), me)
         engine.start()
         if engine.started and not engine.is_over():
@@ -165,8 +169,7 @@ def test_in_an_error_room_an_unavailable_move_is_rejected_alike() -> None:
 def test_timeouts_stand() -> None:
     game = Blackjack(1)
     assert game.default_action(None, "player_0") == STAND  # type: ignore[arg-type]
-    assert [game.parse_move(n, ()) for n in ACTION_NAMES] == [HIT, STAND, DOUBLE, SPLIT,
-                                                              INSURANCE]
+    assert [game.parse_move(n, ()) for n in ACTION_NAMES] == [HIT, STAND, DOUBLE, SPLIT, INSURANCE]
 
 
 def test_player_view_never_shows_the_hole_card() -> None:
@@ -177,8 +180,9 @@ def test_player_view_never_shows_the_hole_card() -> None:
     probed = 0
     while not engine.is_over():
         for seat, variant in game.hidden_variants(engine.world):
-            assert np.array_equal(game.player_view(engine.world, seat),
-                                  game.player_view(variant, seat))
+            assert np.array_equal(
+                game.player_view(engine.world, seat), game.player_view(variant, seat)
+            )
             assert game.render(engine.world, seat) == game.render(variant, seat)
             probed += 1
         mover = engine.current_player()
@@ -187,19 +191,23 @@ def test_player_view_never_shows_the_hole_card() -> None:
     assert probed > 100
 
 
-@pytest.mark.parametrize("options", [
-    {"hands": 400},
-    {"hands": 300, "bankroll": 150, "decks": 1, "penetration": 1.0},
-    {"hands": 200, "h17": True, "splits": 3, "bankroll": 200},
-    {"hands": 150, "decks": 1, "penetration": 0.9, "illegal_action": "error"},
-    {"hands": 120, "decks": 1, "penetration": 0.05},  # a reshuffle before every hand
-    {"hands": 150, "splits": 2},  # unavailable actions played as Stand, too
-    {"hands": 100, "illegal_action": "penalty"},
-    {"hands": 60, "decks": 1, "penetration": 1.0, "splits": 3},  # the shoe runs dry
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"hands": 400},
+        {"hands": 300, "bankroll": 150, "decks": 1, "penetration": 1.0},
+        {"hands": 200, "h17": True, "splits": 3, "bankroll": 200},
+        {"hands": 150, "decks": 1, "penetration": 0.9, "illegal_action": "error"},
+        {"hands": 120, "decks": 1, "penetration": 0.05},  # a reshuffle before every hand
+        {"hands": 150, "splits": 2},  # unavailable actions played as Stand, too
+        {"hands": 100, "illegal_action": "penalty"},
+        {"hands": 60, "decks": 1, "penetration": 1.0, "splits": 3},  # the shoe runs dry
+    ],
+)
 @pytest.mark.parametrize("players", [1, 3, 6])
 def test_kernel_changes_the_world_as_the_python_planner_does(
-        players: int, options: dict[str, object]) -> None:
+    players: int, options: dict[str, object]
+) -> None:
     # The same random play on two tables, one in a World with the blackjack kernel and
     # one in a plain core World (every move planned in Python): the Worlds must stay
     # bit-identical after every move, and the kernel must have played every move.

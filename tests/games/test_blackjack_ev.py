@@ -21,13 +21,26 @@ from games.blackjack_strategy import (
 from hypertoken.cli import main
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ((16, False, 10), HIT), ((16, False, 6), STAND), ((12, False, 3), HIT),
-    ((12, False, 4), STAND), ((11, False, 10), DOUBLE), ((11, False, 11), HIT),
-    ((9, False, 2), HIT), ((9, False, 3), DOUBLE), ((18, True, 9), HIT),
-    ((18, True, 2), STAND), ((18, True, 3), DOUBLE), ((17, True, 2), HIT),
-    ((19, True, 6), STAND), ((20, False, 11), STAND), ((5, False, 6), HIT),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((16, False, 10), HIT),
+        ((16, False, 6), STAND),
+        ((12, False, 3), HIT),
+        ((12, False, 4), STAND),
+        ((11, False, 10), DOUBLE),
+        ((11, False, 11), HIT),
+        ((9, False, 2), HIT),
+        ((9, False, 3), DOUBLE),
+        ((18, True, 9), HIT),
+        ((18, True, 2), STAND),
+        ((18, True, 3), DOUBLE),
+        ((17, True, 2), HIT),
+        ((19, True, 6), STAND),
+        ((20, False, 11), STAND),
+        ((5, False, 6), HIT),
+    ],
+)
 def test_basic_strategy_table(args: tuple[int, bool, int], expected: int) -> None:
     assert basic_strategy(*args) == expected
 
@@ -77,13 +90,26 @@ def test_simulation_is_seeded_and_counts_every_seat() -> None:
 
 def test_bench_blackjack_ev_command() -> None:
     runner = CliRunner()
-    args = ["bench", "blackjack-ev", "--hands", "400", "--seed", "3", "--players", "2",
-            "--decks", "4"]
+    args = [
+        "bench",
+        "blackjack-ev",
+        "--hands",
+        "400",
+        "--seed",
+        "3",
+        "--players",
+        "2",
+        "--decks",
+        "4",
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "2 seat(s), 4 deck(s), S17, seed 3" in result.output
-    found = re.search(r"mean return per hand: ([+-]\d\.\d{4}) bets \(standard error "
-                      r"(\d\.\d{4})\) over 800 hands", result.output)
+    found = re.search(
+        r"mean return per hand: ([+-]\d\.\d{4}) bets \(standard error "
+        r"(\d\.\d{4})\) over 800 hands",
+        result.output,
+    )
     assert found is not None, result.output
     expected = simulate(400, seed=3, players=2, decks=4)
     assert float(found.group(1)) == pytest.approx(expected.mean, abs=5e-5)

@@ -356,7 +356,7 @@ def test_reshuffle_exactly_below_the_cut_card(left: int, reshuffled: bool) -> No
     # 1 deck, penetration 0.5: the cut card leaves 26 cards.
     game, world = table("T 9 9 8", decks=1, penetration=0.5, hands=2)
     shoe = world.shoe("shoe").tolist()
-    for t in shoe[:len(shoe) - left]:  # deal those out to the discard pile
+    for t in shoe[: len(shoe) - left]:  # deal those out to the discard pile
         world.move(t, "stack:discard")
     play(game, world, STAND)  # 19 against 17: the dealer draws nothing
     assert game.hand_over(world) and not game.is_over(world)
@@ -472,8 +472,13 @@ def test_illegal_action_penalty_policy() -> None:
 def test_bad_input_gets_clear_errors() -> None:
     game, world = table("T 9 9 8")
     before = world.state_hash()
-    for bad, msg in ((7, "outside 0..4"), (-1, "outside 0..4"), ("hit", "an int 0..4"),
-                     (1.0, "an int 0..4"), (True, "an int 0..4")):
+    for bad, msg in (
+        (7, "outside 0..4"),
+        (-1, "outside 0..4"),
+        ("hit", "an int 0..4"),
+        (1.0, "an int 0..4"),
+        (True, "an int 0..4"),
+    ):
         with pytest.raises(IllegalMove, match=msg):
             game.apply(world, "player_0", bad, CTX)  # type: ignore[arg-type]
         assert not game.is_legal(world, "player_0", bad)  # type: ignore[arg-type]
@@ -491,13 +496,22 @@ def test_bad_input_gets_clear_errors() -> None:
     assert game.parse_move(*game.move_name(DOUBLE)) == DOUBLE
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"decks": 0}, "decks"), ({"decks": 9}, "decks"), ({"bet": 5}, "even"),
-    ({"bet": 0}, "bet"), ({"splits": 4}, "splits"), ({"h17": 1}, "h17"),
-    ({"penetration": 0}, "penetration"), ({"penetration": 1.5}, "penetration"),
-    ({"illegal_action": "ignore"}, "illegal_action"), ({"hands": 0}, "hands"),
-    ({"bankroll": -1}, "bankroll"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"decks": 0}, "decks"),
+        ({"decks": 9}, "decks"),
+        ({"bet": 5}, "even"),
+        ({"bet": 0}, "bet"),
+        ({"splits": 4}, "splits"),
+        ({"h17": 1}, "h17"),
+        ({"penetration": 0}, "penetration"),
+        ({"penetration": 1.5}, "penetration"),
+        ({"illegal_action": "ignore"}, "illegal_action"),
+        ({"hands": 0}, "hands"),
+        ({"bankroll": -1}, "bankroll"),
+    ],
+)
 def test_bad_options(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Blackjack(1, **options)  # type: ignore[arg-type]

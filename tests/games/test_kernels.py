@@ -21,7 +21,8 @@ def test_every_kernel_module_loads_with_its_exports(name: str) -> None:
 
 
 def test_unknown_and_missing_kernels_are_refused_clearly(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with pytest.raises(KeyError, match="no game kernel 'chess'"):
         kernels.module("chess")
     monkeypatch.setattr(kernels, "HERE", tmp_path)

@@ -51,20 +51,23 @@ def test_registered_with_its_metadata() -> None:
     assert PrisonersDilemma.info.chance is False  # the class's info is left alone
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"rounds": 0}, r"rounds must be an int in 1\.\.1000000"),
-    ({"rounds": 1_000_001}, "rounds must be an int"),
-    ({"rounds": 5.0}, "rounds must be an int"),
-    ({"rounds": True}, "rounds must be an int"),
-    ({"noise": -0.1}, r"noise is a probability in 0\.\.1"),
-    ({"noise": 1.5}, "noise is a probability"),
-    ({"noise": float("nan")}, "noise must be a finite int or float"),
-    ({"noise": "0.1"}, "noise must be a finite int or float"),
-    ({"temptation": 3}, "T > R > P > S"),
-    ({"sucker": 2}, "T > R > P > S"),
-    ({"reward": float("inf")}, "reward must be a finite"),
-    ({"punishment": None}, "punishment must be a finite"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rounds": 0}, r"rounds must be an int in 1\.\.1000000"),
+        ({"rounds": 1_000_001}, "rounds must be an int"),
+        ({"rounds": 5.0}, "rounds must be an int"),
+        ({"rounds": True}, "rounds must be an int"),
+        ({"noise": -0.1}, r"noise is a probability in 0\.\.1"),
+        ({"noise": 1.5}, "noise is a probability"),
+        ({"noise": float("nan")}, "noise must be a finite int or float"),
+        ({"noise": "0.1"}, "noise must be a finite int or float"),
+        ({"temptation": 3}, "T > R > P > S"),
+        ({"sucker": 2}, "T > R > P > S"),
+        ({"reward": float("inf")}, "reward must be a finite"),
+        ({"punishment": None}, "punishment must be a finite"),
+    ],
+)
 def test_bad_options_are_refused_clearly(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PrisonersDilemma(**options)  # type: ignore[arg-type]
@@ -146,8 +149,7 @@ def test_observation_layout() -> None:
 
 
 def test_rewards_and_normalisation_with_other_payoffs() -> None:
-    game = PrisonersDilemma(rounds=10, temptation=4.5, reward=3.25, punishment=0.5,
-                            sucker=-1)
+    game = PrisonersDilemma(rounds=10, temptation=4.5, reward=3.25, punishment=0.5, sucker=-1)
     e = Engine.local(game)
     play(e, [(C, D)] * 10)
     assert e.rewards() == {P0: -10.0, P1: 45.0}
@@ -175,8 +177,10 @@ def test_history_spans_filed_blocks() -> None:
 def test_render_shows_scores_and_histories() -> None:
     e = Engine.local(PrisonersDilemma(rounds=3))
     play(e, [(C, D), (D, D)])
-    assert e.render() == ("round 2/3  player_0 1  player_1 6\nplayer_0: CD\nplayer_1: DD\n"
-                          "to choose: player_0, player_1")
+    assert e.render() == (
+        "round 2/3  player_0 1  player_1 6\nplayer_0: CD\nplayer_1: DD\n"
+        "to choose: player_0, player_1"
+    )
     play(e, [(C, C)])
     assert e.render().splitlines()[0] == "round 3/3  player_0 4  player_1 9"
     assert "to choose" not in e.render()
@@ -206,8 +210,9 @@ def test_a_recorded_match_replays_to_the_same_state() -> None:
 # ---- noise ---------------------------------------------------------------------------
 
 
-def noisy_match(noise: float, seed: int, rounds: int = 200) -> tuple[list[tuple[int, int]],
-                                                                   list[tuple[int, int]]]:
+def noisy_match(
+    noise: float, seed: int, rounds: int = 200
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Random choices through the game; returns (chosen, played) per round."""
     e = Engine.local(PrisonersDilemma(rounds=rounds, noise=noise), seed=seed)
     rng = random.Random(seed)
@@ -235,8 +240,9 @@ def test_noise_zero_flips_nothing_and_noise_one_flips_everything() -> None:
         chosen, played = noisy_match(1.0, seed)
         assert played == [(1 - a, 1 - b) for a, b in chosen]
     e = Engine.local(PrisonersDilemma(noise=1), seed=0)
-    scores, moves = play_match(e, get_strategy("always_cooperate"),
-                               get_strategy("always_cooperate"), seed=0)
+    scores, moves = play_match(
+        e, get_strategy("always_cooperate"), get_strategy("always_cooperate"), seed=0
+    )
     assert scores == (100.0, 100.0) and moves == ("D" * 100, "D" * 100)
 
 
@@ -255,8 +261,10 @@ def test_scores_follow_the_moves_as_played_under_noise() -> None:
     scores, moves = play_match(e, get_strategy("grudger"), get_strategy("gradual"), seed=2)
     pay = game.payoffs
     h0, h1 = (["CD".index(c) for c in m] for m in moves)
-    assert scores == (sum(pay.score(a, b) for a, b in zip(h0, h1, strict=True)),
-                      sum(pay.score(b, a) for a, b in zip(h0, h1, strict=True)))
+    assert scores == (
+        sum(pay.score(a, b) for a, b in zip(h0, h1, strict=True)),
+        sum(pay.score(b, a) for a, b in zip(h0, h1, strict=True)),
+    )
     assert moves[0] != "C" * 100  # noise made the grudger's opponent defect at some point
 
 
@@ -274,8 +282,9 @@ def test_the_game_object_holds_no_play_state() -> None:
     assert vars(game) == before
 
 
-@pytest.mark.parametrize("options", [{"rounds": 60, "noise": 0.3}, {"rounds": 45},
-                                     {"rounds": 20, "noise": 1.0}])
+@pytest.mark.parametrize(
+    "options", [{"rounds": 60, "noise": 0.3}, {"rounds": 45}, {"rounds": 20, "noise": 1.0}]
+)
 def test_kernel_changes_the_world_as_the_python_rules_do(options: dict[str, object]) -> None:
     # The same play in the game's World (choices run in its WASM kernel) and in a plain
     # core World (the Python rules): bit-identical after every choice, history blocks

@@ -30,9 +30,20 @@ def against(name: str, opponent: str, payoffs: Payoffs | None = None, seed: int 
 
 def test_the_fourteen_classics_are_there() -> None:
     assert list(STRATEGIES) == [
-        "always_cooperate", "always_defect", "random", "tit_for_tat", "tit_for_two_tats",
-        "generous_tit_for_tat", "grudger", "pavlov", "suspicious_tit_for_tat", "adaptive",
-        "gradual", "prober", "soft_majority", "hard_majority",
+        "always_cooperate",
+        "always_defect",
+        "random",
+        "tit_for_tat",
+        "tit_for_two_tats",
+        "generous_tit_for_tat",
+        "grudger",
+        "pavlov",
+        "suspicious_tit_for_tat",
+        "adaptive",
+        "gradual",
+        "prober",
+        "soft_majority",
+        "hard_majority",
     ]
     assert set(STRATEGIES) - set(DETERMINISTIC) == {"random", "generous_tit_for_tat"}
     for cls in STRATEGIES.values():
@@ -41,40 +52,43 @@ def test_the_fourteen_classics_are_there() -> None:
         get_strategy("tft")
 
 
-@pytest.mark.parametrize(("name", "opponent", "moves"), [
-    ("always_cooperate", "DDD", "CCC"),
-    ("always_defect", "CCC", "DDD"),
-    # Copies the opponent's previous move, cooperating first.
-    ("tit_for_tat", "DCDDC", "CDCDD"),
-    # Defects first, then copies.
-    ("suspicious_tit_for_tat", "CDC", "DCD"),
-    # Defects only after two defections in a row.
-    ("tit_for_two_tats", "DCDDDC", "CCCCDD"),
-    # One defection and it never cooperates again.
-    ("grudger", "CCDCCC", "CCCDDD"),
-    # Win-stay, lose-shift: after CC stay C, after CD shift to D, after DD shift to C,
-    # after DC stay D.
-    ("pavlov", "CDCDC", "CCDDC"),
-    # D, C, C; the opponent cooperated in rounds 2 and 3, so it defects from then on.
-    ("prober", "CCCCCC", "DCCDDD"),
-    # The opponent defected in round 2: tit for tat from round 4 on.
-    ("prober", "CDCDCC", "DCCCDC"),
-    # C while the opponent's cooperations >= its defections (so C first).
-    ("soft_majority", "DCDC", "CDCD"),
-    # D while the opponent's defections >= its cooperations (so D first).
-    ("hard_majority", "CDCC", "DCDC"),
-    # First defection: punish once, calm twice. The opponent's second defection (during
-    # the punishment) counts: its next defection (the 3rd) is punished three times.
-    ("gradual", "DDCCCDCCCCCCC", "CDCCCCDDDCCCC"),
-    ("gradual", "CCCC", "CCCC"),
-    # C x6, D x5 opening; then the move with the higher total payoff so far (D on ties):
-    # against a cooperator D earned 25 > 18.
-    ("adaptive", "C" * 14, "CCCCCCDDDDDDDD"),
-    # Against a defector: C earned 0, D earned 5.
-    ("adaptive", "D" * 13, "CCCCCCDDDDDDD"),
-    # Against tit for tat's replies (D in rounds 8..12): C earned 18 + 0, D earned 5 + 1*4.
-    ("adaptive", "CCCCCCCDDDDDC", "CCCCCCDDDDDCC"),
-])
+@pytest.mark.parametrize(
+    ("name", "opponent", "moves"),
+    [
+        ("always_cooperate", "DDD", "CCC"),
+        ("always_defect", "CCC", "DDD"),
+        # Copies the opponent's previous move, cooperating first.
+        ("tit_for_tat", "DCDDC", "CDCDD"),
+        # Defects first, then copies.
+        ("suspicious_tit_for_tat", "CDC", "DCD"),
+        # Defects only after two defections in a row.
+        ("tit_for_two_tats", "DCDDDC", "CCCCDD"),
+        # One defection and it never cooperates again.
+        ("grudger", "CCDCCC", "CCCDDD"),
+        # Win-stay, lose-shift: after CC stay C, after CD shift to D, after DD shift to C,
+        # after DC stay D.
+        ("pavlov", "CDCDC", "CCDDC"),
+        # D, C, C; the opponent cooperated in rounds 2 and 3, so it defects from then on.
+        ("prober", "CCCCCC", "DCCDDD"),
+        # The opponent defected in round 2: tit for tat from round 4 on.
+        ("prober", "CDCDCC", "DCCCDC"),
+        # C while the opponent's cooperations >= its defections (so C first).
+        ("soft_majority", "DCDC", "CDCD"),
+        # D while the opponent's defections >= its cooperations (so D first).
+        ("hard_majority", "CDCC", "DCDC"),
+        # First defection: punish once, calm twice. The opponent's second defection (during
+        # the punishment) counts: its next defection (the 3rd) is punished three times.
+        ("gradual", "DDCCCDCCCCCCC", "CDCCCCDDDCCCC"),
+        ("gradual", "CCCC", "CCCC"),
+        # C x6, D x5 opening; then the move with the higher total payoff so far (D on ties):
+        # against a cooperator D earned 25 > 18.
+        ("adaptive", "C" * 14, "CCCCCCDDDDDDDD"),
+        # Against a defector: C earned 0, D earned 5.
+        ("adaptive", "D" * 13, "CCCCCCDDDDDDD"),
+        # Against tit for tat's replies (D in rounds 8..12): C earned 18 + 0, D earned 5 + 1*4.
+        ("adaptive", "CCCCCCCDDDDDC", "CCCCCCDDDDDCC"),
+    ],
+)
 def test_scripted(name: str, opponent: str, moves: str) -> None:
     assert against(name, opponent) == moves
 
@@ -97,8 +111,9 @@ def test_generous_tit_for_tat_forgives_a_third_of_defections() -> None:
     assert against("generous_tit_for_tat", "C" * 30, seed=1) == "C" * 30
 
 
-@pytest.mark.parametrize("payoffs", [(5, 3, 3, 0), (3, 5, 1, 0), (5, 3, 1, 1), (5, 3, 1, True),
-                                     (5, 3, float("nan"), 0)])
+@pytest.mark.parametrize(
+    "payoffs", [(5, 3, 3, 0), (3, 5, 1, 0), (5, 3, 1, 1), (5, 3, 1, True), (5, 3, float("nan"), 0)]
+)
 def test_payoffs_must_make_a_dilemma(payoffs: tuple[float, float, float, float]) -> None:
     with pytest.raises(ValueError, match="payoff"):
         Payoffs(*payoffs)

@@ -24,8 +24,14 @@ FIELD = ["tit_for_tat", "always_defect", "always_cooperate", "grudger"]
 
 
 def test_schedule() -> None:
-    assert schedule(["a", "b", "c"]) == [("a", "a"), ("a", "b"), ("a", "c"), ("b", "b"),
-                                         ("b", "c"), ("c", "c")]
+    assert schedule(["a", "b", "c"]) == [
+        ("a", "a"),
+        ("a", "b"),
+        ("a", "c"),
+        ("b", "b"),
+        ("b", "c"),
+        ("c", "c"),
+    ]
     assert schedule(["a", "b", "c"], self_play=False) == [("a", "b"), ("a", "c"), ("b", "c")]
 
 
@@ -44,15 +50,20 @@ def test_standings_of_a_small_deterministic_field() -> None:
     # Without self-play the defector comes out on top: (104 + 500 + 104) / 3 = 236.
     alone = round_robin(FIELD, self_play=False)
     assert [(s.rank, s.name, s.mean_score) for s in alone.standings] == [
-        (1, "always_defect", 236.0), (2, "grudger", 233.0), (2, "tit_for_tat", 233.0),
-        (4, "always_cooperate", 200.0)]
+        (1, "always_defect", 236.0),
+        (2, "grudger", 233.0),
+        (2, "tit_for_tat", 233.0),
+        (4, "always_cooperate", 200.0),
+    ]
 
 
 def test_mean_scores_over_a_shorter_match() -> None:
     result = round_robin("tit_for_tat, suspicious_tit_for_tat", rounds=9, self_play=False)
     # C/D and D/C alternate: TFT gets 0 in rounds 1, 3, ..., 9 and 5 in rounds 2, ..., 8.
     assert [(s.name, s.mean_score, s.per_round) for s in result.standings] == [
-        ("suspicious_tit_for_tat", 25.0, 25 / 9), ("tit_for_tat", 20.0, 20 / 9)]
+        ("suspicious_tit_for_tat", 25.0, 25 / 9),
+        ("tit_for_tat", 20.0, 20 / 9),
+    ]
     (match,) = result.matches
     assert match.moves == ("CDCDCDCDC", "DCDCDCDCD") and match.scores == (20.0, 25.0)
 
@@ -67,8 +78,9 @@ def test_nothing_leaks_between_matches() -> None:
     """
     options = {"rounds": 60, "repetitions": 2, "seed": 4, "noise": 0.1}
     first = round_robin(["random", "generous_tit_for_tat", "pavlov"], **options)
-    later = round_robin(["always_defect", "gradual", "random", "pavlov",
-                         "generous_tit_for_tat"], **options)
+    later = round_robin(
+        ["always_defect", "gradual", "random", "pavlov", "generous_tit_for_tat"], **options
+    )
     ours = pair(first.matches, "random", "generous_tit_for_tat")
     theirs = pair(later.matches, "random", "generous_tit_for_tat")
     assert len(ours) == 2 and ours == theirs
@@ -77,8 +89,9 @@ def test_nothing_leaks_between_matches() -> None:
     fresh = Engine.local(PrisonersDilemma(rounds=60, noise=0.1), seed=123)
     seed = match_seed(4, 1, "random", "generous_tit_for_tat")
     assert seed == ours[1].seed
-    assert play_match(fresh, get_strategy("random"), get_strategy("generous_tit_for_tat"),
-                      seed) == (ours[1].scores, ours[1].moves)
+    assert play_match(
+        fresh, get_strategy("random"), get_strategy("generous_tit_for_tat"), seed
+    ) == (ours[1].scores, ours[1].moves)
 
 
 def test_progress_callback_sees_every_match() -> None:
@@ -88,15 +101,18 @@ def test_progress_callback_sees_every_match() -> None:
     assert [m.repetition for m in seen] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"strategies": "tit_for_tat,tft"}, r"unknown strategies \['tft'\] \(known: always_coop"),
-    ({"strategies": " , "}, "no strategies given"),
-    ({"strategies": ["grudger", "grudger"]}, r"named more than once: \['grudger'\]"),
-    ({"strategies": "grudger", "self_play": False}, "needs at least 2 strategies"),
-    ({"repetitions": 0}, "repetitions must be an int >= 1"),
-    ({"rounds": 0}, r"rounds must be an int in 1\.\.1000000"),
-    ({"noise": 2.0}, "noise is a probability"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"strategies": "tit_for_tat,tft"}, r"unknown strategies \['tft'\] \(known: always_coop"),
+        ({"strategies": " , "}, "no strategies given"),
+        ({"strategies": ["grudger", "grudger"]}, r"named more than once: \['grudger'\]"),
+        ({"strategies": "grudger", "self_play": False}, "needs at least 2 strategies"),
+        ({"repetitions": 0}, "repetitions must be an int >= 1"),
+        ({"rounds": 0}, r"rounds must be an int in 1\.\.1000000"),
+        ({"noise": 2.0}, "noise is a probability"),
+    ],
+)
 def test_bad_input_is_refused_clearly(kwargs: dict[str, object], message: str) -> None:
     args = {"strategies": "grudger,pavlov", **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -104,38 +120,71 @@ def test_bad_input_is_refused_clearly(kwargs: dict[str, object], message: str) -
 
 
 def test_cli_prints_the_ranked_table() -> None:
-    result = CliRunner().invoke(main, [
-        "tournament", "prisoners-dilemma", "--repetitions", "2", "--rounds", "100",
-        "--seed", "3", "--strategies", "always_cooperate,always_defect,tit_for_tat,grudger",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "tournament",
+            "prisoners-dilemma",
+            "--repetitions",
+            "2",
+            "--rounds",
+            "100",
+            "--seed",
+            "3",
+            "--strategies",
+            "always_cooperate,always_defect,tit_for_tat,grudger",
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Prisoner's dilemma round robin: 4 strategies, 100 rounds, 2 repetitions" in out
     for header in ("Rank", "Strategy", "Mean score", "Per round"):
         assert header in out
-    rows = [line for line in out.splitlines() if "249.75" in line or "225.00" in line
-            or "202.00" in line]
-    names = [n for line in rows for n in ("grudger", "tit_for_tat", "always_cooperate",
-                                          "always_defect") if n in line]
+    rows = [
+        line
+        for line in out.splitlines()
+        if "249.75" in line or "225.00" in line or "202.00" in line
+    ]
+    names = [
+        n
+        for line in rows
+        for n in ("grudger", "tit_for_tat", "always_cooperate", "always_defect")
+        if n in line
+    ]
     assert names == ["grudger", "tit_for_tat", "always_cooperate", "always_defect"]
     assert "20 matches, 2000 rounds" in out
 
 
 def test_cli_noise_and_self_play_options() -> None:
-    result = CliRunner().invoke(main, [
-        "tournament", "prisoners-dilemma", "--repetitions", "1", "--rounds", "10",
-        "--noise", "0.2", "--no-self-play", "--strategies", "random,pavlov,gradual",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "tournament",
+            "prisoners-dilemma",
+            "--repetitions",
+            "1",
+            "--rounds",
+            "10",
+            "--noise",
+            "0.2",
+            "--no-self-play",
+            "--strategies",
+            "random,pavlov,gradual",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "noise 0.2" in result.output and "3 matches, 30 rounds" in result.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--strategies", "tit_for_tat,nope"], "unknown strategies ['nope']"),
-    (["--noise", "1.5"], "1.5 is not in the range"),
-    (["--rounds", "0"], "0 is not in the range"),
-    (["--repetitions", "0"], "0 is not in the range"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--strategies", "tit_for_tat,nope"], "unknown strategies ['nope']"),
+        (["--noise", "1.5"], "1.5 is not in the range"),
+        (["--rounds", "0"], "0 is not in the range"),
+        (["--repetitions", "0"], "0 is not in the range"),
+    ],
+)
 def test_cli_bad_input(args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["tournament", "prisoners-dilemma", *args])
     assert result.exit_code == 2
