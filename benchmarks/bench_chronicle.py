@@ -36,12 +36,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import games
-from hypertoken.chronicle import Chronicle, RoomConfig
 from hypertoken.core import World
 from hypertoken.engine import Engine
-from hypertoken.entries import entry_context, sign_entry
 from hypertoken.game import Game, GameInfo, MoveContext, TurnOrder
-from hypertoken.identity import Identity, Verifier
+from hypertoken.log.chronicle import Chronicle, RoomConfig
+from hypertoken.log.entries import entry_context, sign_entry
+from hypertoken.log.identity import Identity, Verifier
 
 HOST = Identity.from_seed(b"h" * 32)
 GUEST = Identity.from_seed(b"g" * 32)

@@ -16,7 +16,8 @@ Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
 - pd_random_play_recorded: the same with ``record=True`` (every move also written to a
   local Chronicle in batches, so each episode can be replayed). Same baseline.
 - pd_round_robin: the 14 strategies' round robin (with self-play, 100 rounds) through
-  ``hypertoken.tournament``. Baseline: the same 105 pairings as ``axelrod.Match`` es of the
+  ``games.prisoners_dilemma.tournament``. Baseline: the same 105 pairings as ``axelrod.Match``
+  es of the
   equivalent axelrod strategies.
 
 ``ratio`` = ours / baseline (above 1: we are faster). Without axelrod, ``baseline`` and
@@ -33,11 +34,11 @@ from typing import Any
 
 from bench_util import best_rate, print_rows
 
-from games.pd_strategies import STRATEGIES
 from games.prisoners_dilemma import PrisonersDilemma
+from games.prisoners_dilemma.strategies import STRATEGIES
+from games.prisoners_dilemma.tournament import round_robin
 from hypertoken.engine import Engine
 from hypertoken.game import MoveContext
-from hypertoken.tournament import round_robin
 
 ROUNDS = 100
 #: axelrod's class for each of our strategies.

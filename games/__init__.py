@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Mapping
 from importlib.metadata import entry_points
+from typing import Protocol
 
 from hypertoken.game import Game
 
@@ -113,4 +115,33 @@ def make(
     return game_class(name, version)(num_players, **options)
 
 
-__all__ = ["ENTRY_POINT_GROUP", "UnknownGameError", "game_class", "make", "names", "register"]
+class RoomLike(Protocol):
+    """What :func:`for_room` reads of a room's config (a ``hypertoken.log.RoomConfig``)."""
+
+    @property
+    def game(self) -> str: ...
+    @property
+    def game_version(self) -> int: ...
+    @property
+    def seats(self) -> Mapping[str, bytes]: ...
+    @property
+    def options(self) -> Mapping[str, bool | int | float | str]: ...
+
+
+def for_room(config: RoomLike) -> Game:
+    """The game a room plays, built from the registry with the room's seats and options
+    (what a replay or a late joiner needs to fold the room's log).
+    """
+    return game_class(config.game, config.game_version)(len(config.seats), **dict(config.options))
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "RoomLike",
+    "UnknownGameError",
+    "for_room",
+    "game_class",
+    "make",
+    "names",
+    "register",
+]

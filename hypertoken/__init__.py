@@ -1,9 +1,90 @@
 """HyperToken: a multiplayer simulation engine whose whole state is a CRDT.
 
 The world is a deterministic fold of a signed, append-only action log through a WASM
-action core (:mod:`hypertoken.core`).
+action core. The layers, bottom up (each imports only the ones below it):
+
+- :mod:`hypertoken.core`: the action core and the :class:`World` facade;
+- :mod:`hypertoken.log`: the Chronicle (signed entries in Automerge documents), room
+  configs, identities;
+- :mod:`hypertoken.game`: the Game contract;
+- :mod:`hypertoken.engine`: the fold, the room engine and the training engine;
+- :mod:`hypertoken.protocol`: wire formats; :mod:`hypertoken.cli`: the ``hypertoken`` command.
+
+The public names are exported here lazily, so ``import hypertoken`` costs nothing until
+a name is used (the relay's container imports only :mod:`hypertoken.protocol`)::
+
+    import hypertoken
+
+    world = hypertoken.World()
+    game = hypertoken.make("tictactoe")
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-__all__ = ["__version__"]
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = version("hypertoken")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+#: Public name -> the module that defines it (imported on first use).
+_EXPORTS: dict[str, str] = {
+    "World": "hypertoken.core",
+    "Batch": "hypertoken.core",
+    "To": "hypertoken.core",
+    "CoreError": "hypertoken.core",
+    "Game": "hypertoken.game",
+    "GameInfo": "hypertoken.game",
+    "IllegalMove": "hypertoken.game",
+    "Chronicle": "hypertoken.log",
+    "ChronicleError": "hypertoken.log",
+    "RoomConfig": "hypertoken.log",
+    "Identity": "hypertoken.log",
+    "Engine": "hypertoken.engine",
+    "EngineError": "hypertoken.engine",
+    "IllegalMoveError": "hypertoken.engine",
+    "make": "games",
+}
+
+if TYPE_CHECKING:
+    from games import make
+    from hypertoken.core import Batch, CoreError, To, World
+    from hypertoken.engine import Engine, EngineError, IllegalMoveError
+    from hypertoken.game import Game, GameInfo, IllegalMove
+    from hypertoken.log import Chronicle, ChronicleError, Identity, RoomConfig
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hypertoken' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+__all__ = [
+    "Batch",
+    "Chronicle",
+    "ChronicleError",
+    "CoreError",
+    "Engine",
+    "EngineError",
+    "Game",
+    "GameInfo",
+    "Identity",
+    "IllegalMove",
+    "IllegalMoveError",
+    "RoomConfig",
+    "To",
+    "World",
+    "__version__",
+    "make",
+]

@@ -237,7 +237,7 @@ def peer_id_from_key(public_key: bytes) -> str:
     """Return the peer id of a raw 32-byte Ed25519 public key.
 
     The id is the first 8 bytes of BLAKE2b(key) in hex (16 characters), the same id that
-    HyperToken's peer identity (``hypertoken.identity``) and the chronicle use. Deriving the id
+    HyperToken's peer identity (``hypertoken.log.identity``) and the chronicle use. Deriving the id
     from the key is what stops one peer taking another's id.
     """
     return hashlib.blake2b(bytes(public_key), digest_size=8).hexdigest()

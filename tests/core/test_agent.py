@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import World, mulberry32
 from hypertoken.core.errors import (
@@ -17,6 +16,7 @@ from hypertoken.core.errors import (
     TokenNotHereError,
     TokenNotLooseError,
 )
+from tests.kits.core import ids, make_stack, refused
 
 I64_MAX = 2**63 - 1
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import Batch, CoreError, To, World
 from hypertoken.core.encode import enc_str
@@ -29,6 +28,7 @@ from hypertoken.core.errors import (
     TokenNotLooseError,
     UnknownActionError,
 )
+from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture

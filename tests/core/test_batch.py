@@ -4,7 +4,6 @@ deal, filter/count/find and collect."""
 from __future__ import annotations
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import Batch, CoreError, To, World, shuffle_order
 from hypertoken.core.errors import (
@@ -16,6 +15,7 @@ from hypertoken.core.errors import (
     ResultOverflowError,
 )
 from hypertoken.core.rng import batch_seed
+from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture

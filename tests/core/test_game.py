@@ -4,7 +4,6 @@ inactive agents, max_turns ending the game, phases and typed properties."""
 from __future__ import annotations
 
 import pytest
-from core_testkit import refused
 
 from hypertoken.core import World
 from hypertoken.core.errors import (
@@ -14,6 +13,7 @@ from hypertoken.core.errors import (
     NotFoundError,
     OutOfRangeError,
 )
+from tests.kits.core import refused
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from core_testkit import ids, refused
 
 from hypertoken.core import To, World, mulberry32, shuffle_order
 from hypertoken.core.errors import ActionTypeError
 from hypertoken.core.rng import batch_seed
+from tests.kits.core import ids, refused
 
 SEEDS = [0, 1, 2, 7, 42, 1234, 99991, 2**31 - 1, 2**31, 2**32 - 1] + [
     random.Random(20261122).randrange(2**32) for _ in range(20)

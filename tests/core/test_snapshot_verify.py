@@ -10,10 +10,10 @@ import struct
 from collections.abc import Callable
 
 import pytest
-from core_testkit import ids, refused
 
 from hypertoken.core import World
 from hypertoken.core.errors import SnapshotError
+from tests.kits.core import ids, refused
 
 ATTACHED = 7
 

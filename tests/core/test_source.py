@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import To, World, mulberry32, shuffle_order
 from hypertoken.core.errors import (
@@ -17,6 +16,7 @@ from hypertoken.core.errors import (
     NotFoundError,
     OverdrawError,
 )
+from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture

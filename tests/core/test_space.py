@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import To, World, shuffle_order
 from hypertoken.core.errors import (
@@ -22,6 +21,7 @@ from hypertoken.core.errors import (
     TokenNotHereError,
     TokenNotLooseError,
 )
+from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture

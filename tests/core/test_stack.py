@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import To, World, shuffle_order
 from hypertoken.core.errors import (
@@ -16,6 +15,7 @@ from hypertoken.core.errors import (
     TokenConsumedError,
     TokenNotLooseError,
 )
+from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture

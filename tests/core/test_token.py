@@ -4,7 +4,6 @@ provenance, and move."""
 from __future__ import annotations
 
 import pytest
-from core_testkit import ids, make_stack, refused
 
 from hypertoken.core import To, World
 from hypertoken.core.errors import (
@@ -15,6 +14,7 @@ from hypertoken.core.errors import (
     TokenNotHereError,
     TokenNotLooseError,
 )
+from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture

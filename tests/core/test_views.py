@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from core_testkit import ids, make_stack
 
 from hypertoken.core import AgentInfo, Batch, CoreError, GameState, To, TokenInfo, World
 from hypertoken.core.errors import NoSuchTokenError, NotFoundError
+from tests.kits.core import ids, make_stack
 
 
 @pytest.fixture

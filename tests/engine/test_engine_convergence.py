@@ -6,11 +6,11 @@ Hypothesis drives the interleavings.
 
 from __future__ import annotations
 
-from engine_testkit import assert_converged, make_room, sync_all, sync_pair
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hypertoken.engine import Engine, IllegalMoveError
+from tests.kits.engine import assert_converged, make_room, sync_all, sync_pair
 
 SETTINGS = settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

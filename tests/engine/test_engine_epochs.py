@@ -8,12 +8,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from engine_testkit import assert_converged, make_room, sync_all, sync_pair
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hypertoken.chronicle import Chronicle
 from hypertoken.engine import Engine, EngineError
+from hypertoken.log.chronicle import Chronicle
+from tests.kits.engine import assert_converged, make_room, sync_all, sync_pair
 
 
 def _play_moves(engines: list[Engine], n: int, *, seed: int = 0, sync: bool = True) -> None:

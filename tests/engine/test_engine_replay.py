@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from engine_testkit import IDS, make_room, sync_all
 
 import games
-from hypertoken.chronicle import Chronicle
 from hypertoken.cli import main
 from hypertoken.engine import Engine, EngineError, IllegalMoveError, SeatError
+from hypertoken.log.chronicle import Chronicle
+from tests.kits.engine import IDS, make_room, sync_all
 
 
 def _random_game(engine: Engine, rng: random.Random, moves: int) -> None:
@@ -44,7 +44,7 @@ def test_saved_chronicle_replays_to_the_live_state(tmp_path: Path) -> None:
     assert live.chronicle is not None
     path = tmp_path / "game.chronicle"
     live.chronicle.save_file(path)
-    replayed = Engine.replay(Chronicle.load_file(path))
+    replayed = Engine.replay(ch := Chronicle.load_file(path), games.for_room(ch.config))
     assert replayed.state_hash() == live.state_hash()
     assert replayed.outcomes() == live.outcomes()
     assert replayed.rewards() == live.rewards()
@@ -111,7 +111,7 @@ def test_training_path_runs_the_same_rules_and_its_recording_replays() -> None:
     rec.flush()
     assert rec.chronicle is not None
     assert len(rec.chronicle.raw()) == 1 + len(rec.moves)  # seed.set, then every move
-    replayed = Engine.replay(Chronicle.load(rec.chronicle.save()))
+    replayed = Engine.replay(ch := Chronicle.load(rec.chronicle.save()), games.for_room(ch.config))
     assert replayed.state_hash() == rec.state_hash()
     assert all(o.accepted for o in replayed.outcomes())
     assert replayed.rewards() == rec.rewards()
@@ -174,7 +174,10 @@ def test_submit_rejects_bad_input_clearly() -> None:
         a.submit("player_0", 42)
     with pytest.raises(ValueError, match="entry arguments"):
         a.submit_move("player_0", "place", (object(),))
-    watcher = Engine.replay(a.chronicle.fork() if a.chronicle else Chronicle.create(a.config))
+    watcher = Engine.replay(
+        ch := a.chronicle.fork() if a.chronicle else Chronicle.create(a.config),
+        games.for_room(ch.config),
+    )
     with pytest.raises(EngineError, match="read-only"):
         watcher.submit("player_0", 4)
     assert a.state_hash() == h

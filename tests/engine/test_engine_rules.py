@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import pytest
-from engine_testkit import assert_converged, make_room, sync_all
 
 import games
 from hypertoken.core import World
 from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.engine.rules import FIRED_PREFIX, GameLoop, RuleEngine
 from hypertoken.game import MoveContext, Rule
-from hypertoken.rules import FIRED_PREFIX, GameLoop, RuleEngine
+from tests.kits.engine import assert_converged, make_room, sync_all
 
 
 def _center_taken(world: World) -> bool:
@@ -125,5 +125,5 @@ def test_the_game_loop_is_room_data_so_recordings_replay_it() -> None:
         e.step(cell)
     e.flush()
     assert e.chronicle is not None and e.chronicle.config.max_turns == 5
-    replayed = Engine.replay(e.chronicle.fork())
+    replayed = Engine.replay(ch := e.chronicle.fork(), games.for_room(ch.config))
     assert replayed.truncated and replayed.state_hash() == e.state_hash()

@@ -8,11 +8,11 @@ from __future__ import annotations
 import base64
 
 import pytest
-from engine_testkit import IDS, assert_converged, make_room, sync_all
 
 from hypertoken.engine import Engine
-from hypertoken.entries import decode_entry, entry_context, sign_entry
-from hypertoken.identity import Identity
+from hypertoken.log.entries import decode_entry, entry_context, sign_entry
+from hypertoken.log.identity import Identity
+from tests.kits.engine import IDS, assert_converged, make_room, sync_all
 
 MALLORY = Identity.from_seed(b"m" * 32)
 
@@ -62,7 +62,7 @@ def test_signature_by_another_key_claiming_an_actor_is_rejected(room: list[Engin
         MALLORY, entry_context("test-room", 0), "player_1", "place", (0,), 2, genuine.lamport + 5
     )
     # Re-label the forged entry as player_0's actor: the body changes, the signature can't.
-    from hypertoken.entries import Entry, encode_body
+    from hypertoken.log.entries import Entry, encode_body
 
     body, args = encode_body(IDS[0].peer_id, "player_1", "place", (0,), 2, 99)
     fake = Entry(IDS[0].peer_id, "player_1", "place", args, 2, 99, forged.sig, body)
@@ -110,7 +110,7 @@ def test_malformed_entries_are_rejected_with_a_reason(room: list[Engine], text: 
 
 
 def test_unsigned_entry_in_an_open_room_is_rejected(room: list[Engine]) -> None:
-    from hypertoken.entries import local_entry
+    from hypertoken.log.entries import local_entry
 
     entry = local_entry(IDS[1].peer_id, "player_1", "place", (0,), 2, 70)
     assert _inject(room, entry.to_text()).startswith("unsigned entry")

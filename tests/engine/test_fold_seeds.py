@@ -8,7 +8,7 @@ import hashlib
 
 import games
 from hypertoken.engine import Engine
-from hypertoken.fold import FoldState
+from hypertoken.engine.state import FoldState
 
 
 def expected(room_seed: bytes, epoch: int, index: int) -> int:

@@ -9,7 +9,7 @@ import pytest
 from games.blackjack import STAND, Blackjack
 from hypertoken.core import World
 from hypertoken.engine import Engine, EngineError, IllegalMoveError
-from hypertoken.fold import FoldState, training_seed
+from hypertoken.engine.state import FoldState, training_seed
 from hypertoken.game import MoveContext, Rule
 
 

@@ -11,11 +11,11 @@ import pytest
 
 import games
 from games.blackjack import ACTION_NAMES, DOUBLE, HIT, INSURANCE, SPLIT, STAND, Blackjack
-from hypertoken.chronicle import Chronicle, RoomConfig
 from hypertoken.core import World
 from hypertoken.engine import Engine, IllegalMoveError
 from hypertoken.game import MoveContext
-from hypertoken.identity import Identity
+from hypertoken.log.chronicle import Chronicle, RoomConfig
+from hypertoken.log.identity import Identity
 
 
 def random_episode(engine: Engine, rng: random.Random, limit: int = 10_000) -> list[bytes]:
@@ -44,7 +44,9 @@ def test_same_seed_same_game_and_the_recording_replays(policy: str) -> None:
     assert runs[0] == runs[1]
     engine.flush()
     assert engine.chronicle is not None
-    replayed = Engine.replay(Chronicle.load(engine.chronicle.save()))
+    replayed = Engine.replay(
+        ch := Chronicle.load(engine.chronicle.save()), games.for_room(ch.config)
+    )
     assert replayed.state_hash() == engine.state_hash()
     assert all(o.accepted for o in replayed.outcomes())
     assert replayed.rewards() == engine.rewards()
@@ -146,7 +148,9 @@ def test_in_a_room_an_unavailable_move_is_logged_and_folded_alike() -> None:
     outcome = room.submit(seat, action)
     assert outcome.accepted and outcome.move == ACTION_NAMES[action]
     assert room.chronicle is not None
-    peer = Engine.replay(Chronicle.load(room.chronicle.save()))  # another peer's fold
+    peer = Engine.replay(
+        ch := Chronicle.load(room.chronicle.save()), games.for_room(ch.config)
+    )  # another peer's fold
     assert peer.state_hash() == room.state_hash()
     assert peer.outcomes()[-1].accepted
 
@@ -161,7 +165,7 @@ def test_in_an_error_room_an_unavailable_move_is_rejected_alike() -> None:
     outcome = room.submit_move(seat, name, args, validate=False)
     assert not outcome.accepted and "illegal move" in outcome.reason
     assert room.chronicle is not None
-    peer = Engine.replay(Chronicle.load(room.chronicle.save()))
+    peer = Engine.replay(ch := Chronicle.load(room.chronicle.save()), games.for_room(ch.config))
     assert peer.state_hash() == room.state_hash()
     assert peer.outcomes()[-1].reason == outcome.reason
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from games.blackjack_strategy import (
+from games.blackjack.strategy import (
     DOUBLE,
     HIT,
     SPLIT,

@@ -1,6 +1,6 @@
 """Blackjack scenarios on a stacked shoe: every rule with its exact payout.
 
-The shoe is arranged with :func:`games.blackjack_table.restack` (World actions only). Its
+The shoe is arranged with :func:`games.blackjack.table.restack` (World actions only). Its
 letters are in deal order: a card per seat, the upcard, a second card per seat, the hole
 card, then the cards drawn in play order (hits, doubles, splits), then the dealer's.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from games.blackjack import DOUBLE, HIT, INSURANCE, SPLIT, STAND, Blackjack
-from games.blackjack_move import restack
-from games.blackjack_rules import (
+from games.blackjack.move import restack
+from games.blackjack.rules import (
     best,
     dealer_hits,
     hand_of,
@@ -380,7 +380,7 @@ def test_an_empty_shoe_takes_in_the_discard_pile_mid_hand() -> None:
 
 
 def test_no_card_left_anywhere_allows_only_stand() -> None:
-    from games.blackjack_table import LOW
+    from games.blackjack.table import LOW
 
     game, world = table("T 9 2 8", decks=1)
     for t in world.shoe("shoe").tolist():

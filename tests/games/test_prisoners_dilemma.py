@@ -11,13 +11,13 @@ import pytest
 
 import games
 from games.kernels import bind
-from games.pd_strategies import Payoffs, get_strategy
-from games.prisoners_dilemma import _KERNEL as KERNEL
-from games.prisoners_dilemma import BLOCK, PrisonersDilemma, history
+from games.prisoners_dilemma.game import _KERNEL as KERNEL
+from games.prisoners_dilemma.game import BLOCK, PrisonersDilemma, history
+from games.prisoners_dilemma.strategies import Payoffs, get_strategy
+from games.prisoners_dilemma.tournament import play_match
 from hypertoken.core import World
 from hypertoken.engine import Engine, IllegalMoveError
 from hypertoken.game import IllegalMove, Information, MoveContext, TurnOrder
-from hypertoken.tournament import play_match
 
 C, D = 0, 1
 P0, P1 = "player_0", "player_1"
@@ -201,7 +201,9 @@ def test_a_recorded_match_replays_to_the_same_state() -> None:
     play_match(e, get_strategy("tit_for_tat"), get_strategy("random"), seed=11)
     e.flush()
     assert e.chronicle is not None
-    replayed = Engine.replay(e.chronicle)  # the game is rebuilt from the room's options
+    replayed = Engine.replay(
+        ch := e.chronicle, games.for_room(ch.config)
+    )  # the game is rebuilt from the room's options
     assert isinstance(replayed.game, PrisonersDilemma) and replayed.game.noise == 0.2
     assert replayed.state_hash() == e.state_hash()
     assert replayed.rewards() == e.rewards()

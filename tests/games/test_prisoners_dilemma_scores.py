@@ -6,9 +6,9 @@ computed with the ``axelrod`` library's ``Match`` (axelrod 4.14.0, default payof
 100 turns; Cooperator, Defector, TitForTat, TitFor2Tats, Grudger, WinStayLoseShift,
 SuspiciousTitForTat, Adaptive, Gradual, Prober, GoByMajority, HardGoByMajority), and the
 pairs in ``BY_HAND`` were also derived by hand (the derivation is in each comment). A
-plain reference loop over ``games.pd_strategies`` (no engine, no World) cross-checks the
-game with other payoffs too. (axelrod is not a dependency: importing it takes seconds,
-so it is not asked live here.)
+plain reference loop over ``games.prisoners_dilemma.strategies`` (no engine, no World)
+cross-checks the game with other payoffs too. (axelrod is not a dependency: importing it
+takes seconds, so it is not asked live here.)
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import random
 
 import pytest
 
-from games.pd_strategies import DETERMINISTIC, Payoffs, get_strategy
 from games.prisoners_dilemma import PrisonersDilemma, history
+from games.prisoners_dilemma.strategies import DETERMINISTIC, Payoffs, get_strategy
+from games.prisoners_dilemma.tournament import play_match
 from hypertoken.engine import Engine
-from hypertoken.tournament import play_match
 
 # Scores (first named, second named) over 100 rounds with T=5, R=3, P=1, S=0.
 EXPECTED = {

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from games.pd_strategies import (
+from games.prisoners_dilemma.strategies import (
     DETERMINISTIC,
     STRATEGIES,
     GenerousTitForTat,

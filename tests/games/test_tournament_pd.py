@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from games.pd_strategies import get_strategy
 from games.prisoners_dilemma import PrisonersDilemma
-from hypertoken.cli import main
-from hypertoken.engine import Engine
-from hypertoken.tournament import (
+from games.prisoners_dilemma.strategies import get_strategy
+from games.prisoners_dilemma.tournament import (
     MatchResult,
     Standing,
     match_seed,
@@ -19,6 +17,8 @@ from hypertoken.tournament import (
     round_robin,
     schedule,
 )
+from hypertoken.cli import main
+from hypertoken.engine import Engine
 
 FIELD = ["tit_for_tat", "always_defect", "always_cooperate", "grudger"]
 

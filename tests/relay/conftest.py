@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the repo root holds the relay package (not installed in dev)
     sys.path.insert(0, str(ROOT))
 
-from relay_testkit import RelayHarness, running_relay  # noqa: E402
+from tests.kits.relay import RelayHarness, running_relay  # noqa: E402
 
 
 @pytest.fixture

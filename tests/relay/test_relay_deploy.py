@@ -26,10 +26,10 @@ from typing import Any
 import aiohttp
 import click
 import pytest
-from compose_yaml import load
 
 from hypertoken.protocol import Bye, Challenge, decode
 from relay.config import RelayConfig, build_parser, config_from_args, flag_name
+from tests.kits.compose_yaml import load
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = load((ROOT / "docker-compose.yml").read_text())
@@ -375,8 +375,8 @@ def _module_available(name: str) -> bool:
 
 
 @pytest.mark.skipif(
-    not _module_available("hypertoken.demo"),
-    reason="hypertoken.demo (the world demo behind `hypertoken world-demo`) is not written yet",
+    not _module_available("hypertoken.cli.demo"),
+    reason="hypertoken.cli.demo (the world demo behind `hypertoken world-demo`) is not written yet",
 )
 async def test_quickstart_command_runs() -> None:
     argv = [sys.executable if a == "python" else a for a in SERVICES["quickstart"]["command"]]

@@ -20,9 +20,9 @@ import msgpack
 from aiohttp import WSMsgType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from relay_testkit import BYSTANDER_ROOM, WAIT, Peer, check_bystanders, running_relay
 
 from hypertoken.protocol import MESSAGE_TYPES, Error, Leave, ProtocolError, decode, encode
+from tests.kits.relay import BYSTANDER_ROOM, WAIT, Peer, check_bystanders, running_relay
 
 PROBE_ROOM = "~probe~"
 FIELD_NAMES = sorted(

@@ -7,10 +7,10 @@ import json
 import logging
 
 import pytest
-from relay_testkit import Peer, RelayHarness, running_relay
 
 from hypertoken.protocol import Bye, Challenge, Join, Relay
 from relay.logs import JsonFormatter, TextFormatter, log_event
+from tests.kits.relay import Peer, RelayHarness, running_relay
 
 
 async def test_health_and_ready(relay: RelayHarness) -> None:

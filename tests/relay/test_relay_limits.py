@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import msgpack
 from aiohttp import WSMsgType
-from relay_testkit import BYSTANDER_ROOM, check_bystanders, drain_until, running_relay
 
 from hypertoken.protocol import Challenge, Error, Join, Peers, Relay, encode
+from tests.kits.relay import BYSTANDER_ROOM, check_bystanders, drain_until, running_relay
 
 
 async def test_oversized_frame_gets_an_error_then_a_1009_close() -> None:

@@ -6,7 +6,6 @@ import json
 
 import msgpack
 import pytest
-from relay_testkit import Identity
 
 from hypertoken.protocol import (
     MESSAGE_TYPES,
@@ -31,6 +30,7 @@ from hypertoken.protocol import (
     split_payload,
     to_wire,
 )
+from tests.kits.relay import Identity
 
 KEY = bytes(range(32))
 
@@ -130,7 +130,7 @@ def test_peer_id_is_derived_from_the_key() -> None:
 
 
 def test_peer_id_matches_the_peer_identity_module() -> None:
-    identity = pytest.importorskip("hypertoken.identity")
+    identity = pytest.importorskip("hypertoken.log.identity")
     key = Identity().key
     assert identity.peer_id_of(key) == peer_id_from_key(key)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import json
 
-from relay_testkit import Identity, RelayHarness, running_relay
-
 from hypertoken.protocol import (
     Bye,
     Challenge,
@@ -20,6 +18,7 @@ from hypertoken.protocol import (
     Welcome,
     hello_signed_bytes,
 )
+from tests.kits.relay import Identity, RelayHarness, running_relay
 
 
 async def test_join_and_leave_update_every_members_peer_list(relay: RelayHarness) -> None:

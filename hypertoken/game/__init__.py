@@ -1,0 +1,27 @@
+"""The Game contract (:mod:`hypertoken.game.contract`): what every game implements.
+
+This layer imports only the action core (:mod:`hypertoken.core`); games import it and the
+World API, nothing above.
+"""
+
+from hypertoken.game.contract import (
+    Game,
+    GameInfo,
+    IllegalMove,
+    Information,
+    MoveContext,
+    Rule,
+    TurnOrder,
+    seat_names,
+)
+
+__all__ = [
+    "Game",
+    "GameInfo",
+    "IllegalMove",
+    "Information",
+    "MoveContext",
+    "Rule",
+    "TurnOrder",
+    "seat_names",
+]
