@@ -1,12 +1,12 @@
 """Game kernels: a game's moves compiled into the WASM module with the core.
 
 A kernel is a Zig file beside its game (``games/<game>/kernel.zig``, which may import
-sibling files such as ``kernel_rules.zig``) that imports the core as the module
-``core`` and uses its kernel API (``hypertoken/core/zig/kernel.zig``): it reads the
-world, plans a move and runs it as core actions, inside the module, in one call from
-Python. The game's Python rules stay the reference: a kernel changes the World exactly as they would, or declines and
-leaves the move to them. Each kernel is built with the core into ``kernel.wasm`` next to
-its source, committed like ``core.wasm``:
+sibling files such as ``kernel_rules.zig``) that imports the core as the module ``core``
+and uses its kernel API (``hypertoken/core/zig/kernel.zig``): it reads the world, plans
+a move and runs it as core actions, inside the module, in one call from Python. The
+game's Python rules stay the reference: a kernel changes the World exactly as they
+would, or declines and leaves the move to them. Each kernel is built with the core into
+``kernel.wasm`` next to its source, committed like ``core.wasm``:
 
     python -m games.kernels            # rebuild every kernel
     python -m games.kernels --check    # fail if a committed module is stale (CI)
