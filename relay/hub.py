@@ -8,6 +8,12 @@ Invariants:
 
 - ``peers`` maps a verified peer id to its one READY connection; a second hello with the same
   id replaces (and closes) the first.
+- A connection the hub closes (a refusal that closes, a bye) leaves its rooms and frees its
+  peer id at that moment, not when its socket finally closes (the close handshake can take
+  seconds, or never finish for a peer that stopped reading). So its rooms hear ``peers``
+  (``left``) at once, and a frame addressed to it from then on is answered ``no-such-peer``:
+  the answer does not depend on how fast TCP tears down, and nothing routed to a member is
+  dropped silently. Only the relay's own shutdown leaves the forgetting to :meth:`on_gone`.
 - ``conn.rooms`` and the rooms' member lists always agree.
 - Every inbound frame is handled inside ``try``: a bad frame gets an ``error`` frame (and, for
   connection-level problems, a close), never an exception out of the hub.
@@ -136,7 +142,23 @@ class Hub:
             conn.close()
             conn.set_state(ConnectionState.CLOSED)
 
+    def _close(
+        self,
+        conn: PeerConnection,
+        code: int,
+        reason: str,
+        *,
+        last: Frame | None = None,
+    ) -> None:
+        """Queue the close of ``conn`` and forget it now: it leaves its rooms, its id is free."""
+        conn.close(code, reason, last=last)
+        self._forget(conn, reason=reason)
+
     def _forget(self, conn: PeerConnection, *, reason: str) -> None:
+        """Take ``conn`` out of its rooms (telling their members) and out of ``peers``.
+
+        Idempotent: :meth:`on_gone` calls it again for a connection the hub already closed.
+        """
         for name in sorted(conn.rooms):
             self._leave_room(conn, name, reason=reason)
         if conn.peer is not None and self.peers.get(conn.peer) is conn:
@@ -235,7 +257,7 @@ class Hub:
         if close or code in _CLOSE_CODES:
             self.metrics.sent(Error.TYPE, len(frame))
             close_code = _CLOSE_CODES.get(code, WSCloseCode.POLICY_VIOLATION)
-            conn.close(close_code, code.value, last=frame)
+            self._close(conn, close_code, code.value, last=frame)
         elif conn.send_frame(frame):
             self.metrics.sent(Error.TYPE, len(frame))
 
@@ -264,6 +286,7 @@ class Hub:
         )
         self.metrics.sent(Error.TYPE, len(frame))
         conn.set_state(ConnectionState.CLOSING)
+        self._forget(conn, reason=ErrorCode.TOO_LARGE.value)
         return frame
 
     # --- receiving ----------------------------------------------------------------------------
@@ -312,7 +335,7 @@ class Hub:
                 conn.json_text = json_text  # answer in the codec the hello came in
                 self._hello(conn, message)
             elif isinstance(message, Bye):
-                conn.close(WSCloseCode.OK, "bye")
+                self._close(conn, WSCloseCode.OK, "bye")
             else:
                 raise Refusal(
                     ErrorCode.HELLO_REQUIRED,
@@ -328,7 +351,7 @@ class Hub:
         elif isinstance(message, Leave):
             self._leave(conn, message)
         elif isinstance(message, Bye):
-            conn.close(WSCloseCode.OK, "bye")
+            self._close(conn, WSCloseCode.OK, "bye")
         elif isinstance(message, Error):
             log_event(
                 logger,
@@ -382,8 +405,7 @@ class Hub:
                 ErrorCode.REPLACED,
                 "this peer id connected again on a newer connection; this one is closed",
                 close=True,
-            )
-            self._forget(old, reason="replaced")
+            )  # which also takes ``old`` out of its rooms
         conn.peer, conn.key = hello.peer, hello.key
         conn.set_state(ConnectionState.READY)
         self.peers[hello.peer] = conn

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
-from aiohttp import WSMsgType
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -34,6 +33,10 @@ from hypertoken.protocol import (
 from relay import RELAY_SERVER_KEY, RelayConfig, RelayServer, create_app
 
 WAIT = 10.0  # upper bound on any single wait, so a broken relay fails instead of hanging
+BYSTANDER_ROOM = "bystanders"  # a room the tests keep beside the one under test
+SYNC_ROOM = "~sync~"  # a room no test joins: leaving it is the round-trip probe
+
+M = TypeVar("M")
 
 
 @dataclass
@@ -59,7 +62,7 @@ class Identity:
 class Peer:
     """One test connection to the relay."""
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, identity: Identity, json: bool):
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, identity: Identity, json: bool) -> None:
         self.ws = ws
         self.identity = identity
         self.json = json
@@ -88,7 +91,8 @@ class Peer:
             return decode(msg.data)
         raise AssertionError(f"expected a message, got {msg.type.name} {msg.data!r}")
 
-    async def expect(self, cls: type, **fields: Any) -> Any:
+    async def expect(self, cls: type[M], **fields: Any) -> M:
+        """Return the next message, asserting it is a ``cls`` with these field values."""
         message = await self.recv()
         assert isinstance(message, cls), f"expected {cls.__name__}, got {message!r}"
         for name, value in fields.items():
@@ -96,7 +100,7 @@ class Peer:
         return message
 
     async def expect_error(self, code: str, *, closed: bool = False) -> Error:
-        error: Error = await self.expect(Error, code=code)
+        error = await self.expect(Error, code=code)
         assert error.message  # every refusal explains itself
         if closed:
             await self.expect_closed()
@@ -114,35 +118,56 @@ class Peer:
     async def handshake(self, *, auth: str | None = None) -> Welcome:
         self.challenge = await self.expect(Challenge)
         await self.send(self.identity.hello(self.challenge.nonce, auth=auth))
-        welcome: Welcome = await self.expect(Welcome, peer=self.id)
-        return welcome
+        return await self.expect(Welcome, peer=self.id)
 
     async def join(self, room: str, token: str | None = None) -> Peers:
         await self.send(Join(room=room, token=token))
-        peers: Peers = await self.expect(Peers, room=room)
+        peers = await self.expect(Peers, room=room)
         assert self.id in [m.peer for m in peers.members]
         return peers
 
     async def sync(self) -> None:
-        """Round-trip with the relay and assert nothing else was queued to this peer first.
+        """Round-trip with the relay and assert nothing else was queued to this peer first."""
+        before = await self.until_sync()
+        assert not before, f"expected nothing before the sync probe's answer, got {before!r}"
 
-        The relay's queue to one peer is FIFO, so anything routed here before this probe
-        arrives before the probe's answer.
+    async def until_sync(self) -> list[RelayMessage]:
+        """Round-trip with the relay; return every message queued to this peer before the answer.
+
+        The relay handles one connection's frames in order and its queue to one peer is FIFO,
+        so everything the relay routed here before it read this probe (including the answers
+        to frames this peer sent earlier) arrives before the probe's answer, and nothing it
+        routes here later arrives before it. Messages other peers cause concurrently may land
+        on either side: compare only what the probe orders.
         """
-        await self.send(Leave(room="~sync~"))
-        await self.expect_error("not-in-room")
+        await self.send(Leave(room=SYNC_ROOM))
+        before: list[RelayMessage] = []
+        while True:
+            message = await self.recv()
+            if isinstance(message, Error) and _answers_the_probe(message):
+                return before
+            before.append(message)
+
+
+def _answers_the_probe(error: Error) -> bool:
+    return error.code == "not-in-room" and repr(SYNC_ROOM) in error.message
 
 
 class RelayHarness:
     """A relay on an in-process test server plus a factory of connected peers."""
 
-    def __init__(self, client: TestClient[Any, Any]) -> None:
+    def __init__(self, client: TestClient[web.Request, web.Application]) -> None:
         self.client = client
         self.peers: list[Peer] = []
 
     @property
     def server(self) -> RelayServer:
-        return self.client.app[RELAY_SERVER_KEY]  # type: ignore[index]
+        return self.client.app[RELAY_SERVER_KEY]
+
+    def sample(self, name: str, **labels: str) -> float:
+        """The current value of one of the relay's metrics (0 if it was never counted)."""
+        value = self.server.hub.metrics.registry.get_sample_value(name, labels)
+        return value or 0.0
 
     async def connect(self, *, json: bool = False, query: str = "", autoping: bool = True) -> Peer:
         ws = await self.client.ws_connect("/ws" + query, max_msg_size=0, autoping=autoping)
@@ -181,9 +206,6 @@ async def check_bystanders(bystanders: list[Peer]) -> None:
         await other.expect(Relay, data=payload, sender=sender.id)
 
 
-BYSTANDER_ROOM = "bystanders"
-
-
 @asynccontextmanager
 async def running_relay(**config: Any) -> AsyncIterator[RelayHarness]:
     """Start a relay with ``config`` on a random local port; stop it afterwards."""
@@ -194,14 +216,3 @@ async def running_relay(**config: Any) -> AsyncIterator[RelayHarness]:
             yield harness
         finally:
             await harness.close_peers()
-
-
-async def drain_until(peer: Peer, cls: type, **fields: Any) -> Any:
-    """Receive until a message of ``cls`` with ``fields`` arrives (skipping others)."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            message = await peer.recv()
-            if isinstance(message, cls) and all(
-                getattr(message, k) == v for k, v in fields.items()
-            ):
-                return message

@@ -1,22 +1,36 @@
-"""Fixtures for the relay tests."""
+"""Fixtures for the relay tests.
+
+``relay`` is a relay on an in-process test server, with default limits unless the test says
+otherwise with ``@pytest.mark.relay_config(**options)`` (any :class:`relay.RelayConfig`
+field). ``bystanders`` is a room of two peers on that relay, for tests that check afterwards
+(with :func:`tests.kits.relay.check_bystanders`) that what they did left other rooms alone.
+"""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the repo root holds the relay package (not installed in dev)
-    sys.path.insert(0, str(ROOT))
+from tests.kits.relay import BYSTANDER_ROOM, Peer, RelayHarness, running_relay
 
-from tests.kits.relay import RelayHarness, running_relay  # noqa: E402
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "relay_config(**options): RelayConfig options for the relay fixture"
+    )
 
 
 @pytest.fixture
-async def relay() -> AsyncIterator[RelayHarness]:
-    """A relay with default limits."""
-    async with running_relay() as harness:
+async def relay(request: pytest.FixtureRequest) -> AsyncIterator[RelayHarness]:
+    """A relay with default limits, or those of the test's ``relay_config`` marker."""
+    marker = request.node.get_closest_marker("relay_config")
+    options = marker.kwargs if marker is not None else {}
+    async with running_relay(**options) as harness:
         yield harness
+
+
+@pytest.fixture
+async def bystanders(relay: RelayHarness) -> list[Peer]:
+    """Two peers in their own room on ``relay``, every ``peers`` update already read."""
+    return await relay.room(BYSTANDER_ROOM, 2)

@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from hypertoken.protocol import Bye, Challenge, Join, Relay
+from hypertoken.protocol import Bye, Challenge, Peers, Relay
 from relay.logs import JsonFormatter, TextFormatter, log_event
-from tests.kits.relay import Peer, RelayHarness, running_relay
+from tests.kits.relay import Peer, RelayHarness
 
 
 async def test_health_and_ready(relay: RelayHarness) -> None:
@@ -28,11 +28,6 @@ async def test_plain_http_on_the_websocket_path_is_told_to_upgrade(relay: RelayH
     response = await relay.client.get("/ws")
     assert response.status == 426
     assert "WebSocket" in await response.text()
-
-
-def _sample(relay: RelayHarness, name: str, **labels: str) -> float:
-    value = relay.server.hub.metrics.registry.get_sample_value(name, labels)
-    return value or 0.0
 
 
 async def test_metrics_count_peers_rooms_messages_bytes_and_refusals(
@@ -58,30 +53,34 @@ async def test_metrics_count_peers_rooms_messages_bytes_and_refusals(
         'hypertoken_relay_messages_total{direction="in",type="undecoded"} 1.0',
     ):
         assert name in text, name
-    relay_in = _sample(relay, "hypertoken_relay_bytes_total", direction="in", type="relay")
-    relay_out = _sample(relay, "hypertoken_relay_bytes_total", direction="out", type="relay")
+    relay_in = relay.sample("hypertoken_relay_bytes_total", direction="in", type="relay")
+    relay_out = relay.sample("hypertoken_relay_bytes_total", direction="out", type="relay")
     assert relay_in > 5 and relay_out > 2 * 5
-    assert _sample(relay, "hypertoken_relay_messages_total", direction="in", type="hello") == 3
+    assert relay.sample("hypertoken_relay_messages_total", direction="in", type="hello") == 3
 
 
 async def test_one_log_line_per_join_leave_and_refusal(
     relay: RelayHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="relay")
+    watcher = await relay.peer("lobby", "lobby2")
     alice = await relay.peer("lobby")
-    await alice.send(Join(room="lobby2"))
-    await alice.recv()
+    await watcher.expect(Peers, room="lobby", joined=alice.id)
+    await alice.join("lobby2")
+    await watcher.expect(Peers, room="lobby2", joined=alice.id)
     await alice.send_raw(b"\xc1")
     await alice.expect_error("bad-frame")
     await alice.ws.close()
-    await relay.peer()  # a round trip: the relay has handled alice's close by now
-    events = [(r.getMessage(), getattr(r, "relay_fields", {})) for r in caplog.records]
+    # The relay logs each leave before it tells the room, so these mean the lines are there.
+    for room in ("lobby", "lobby2"):
+        await watcher.expect(Peers, room=room, left=alice.id)
+    records = [(r.getMessage(), getattr(r, "relay_fields", {})) for r in caplog.records]
+    events = [(e, f) for e, f in records if f.get("peer") == alice.id]
     joins = [f for e, f in events if e == "join"]
     leaves = [f for e, f in events if e == "leave"]
     refusals = [f for e, f in events if e == "refusal"]
     assert [j["room"] for j in joins] == ["lobby", "lobby2"]
-    assert all(j["peer"] == alice.id for j in joins)
-    assert sorted(f["room"] for f in leaves) == ["lobby", "lobby2"]
+    assert [f["room"] for f in leaves] == ["lobby", "lobby2"]
     assert all(f["reason"] == "disconnect" for f in leaves)
     assert len(refusals) == 1 and refusals[0]["code"] == "bad-frame"
 
@@ -117,23 +116,23 @@ def test_log_formatters_render_one_line() -> None:
     assert text.endswith('info relay.test join room="a room" peer=p1 members=2')
 
 
-async def test_graceful_shutdown_says_bye_to_everyone() -> None:
-    async with running_relay(shutdown_timeout=5) as relay:
-        peers = await relay.room("a", 2) + await relay.room("b", 1)
-        newcomer = await relay.connect()
-        await newcomer.expect(Challenge)
+@pytest.mark.relay_config(shutdown_timeout=5)
+async def test_graceful_shutdown_says_bye_to_everyone(relay: RelayHarness) -> None:
+    peers = await relay.room("a", 2) + await relay.room("b", 1)
+    newcomer = await relay.connect()
+    await newcomer.expect(Challenge)
 
-        async def say_bye(peer: Peer) -> int | None:
-            await peer.expect(Bye, reason="shutdown")
-            return await peer.expect_closed()
+    async def say_bye(peer: Peer) -> int | None:
+        await peer.expect(Bye, reason="shutdown")
+        return await peer.expect_closed()
 
-        # Peers read while the relay shuts down, as real peers do.
-        stopping = asyncio.ensure_future(relay.server.shutdown())
-        codes = await asyncio.gather(*(say_bye(p) for p in [*peers, newcomer]))
-        await stopping
-        assert codes == [1001] * 4
-        ready = await relay.client.get("/ready")
-        assert ready.status == 503
-        assert relay.server.hub.connections == set()
-        late = await relay.connect()
-        await late.expect_error("shutting-down", closed=True)
+    # Peers read while the relay shuts down, as real peers do.
+    stopping = asyncio.ensure_future(relay.server.shutdown())
+    codes = await asyncio.gather(*(say_bye(p) for p in [*peers, newcomer]))
+    await stopping
+    assert codes == [1001] * 4
+    ready = await relay.client.get("/ready")
+    assert ready.status == 503
+    assert relay.server.hub.connections == set()
+    late = await relay.connect()
+    await late.expect_error("shutting-down", closed=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 from hypertoken.protocol import (
     Bye,
     Challenge,
@@ -18,7 +20,7 @@ from hypertoken.protocol import (
     Welcome,
     hello_signed_bytes,
 )
-from tests.kits.relay import Identity, RelayHarness, running_relay
+from tests.kits.relay import Identity, RelayHarness
 
 
 async def test_join_and_leave_update_every_members_peer_list(relay: RelayHarness) -> None:
@@ -132,36 +134,35 @@ async def test_one_connection_can_be_in_several_rooms(relay: RelayHarness) -> No
     await bob.expect(Peers, room="two", left=alice.id)
 
 
-async def test_private_room_set_by_its_creator() -> None:
-    async with running_relay() as relay:
-        owner = await relay.peer()
-        await owner.send(Join(room="den", token="open-sesame"))
-        created = await owner.expect(Peers, room="den")
-        assert created.private
+async def test_private_room_set_by_its_creator(relay: RelayHarness) -> None:
+    owner = await relay.peer()
+    await owner.send(Join(room="den", token="open-sesame"))
+    created = await owner.expect(Peers, room="den")
+    assert created.private
 
-        guest = await relay.peer()
-        await guest.send(Join(room="den"))
-        error = await guest.expect_error("room-token")
-        assert "private" in error.message and "token" in error.message
-        await guest.send(Join(room="den", token="wrong"))
-        error = await guest.expect_error("room-token")
-        assert "wrong" in error.message
-        await owner.sync()  # the owner heard nothing of the failed attempts
+    guest = await relay.peer()
+    await guest.send(Join(room="den"))
+    error = await guest.expect_error("room-token")
+    assert "private" in error.message and "token" in error.message
+    await guest.send(Join(room="den", token="wrong"))
+    error = await guest.expect_error("room-token")
+    assert "wrong" in error.message
+    await owner.sync()  # the owner heard nothing of the failed attempts
 
-        await guest.join("den", token="open-sesame")
-        await owner.expect(Peers, joined=guest.id, private=True)
+    await guest.join("den", token="open-sesame")
+    await owner.expect(Peers, joined=guest.id, private=True)
 
 
-async def test_private_room_configured_on_the_relay() -> None:
-    async with running_relay(room_tokens={"staff": "k3y"}) as relay:
-        first = await relay.peer()
-        await first.send(Join(room="staff"))  # even the first joiner needs the token
-        await first.expect_error("room-token")
-        await first.send(Join(room="staff", token="chosen-by-peer"))
-        await first.expect_error("room-token")
-        peers = await first.join("staff", token="k3y")
-        assert peers.private
-        assert relay.server.hub.rooms.get("staff") is not None
+@pytest.mark.relay_config(room_tokens={"staff": "k3y"})
+async def test_private_room_configured_on_the_relay(relay: RelayHarness) -> None:
+    first = await relay.peer()
+    await first.send(Join(room="staff"))  # even the first joiner needs the token
+    await first.expect_error("room-token")
+    await first.send(Join(room="staff", token="chosen-by-peer"))
+    await first.expect_error("room-token")
+    peers = await first.join("staff", token="k3y")
+    assert peers.private
+    assert relay.server.hub.rooms.get("staff") is not None
 
 
 async def test_public_room_ignores_a_token_and_says_it_is_public(relay: RelayHarness) -> None:
@@ -171,21 +172,21 @@ async def test_public_room_ignores_a_token_and_says_it_is_public(relay: RelayHar
     assert not peers.private
 
 
-async def test_relay_wide_auth_token() -> None:
-    async with running_relay(token="letmein") as relay:
-        missing = await relay.connect()
-        challenge = await missing.expect(Challenge)
-        await missing.send(missing.identity.hello(challenge.nonce))
-        error = await missing.expect_error("unauthorized", closed=True)
-        assert "hello.auth" in error.message
+@pytest.mark.relay_config(token="letmein")
+async def test_relay_wide_auth_token(relay: RelayHarness) -> None:
+    missing = await relay.connect()
+    challenge = await missing.expect(Challenge)
+    await missing.send(missing.identity.hello(challenge.nonce))
+    error = await missing.expect_error("unauthorized", closed=True)
+    assert "hello.auth" in error.message
 
-        wrong = await relay.connect()
-        challenge = await wrong.expect(Challenge)
-        await wrong.send(wrong.identity.hello(challenge.nonce, auth="guess"))
-        await wrong.expect_error("unauthorized", closed=True)
+    wrong = await relay.connect()
+    challenge = await wrong.expect(Challenge)
+    await wrong.send(wrong.identity.hello(challenge.nonce, auth="guess"))
+    await wrong.expect_error("unauthorized", closed=True)
 
-        good = await relay.peer("room", auth="letmein")
-        assert good.id in relay.server.hub.peers
+    good = await relay.peer("room", auth="letmein")
+    assert good.id in relay.server.hub.peers
 
 
 async def test_identity_challenge_accepts_a_correct_signature(relay: RelayHarness) -> None:
@@ -290,22 +291,21 @@ async def test_bye_closes_cleanly(relay: RelayHarness) -> None:
     await alice.expect(Peers, left=bob.id)
 
 
-async def test_json_text_frames_for_debugging() -> None:
-    async with running_relay() as relay:
-        alice = await relay.connect(json=True, query="?format=json")
-        raw = await alice.ws.receive()
-        challenge = json.loads(raw.data)  # a text frame holding JSON
-        assert challenge["type"] == "challenge" and isinstance(challenge["nonce"], str)
-        nonce = Challenge(**{k: v for k, v in challenge.items() if k != "type"}).nonce
-        await alice.send(alice.identity.hello(base64.b64decode(nonce)))
-        await alice.expect(Welcome)
-        await alice.join("room")
-        bob = await relay.peer("room")  # speaks msgpack
-        await alice.expect(Peers, joined=bob.id)
-        await bob.send(Relay(room="room", data=b"\x00\x01"))
-        frame = await alice.ws.receive()
-        assert isinstance(frame.data, str)
-        assert json.loads(frame.data)["data"] == base64.b64encode(b"\x00\x01").decode()
+async def test_json_text_frames_for_debugging(relay: RelayHarness) -> None:
+    alice = await relay.connect(json=True, query="?format=json")
+    raw = await alice.ws.receive()
+    challenge = json.loads(raw.data)  # a text frame holding JSON
+    assert challenge["type"] == "challenge" and isinstance(challenge["nonce"], str)
+    nonce = Challenge(**{k: v for k, v in challenge.items() if k != "type"}).nonce
+    await alice.send(alice.identity.hello(base64.b64decode(nonce)))
+    await alice.expect(Welcome)
+    await alice.join("room")
+    bob = await relay.peer("room")  # speaks msgpack
+    await alice.expect(Peers, joined=bob.id)
+    await bob.send(Relay(room="room", data=b"\x00\x01"))
+    frame = await alice.ws.receive()
+    assert isinstance(frame.data, str)
+    assert json.loads(frame.data)["data"] == base64.b64encode(b"\x00\x01").decode()
 
 
 async def test_msgpack_hello_keeps_a_json_connection_on_msgpack(relay: RelayHarness) -> None:
