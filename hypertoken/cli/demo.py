@@ -48,8 +48,8 @@ def run_world_demo(*, seed: int, players: int, decks: int, console: Console | No
     out.print(f"[bold]HyperToken world demo[/] seed={seed}, {decks} deck(s), {players} player(s)")
     out.print(f"Built {world.token_count()} cards in {len(world.stacks())} stacks -> source 'shoe'")
 
-    seats = [f"agent:{n}" for n in names]
-    deal = Batch().source_shuffle("shoe", seed).deal("source:shoe", 2, seats)
+    seats = [To.agent(n) for n in names]
+    deal = Batch().source_shuffle("shoe", seed).batch_draw(To.source("shoe"), 2, seats)
     world.apply(deal)
     out.print(f"Shuffled the shoe and dealt {2 * len(names)} cards in one call into the core")
 
@@ -63,8 +63,8 @@ def run_world_demo(*, seed: int, players: int, decks: int, console: Console | No
     # Provenance: the dealer's two cards merge into one token, which then splits in three.
     now = 1_700_000_000_000  # times come from the caller (a log entry), never a clock
     first, second = (int(t) for t in world.inventory("dealer"))
-    (merged,) = world.merge([first, second], now, to=To.agent("dealer"), label="pair")
-    pieces = world.split(merged, 3, now + 1000, to=To.agent("dealer"))
+    merged = world.token_merge([first, second], now, to=To.agent("dealer"), label="pair")
+    pieces = world.token_split(merged, 3, now + 1000, to=To.agent("dealer"))
     info = world.token(merged)
     out.print(
         f"Merged {card(world, first)} + {card(world, second)} -> token {merged} "
@@ -93,8 +93,8 @@ def run_world_demo(*, seed: int, players: int, decks: int, console: Console | No
     replay = World()
     replay.apply(setup)
     replay.apply(deal)
-    replay.merge([first, second], now, to=To.agent("dealer"), label="pair")
-    replay.split(merged, 3, now + 1000, to=To.agent("dealer"))
+    replay.token_merge([first, second], now, to=To.agent("dealer"), label="pair")
+    replay.token_split(merged, 3, now + 1000, to=To.agent("dealer"))
     same = replay.state_hash().hex() == digest
     out.print(f"State hash: {digest[:32]}…  replayed from scratch: {same}")
     out.print(f"Snapshot size: {len(world.snapshot())} bytes")

@@ -236,7 +236,16 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
 
 
 def unknown(name: str, known: Sequence[str]) -> UnknownActionError:
-    """The error for an action name the core does not have."""
-    close = [k for k in known if k.split(".")[-1] == name.split(".")[-1]]
+    """The error for an action name the core does not have, listing the names it might
+    have meant: the actions of the same family, or else the families."""
+    dotted = name.replace("_", ".", 1) if "." not in name else name  # a method's name
+    close = [k for k in known if k == dotted or k.split(".")[-1] == name.split(".")[-1]]
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return UnknownActionError(f"unknown action {name!r}{hint}", op=name)
+    family = dotted.split(".")[0]
+    same = [k for k in known if k.split(".")[0] == family]
+    if same:
+        listing = f"; the {family} actions are {', '.join(same)}"
+    else:
+        families = dict.fromkeys(k.split(".")[0] for k in known)
+        listing = f"; actions are named family.action, the families being {', '.join(families)}"
+    return UnknownActionError(f"unknown action {name!r}{hint}{listing}", op=name)

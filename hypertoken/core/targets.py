@@ -1,11 +1,28 @@
-"""Where actions put tokens (:class:`To`), where queries look (containers) and what
-they look for (predicates).
+"""Where actions put tokens, where they take them from and where queries look (all named
+with :class:`To`), and what queries look for (predicates).
 
-A destination or container can be given as an object (``To.zone("table", x=1)``) or as
-a short string ``"kind:name"``: ``"stack:deck"``, ``"discards:deck"``, ``"zone:table"``,
-``"agent:alice"`` (inventory), ``"source:shoe"``, ``"tray:shoe"``. ``None`` (or
-``"loose"``) means the token is left in no container. Strings are what log entries
-store, since they are plain data.
+One way to name a place, everywhere: a :class:`To`. ``To.stack("deck")`` is the top of a
+stack, whether an action puts tokens there (``stack_draw(..., to=...)``), deals from it
+(``batch_draw``'s source) or looks into it (``batch_filter``, ``batch_collect``):
+
+=====================  ====================  ==========================================
+object                 string                the place
+=====================  ====================  ==========================================
+``To.stack(name)``     ``"stack:name"``      a stack
+``To.discards(name)``  ``"discards:name"``   a stack's discards
+``To.zone(name, ...)`` ``"zone:name"``       a zone (as a destination: a new placement
+                                             at x, y, face up or down)
+``To.agent(name)``     ``"agent:name"``      an agent's inventory
+``To.source(name)``    ``"source:name"``     a source's shoe
+``To.tray(name)``      ``"tray:name"``       a source's tray
+``LOOSE`` or ``None``  ``"loose"``           no container (destinations only)
+``To.all()``           ``"all"``             every live token (queries only)
+=====================  ====================  ==========================================
+
+The ``"kind:name"`` strings are the same places spelled as plain data (what log entries
+and configs store). They are accepted wherever a :class:`To` is, alike, and mean exactly
+the same; code should prefer the objects. Arguments that can only be one kind of object
+(``stack_draw``'s stack, ``source_add_stack``'s stack) take the bare name instead.
 """
 
 from __future__ import annotations
@@ -68,10 +85,19 @@ class To:
         """A source's discard tray."""
         return cls("tray", name)
 
+    @classmethod
+    def all(cls) -> To:
+        """Every live token, as a container for queries (never a destination)."""
+        return cls("all")
 
+
+#: No container: a token sent here is loose (``None`` means the same).
 LOOSE = To("loose")
 
+#: A destination: a :class:`To`, its ``"kind:name"`` string, or None (loose).
 DestLike = To | str | None
+#: A container (or ``batch_draw``'s source): a :class:`To` or its ``"kind:name"`` string.
+ContainerLike = To | str
 
 
 def parse_dest(value: DestLike, *, op: str = "", allow_all: bool = False) -> To:
@@ -97,7 +123,9 @@ def parse_dest(value: DestLike, *, op: str = "", allow_all: bool = False) -> To:
             f"not {type(value).__name__}",
             op=op,
         )
-    if dest.kind not in KINDS or (dest.kind == "all" and not allow_all):
+    if dest.kind == "all" and not allow_all:
+        raise ActionTypeError(f"{op}: 'all' is a container for queries, not a destination", op=op)
+    if dest.kind not in KINDS:
         raise ActionTypeError(f"{op}: unknown destination kind {dest.kind!r}", op=op)
     if not (math.isfinite(dest.x) and math.isfinite(dest.y)):
         raise ActionTypeError(f"{op}: destination coordinates must be finite", op=op)

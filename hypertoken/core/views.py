@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -338,7 +339,19 @@ class WorldViews:
 
     @property
     def game(self) -> GameState:
-        """A copy of the game loop and state, with the game properties."""
+        """Deprecated (goes in 0.3): use :meth:`game_state`. A property hid that every
+        access decodes the whole game state and every property."""
+        warnings.warn(
+            "World.game is deprecated and goes in 0.3: use World.game_state() (it decodes "
+            "the whole game state on each call; property(), active_agent() read one field)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.game_state()
+
+    def game_state(self) -> GameState:
+        """A copy of the game loop and state, with every game property (it decodes them
+        all: :meth:`property` and :meth:`active_agent` read one field)."""
         g = np.frombuffer(
             self._mv, dtype=self._dtypes["Game"], count=1, offset=self._base + self._hdr["game"]
         )[0]
@@ -393,7 +406,7 @@ class WorldViews:
         return default
 
     def active_agent(self) -> str | None:
-        """The game loop's active agent (cheaper than ``game.active_agent``)."""
+        """The game loop's active agent (cheaper than ``game_state().active_agent``)."""
         at = self._base + self._hdr["game"] + self._game_active
         active = struct.unpack_from("<i", self._mv, at)[0]
         return self._container_name("agent", active) if active >= 0 else None

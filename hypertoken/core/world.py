@@ -12,13 +12,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from hypertoken.core._runtime import CoreModule, Instance, Manifest, default_encoders
-from hypertoken.core.actions import Actions
-from hypertoken.core.batch import Batch
+from hypertoken.core.actions import ONE_ID, Actions
+from hypertoken.core.batch import Batch, BatchResults
 from hypertoken.core.diagnose import describe_failure
 from hypertoken.core.encode import unknown
 from hypertoken.core.errors import CoreError, CoreTrapError, SnapshotError
@@ -38,42 +39,12 @@ KERNEL_DECLINED = 0x40000000
 _PAGE = 65536
 
 
-class BatchResults:
-    """Results of an applied batch, one per action: None, an int, or a list of token ids.
-
-    Decoded lazily from the core's result buffer, so they must be read before the
-    world runs another action (reading later raises).
-    """
-
-    __slots__ = ("_gen", "_values", "_world")
-
-    def __init__(self, world: World, gen: int) -> None:
-        self._world = world
-        self._gen = gen
-        self._values: list[Any] | None = None
-
-    def _load(self) -> list[Any]:
-        if self._values is None:
-            if self._world._gen != self._gen:
-                raise RuntimeError("batch results were not read before the world ran again")
-            self._values = self._world._read_results()
-        return self._values
-
-    def __getitem__(self, i: int) -> Any:
-        return self._load()[i]
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-    def __iter__(self) -> Any:
-        return iter(self._load())
-
-    def __repr__(self) -> str:
-        return f"BatchResults({self._load()!r})"
-
-
-class World(WorldViews, Actions[Any]):
+class World(WorldViews, Actions[None, int, list[int], int]):
     """A world in the WASM action core.
+
+    Every typed action method runs its action at once and returns its result: None, an
+    int, a list of token ids (top first), or one id for the actions that always yield
+    exactly one token. :meth:`do` runs an action by its core name.
 
     ``fast=False`` calls the core through wasmtime's public API instead of the unchecked
     C call: slower, and used to cross-check the fast path. ``module`` is the build of the
@@ -174,9 +145,10 @@ class World(WorldViews, Actions[Any]):
             return _I64.unpack_from(self._mv, self._res + 16)[0]
         return list(struct.unpack_from(f"<{n}I", self._mv, self._res + 16))
 
-    def do(self, op: str, *args: Any) -> Any:
-        """Run one action by its core name, e.g. ``world.do("stack.draw", "deck", 2, None)``."""
-        return self._act(op, *args)
+    def _act_id(self, op: str, *args: Any) -> int:
+        # The action always yields exactly one id (see ONE_ID): return it bare.
+        one: int = self._act(op, *args)[0]
+        return one
 
     def apply(self, batch: Batch, *, atomic: bool = True) -> BatchResults:
         """Run a batch in one call. With ``atomic`` (the default) a failure anywhere rolls the
@@ -205,13 +177,15 @@ class World(WorldViews, Actions[Any]):
             raise
         if code:
             self._after(code, batch._ops)
-        return BatchResults(self, self._gen)
+        return BatchResults(self, self._gen, batch._ops)
 
-    def _read_results(self) -> list[Any]:
+    def _read_results(self, ops: Sequence[str]) -> list[Any]:
+        """The results of the batch of ``ops`` that just ran, as its typed methods return
+        them (one id bare for the actions in ONE_ID)."""
         count = _U32.unpack_from(self._mv, self._res)[0]
         out: list[Any] = []
         pos = self._res + 8
-        for _ in range(count):
+        for i in range(count):
             kind, n = _U32x2.unpack_from(self._mv, pos)
             pos += 8
             if kind == 0:
@@ -220,7 +194,8 @@ class World(WorldViews, Actions[Any]):
                 out.append(_I64.unpack_from(self._mv, pos)[0])
                 pos += 8
             else:
-                out.append(list(struct.unpack_from(f"<{n}I", self._mv, pos)))
+                ids = list(struct.unpack_from(f"<{n}I", self._mv, pos))
+                out.append(ids[0] if ops[i] in ONE_ID else ids)
                 pos += 4 * n
         return out
 

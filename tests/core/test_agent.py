@@ -22,8 +22,7 @@ I64_MAX = 2**63 - 1
 
 
 @pytest.fixture
-def w() -> World:
-    w = World()
+def w(w: World) -> World:
     w.agent_create("alice")
     w.agent_create("bob")
     return w
@@ -45,7 +44,7 @@ def test_create_and_remove(w: World) -> None:
 
 
 def test_remove_refuses_an_agent_holding_tokens(w: World) -> None:
-    t = w.token_create("card", "", "", "agent:alice")[0]
+    t = w.token_create("card", "", "", "agent:alice")
     with refused(w, NotEmptyError, "agent.remove", "'alice'", "holds 1"):
         w.agent_remove("alice")
     w.agent_remove_token("alice", t)
@@ -71,27 +70,27 @@ def test_set_active_and_meta(w: World) -> None:
 
 
 def test_give_and_take(w: World) -> None:
-    assert w.give("alice", "gold", 5) == 5
-    assert w.give("alice", "gold", 0) == 5
-    assert w.give("alice", "gold", 3) == 8
-    assert w.take("alice", "gold", 8) == 0
+    assert w.agent_give_resource("alice", "gold", 5) == 5
+    assert w.agent_give_resource("alice", "gold", 0) == 5
+    assert w.agent_give_resource("alice", "gold", 3) == 8
+    assert w.agent_take_resource("alice", "gold", 8) == 0
     assert w.agent("alice").resources == {"gold": 0}
     with refused(w, InsufficientError, "agent.take_resource", "'gold'", "needs 1", "has 0"):
-        w.take("alice", "gold", 1)
+        w.agent_take_resource("alice", "gold", 1)
 
 
 def test_take_more_than_held_is_an_error_even_for_an_unseen_resource(w: World) -> None:
     with refused(w, InsufficientError, "agent.take_resource", "'silver'", "needs 1"):
-        w.take("alice", "silver", 1)
+        w.agent_take_resource("alice", "silver", 1)
 
 
 def test_negative_amounts_are_refused(w: World) -> None:
-    w.give("alice", "gold", 5)
+    w.agent_give_resource("alice", "gold", 5)
     for action in (
-        lambda: w.give("alice", "gems", -1),
-        lambda: w.take("alice", "gold", -1),
-        lambda: w.transfer("alice", "bob", "gold", -1),
-        lambda: w.steal("alice", "bob", "wood", -2),
+        lambda: w.agent_give_resource("alice", "gems", -1),
+        lambda: w.agent_take_resource("alice", "gold", -1),
+        lambda: w.agent_transfer_resource("alice", "bob", "gold", -1),
+        lambda: w.agent_steal_resource("alice", "bob", "wood", -2),
     ):
         with refused(w, BadArgumentError, "amount must not be negative"):
             action()
@@ -100,42 +99,42 @@ def test_negative_amounts_are_refused(w: World) -> None:
 def test_resource_errors_leave_no_trace(w: World) -> None:
     # Unknown agents and overflows fail before the resource name is remembered.
     with refused(w, NotFoundError, "agent.give_resource", "'carol'"):
-        w.give("carol", "fresh-resource", 1)
-    w.give("alice", "gold", I64_MAX)
+        w.agent_give_resource("carol", "fresh-resource", 1)
+    w.agent_give_resource("alice", "gold", I64_MAX)
     with refused(w, BadArgumentError, "agent.give_resource", "overflow"):
-        w.give("alice", "gold", 1)
+        w.agent_give_resource("alice", "gold", 1)
     with refused(w, BadArgumentError, "agent.give_resource", "a resource name is required"):
-        w.give("alice", "", 1)
+        w.agent_give_resource("alice", "", 1)
 
 
 def test_transfer_moves_exactly_or_errors(w: World) -> None:
-    w.give("alice", "gold", 5)
-    assert w.transfer("alice", "bob", "gold", 3) == 3
+    w.agent_give_resource("alice", "gold", 5)
+    assert w.agent_transfer_resource("alice", "bob", "gold", 3) == 3
     assert w.agent("alice").resources == {"gold": 2}
     assert w.agent("bob").resources == {"gold": 3}
     with refused(w, InsufficientError, "agent.transfer_resource", "'gold'", "needs 3", "has 2"):
-        w.transfer("alice", "bob", "gold", 3)
+        w.agent_transfer_resource("alice", "bob", "gold", 3)
     with refused(w, BadArgumentError, "agent.transfer_resource", "'alice'"):
-        w.transfer("alice", "alice", "gold", 1)
-    w.give("bob", "gold", I64_MAX - 3)
+        w.agent_transfer_resource("alice", "alice", "gold", 1)
+    w.agent_give_resource("bob", "gold", I64_MAX - 3)
     with refused(w, BadArgumentError, "agent.transfer_resource", "overflow"):
-        w.transfer("alice", "bob", "gold", 1)
+        w.agent_transfer_resource("alice", "bob", "gold", 1)
 
 
 def test_steal_clamps_to_what_the_victim_has(w: World) -> None:
-    w.give("alice", "gold", 3)
-    assert w.steal("alice", "bob", "gold", 5) == 3
+    w.agent_give_resource("alice", "gold", 3)
+    assert w.agent_steal_resource("alice", "bob", "gold", 5) == 3
     assert w.agent("alice").resources == {"gold": 0}
     assert w.agent("bob").resources == {"gold": 3}
-    assert w.steal("alice", "bob", "gold", 5) == 0
-    assert w.steal("bob", "alice", "gold", 2) == 2
+    assert w.agent_steal_resource("alice", "bob", "gold", 5) == 0
+    assert w.agent_steal_resource("bob", "alice", "gold", 2) == 2
     assert w.agent("alice").resources == {"gold": 2}
     with refused(w, BadArgumentError, "agent.steal_resource", "'bob'"):
-        w.steal("bob", "bob", "gold", 1)
+        w.agent_steal_resource("bob", "bob", "gold", 1)
 
 
 def test_inventory_tokens(w: World) -> None:
-    a, b = w.token_create("card")[0], w.token_create("card")[0]
+    a, b = w.token_create("card"), w.token_create("card")
     w.agent_add_token("alice", a)
     w.agent_add_token("alice", b)
     assert ids(w.inventory("alice")) == [a, b]
@@ -153,11 +152,11 @@ def test_inventory_tokens(w: World) -> None:
 
 
 def test_steal_token_picks_floor_r_times_n(w: World) -> None:
-    toks = [w.token_create("card", str(i), "", "agent:alice")[0] for i in range(7)]
+    toks = [w.token_create("card", str(i), "", "agent:alice") for i in range(7)]
     for seed in (0, 1, 42, 2**32 - 1):
         inv = ids(w.inventory("alice"))
         expected = inv[int(next(mulberry32(seed)) * len(inv))]
-        assert w.agent_steal_token("alice", "bob", seed) == [expected]
+        assert w.agent_steal_token("alice", "bob", seed) == expected
         assert ids(w.inventory("bob"))[-1] == expected
     assert sorted(ids(w.inventory("alice")) + ids(w.inventory("bob"))) == toks
     w.agent_create("carol")
@@ -168,67 +167,67 @@ def test_steal_token_picks_floor_r_times_n(w: World) -> None:
 
 
 def test_trade_exchanges_tokens_and_resources(w: World) -> None:
-    a1, a2 = (w.token_create("card", f"a{i}", "", "agent:alice")[0] for i in range(2))
-    b1 = w.token_create("card", "b1", "", "agent:bob")[0]
-    w.give("alice", "gold", 10)
-    w.give("bob", "wood", 4)
-    w.trade("alice", "bob", [a2], [b1], "gold", 6, "wood", 4)
+    a1, a2 = (w.token_create("card", f"a{i}", "", "agent:alice") for i in range(2))
+    b1 = w.token_create("card", "b1", "", "agent:bob")
+    w.agent_give_resource("alice", "gold", 10)
+    w.agent_give_resource("bob", "wood", 4)
+    w.agent_trade("alice", "bob", [a2], [b1], "gold", 6, "wood", 4)
     assert ids(w.inventory("alice")) == [a1, b1]
     assert ids(w.inventory("bob")) == [a2]
     assert w.agent("alice").resources == {"gold": 4, "wood": 4}
     assert w.agent("bob").resources == {"wood": 0, "gold": 6}
-    w.trade("alice", "bob", tokens_a=[a1])  # a one-sided gift
+    w.agent_trade("alice", "bob", tokens_a=[a1])  # a one-sided gift
     assert ids(w.inventory("bob")) == [a2, a1]
 
 
 def test_trade_is_atomic(w: World) -> None:
-    a1 = w.token_create("card", "", "", "agent:alice")[0]
-    b1 = w.token_create("card", "", "", "agent:bob")[0]
-    w.give("alice", "gold", 10)
-    w.give("bob", "wood", 1)
+    a1 = w.token_create("card", "", "", "agent:alice")
+    b1 = w.token_create("card", "", "", "agent:bob")
+    w.agent_give_resource("alice", "gold", 10)
+    w.agent_give_resource("bob", "wood", 1)
     # Everything on alice's side is fine; bob lacks wood: nothing moves at all.
     with refused(w, InsufficientError, "agent.trade", "'wood'", "needs 2", "has 1"):
-        w.trade("alice", "bob", [a1], [b1], "gold", 5, "wood", 2)
+        w.agent_trade("alice", "bob", [a1], [b1], "gold", 5, "wood", 2)
     with refused(w, TokenNotHereError, "agent.trade", f"token {a1}", "'bob'"):
-        w.trade("alice", "bob", [a1], [a1])
+        w.agent_trade("alice", "bob", [a1], [a1])
     with refused(w, BadArgumentError, "agent.trade"):
-        w.trade("alice", "bob", [a1, a1])
+        w.agent_trade("alice", "bob", [a1, a1])
     with refused(w, BadArgumentError, "agent.trade", "'alice'"):
-        w.trade("alice", "alice", [a1])
+        w.agent_trade("alice", "alice", [a1])
     with refused(w, BadArgumentError, "agent.trade", "a resource name is required"):
-        w.trade("alice", "bob", amount_a=1)
+        w.agent_trade("alice", "bob", amount_a=1)
     with refused(w, BadArgumentError, "agent.trade", "amount must not be negative"):
-        w.trade("alice", "bob", resource_a="gold", amount_a=-1)
+        w.agent_trade("alice", "bob", resource_a="gold", amount_a=-1)
     assert ids(w.inventory("alice")) == [a1]
     assert ids(w.inventory("bob")) == [b1]
 
 
 def test_trade_overflow_is_refused_before_anything_moves(w: World) -> None:
-    a1 = w.token_create("card", "", "", "agent:alice")[0]
-    w.give("alice", "gold", 5)
-    w.give("bob", "gold", I64_MAX)
+    a1 = w.token_create("card", "", "", "agent:alice")
+    w.agent_give_resource("alice", "gold", 5)
+    w.agent_give_resource("bob", "gold", I64_MAX)
     with refused(w, BadArgumentError, "agent.trade", "overflow"):
-        w.trade("alice", "bob", [a1], [], "gold", 1)
+        w.agent_trade("alice", "bob", [a1], [], "gold", 1)
     assert ids(w.inventory("alice")) == [a1]
 
 
 def test_draw_and_discard_cards(w: World) -> None:
     make_stack(w, "deck", 5)
-    assert w.draw_cards("alice", "deck", 3) == [5, 4, 3]
+    assert w.agent_draw_cards("alice", "deck", 3) == [5, 4, 3]
     assert ids(w.inventory("alice")) == [5, 4, 3]
     with refused(w, OverdrawError, "agent.draw_cards", "'deck'", "cannot take 3", "holds 2"):
-        w.draw_cards("alice", "deck", 3)
-    w.discard_cards("alice", [3, 5], "deck")
+        w.agent_draw_cards("alice", "deck", 3)
+    w.agent_discard_cards("alice", [3, 5], "deck")
     assert ids(w.discards("deck")) == [3, 5]
     assert ids(w.inventory("alice")) == [4]
     with refused(w, TokenNotHereError, "agent.discard_cards", "token 2", "'alice'"):
-        w.discard_cards("alice", [4, 2], "deck")
+        w.agent_discard_cards("alice", [4, 2], "deck")
     with refused(w, BadArgumentError, "agent.discard_cards"):
-        w.discard_cards("alice", [4, 4], "deck")
+        w.agent_discard_cards("alice", [4, 4], "deck")
 
 
 def test_agent_argument_types(w: World) -> None:
     with refused(w, ActionTypeError, "agent.give_resource", "argument 3"):
-        w.give("alice", "gold", 1.5)
+        w.agent_give_resource("alice", "gold", 1.5)
     with refused(w, ActionTypeError, "agent.set_meta", "NaN"):
         w.agent_set_meta("alice", "x", float("nan"))

@@ -32,12 +32,11 @@ from tests.kits.core import ids, make_stack, refused
 
 
 @pytest.fixture
-def w() -> World:
-    w = World()
+def w(w: World) -> World:
     make_stack(w, "deck", 5)
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.agent_create("ann")
-    w.give("ann", "gold", 3)
+    w.agent_give_resource("ann", "gold", 3)
     return w
 
 
@@ -55,8 +54,16 @@ def test_unknown_action_name(w: World) -> None:
 
 
 def test_wrong_number_of_arguments(w: World) -> None:
+    # do() takes the typed method's arguments: the message shows them.
+    with refused(w, ActionTypeError, "stack.draw(name, count=1, to=None)", "'name'"):
+        w.do("stack.draw")
+    with refused(w, ActionTypeError, "stack.create(name)", "too many"):
+        w.do("stack.create", "a", "b")
+    with refused(w, ActionTypeError, "stack.draw", "unexpected keyword", "'too'"):
+        w.do("stack.draw", "deck", too=None)
+    # Under the typed methods, the encoder checks the core's own argument count.
     with refused(w, ActionTypeError, "stack.draw takes 3 arguments, got 1"):
-        w.do("stack.draw", "deck")
+        w._act("stack.draw", "deck")
 
 
 # ---- raw command bytes -------------------------------------------------------------------
@@ -290,26 +297,26 @@ BAD_TYPES: list[tuple[str, Callable[[World], Any], str]] = [
     ("float for int", lambda w: w.stack_draw("deck", 2.0), "not float 2.0"),
     ("negative count", lambda w: w.stack_draw("deck", -1), "0..2**32-1"),
     ("oversize count", lambda w: w.stack_draw("deck", 2**32), "0..2**32-1"),
-    ("negative token id", lambda w: w.move(-1, None), "argument 1"),
+    ("negative token id", lambda w: w.token_move(-1, None), "argument 1"),
     ("oversize time", lambda w: w.game_start(2**63), "64-bit int"),
     ("float time", lambda w: w.game_start(1.5), "64-bit int"),
-    ("oversize amount", lambda w: w.give("ann", "gold", 2**63), "64-bit int"),
-    ("oversize value", lambda w: w.set_property("k", 2**64), "64-bit int"),
+    ("oversize amount", lambda w: w.agent_give_resource("ann", "gold", 2**63), "64-bit int"),
+    ("oversize value", lambda w: w.game_set_property("k", 2**64), "64-bit int"),
     ("NaN value", lambda w: w.token_set_meta(1, "k", math.nan), "not NaN"),
     ("list value", lambda w: w.agent_set_meta("ann", "k", [1]), "None, bool, int, float or str"),
-    ("NaN coordinate", lambda w: w.zone_spread("table", math.nan, 0, 1), "finite number"),
-    ("inf coordinate", lambda w: w.place("table", 1, math.inf), "finite number"),
-    ("str coordinate", lambda w: w.zone_stack("table", "1"), "finite number"),
-    ("int for bool", lambda w: w.zone_lock("table", 1), "must be a bool"),
+    ("NaN coordinate", lambda w: w.space_spread("table", math.nan, 0, 1), "finite number"),
+    ("inf coordinate", lambda w: w.space_place("table", 1, math.inf), "finite number"),
+    ("str coordinate", lambda w: w.space_stack("table", "1"), "finite number"),
+    ("int for bool", lambda w: w.space_lock_zone("table", 1), "must be a bool"),
     ("int for name", lambda w: w.stack_create(5), "must be a str"),
     ("bytes for name", lambda w: w.stack_create(b"x"), "must be a str"),
     ("None for name", lambda w: w.agent_create(None), "must be a str"),
-    ("str for id list", lambda w: w.merge("12", 1), "list of token ids"),
-    ("str in id list", lambda w: w.merge([1, "2"], 1), "list of token ids"),
-    ("int for id list", lambda w: w.merge(5, 1), "list of token ids"),
-    ("str for trade tokens", lambda w: w.trade("ann", "ann", "12"), "list of token ids"),
-    ("str for name list", lambda w: w.shuffle_many("deck", 1), "list of names"),
-    ("int in name list", lambda w: w.shuffle_many(["deck", 1], 1), "list of names"),
+    ("str for id list", lambda w: w.token_merge("12", 1), "list of token ids"),
+    ("str in id list", lambda w: w.token_merge([1, "2"], 1), "list of token ids"),
+    ("int for id list", lambda w: w.token_merge(5, 1), "list of token ids"),
+    ("str for trade tokens", lambda w: w.agent_trade("ann", "ann", "12"), "list of token ids"),
+    ("str for name list", lambda w: w.batch_shuffle("deck", 1), "list of names"),
+    ("int in name list", lambda w: w.batch_shuffle(["deck", 1], 1), "list of names"),
     ("NaN destination", lambda w: w.stack_draw("deck", 1, To.zone("table", math.nan)), "finite"),
     ("unknown destination kind", lambda w: w.stack_draw("deck", 1, "bogus:x"), "'bogus'"),
     ("destination without a name", lambda w: w.stack_draw("deck", 1, "stack:"), "kind:name"),
@@ -317,9 +324,17 @@ BAD_TYPES: list[tuple[str, Callable[[World], Any], str]] = [
     ("'all' as a destination", lambda w: w.stack_draw("deck", 1, "all"), "kind:name"),
     ("int destination", lambda w: w.stack_draw("deck", 1, 3), "not int"),
     ("To with unknown kind", lambda w: w.stack_draw("deck", 1, To("bogus", "x")), "'bogus'"),
-    ("destination list of str", lambda w: w.deal("stack:deck", 1, "agent:ann"), "list of dest"),
-    ("container list of str", lambda w: w.collect("stack:deck", "deck"), "list of containers"),
-    ("flip mode", lambda w: w.flip(1, "over"), "mode must be one of"),
+    (
+        "destination list of str",
+        lambda w: w.batch_draw("stack:deck", 1, "agent:ann"),
+        "list of dest",
+    ),
+    (
+        "container list of str",
+        lambda w: w.batch_collect("stack:deck", "deck"),
+        "list of containers",
+    ),
+    ("flip mode", lambda w: w.space_flip(1, "over"), "mode must be one of"),
 ]
 
 
@@ -346,7 +361,7 @@ def test_destinations_naming_missing_or_locked_things(w: World) -> None:
         w.stack_draw("deck", 1, "zone:nope")
     with refused(w, NotFoundError, "token.create", "no agent named 'bob'"):
         w.token_create("x", "", "", To.agent("bob"))
-    w.zone_lock("table")
+    w.space_lock_zone("table")
     with refused(w, LockedError, "token.create", "zone 'table' is locked"):
         w.token_create("x", "", "", "zone:table")
 
@@ -357,13 +372,28 @@ def test_destinations_naming_missing_or_locked_things(w: World) -> None:
 MESSAGES: list[tuple[Callable[[World], Any], str, str, type[CoreError]]] = [
     (lambda w: w.stack_draw("deck", 9), "stack.draw", "'deck'", OverdrawError),
     (lambda w: w.stack_draw("dock", 1), "stack.draw", "'dock'", NotFoundError),
-    (lambda w: w.zone_delete("tabel"), "space.delete_zone", "'tabel'", NotFoundError),
-    (lambda w: w.take("ann", "gold", 4), "agent.take_resource", "'gold'", InsufficientError),
-    (lambda w: w.give("bob", "gold", 1), "agent.give_resource", "'bob'", NotFoundError),
-    (lambda w: w.source_draw("shoe"), "source.draw", "'shoe'", NotFoundError),
-    (lambda w: w.draw_cards("ann", "deck", 0), "agent.draw_cards", "'deck'", BadArgumentError),
+    (lambda w: w.space_delete_zone("tabel"), "space.delete_zone", "'tabel'", NotFoundError),
     (
-        lambda w: w.transfer("ann", "ann", "gold", 1),
+        lambda w: w.agent_take_resource("ann", "gold", 4),
+        "agent.take_resource",
+        "'gold'",
+        InsufficientError,
+    ),
+    (
+        lambda w: w.agent_give_resource("bob", "gold", 1),
+        "agent.give_resource",
+        "'bob'",
+        NotFoundError,
+    ),
+    (lambda w: w.source_draw("shoe"), "source.draw", "'shoe'", NotFoundError),
+    (
+        lambda w: w.agent_draw_cards("ann", "deck", 0),
+        "agent.draw_cards",
+        "'deck'",
+        BadArgumentError,
+    ),
+    (
+        lambda w: w.agent_transfer_resource("ann", "ann", "gold", 1),
         "agent.transfer_resource",
         "'ann'",
         BadArgumentError,
@@ -463,9 +493,9 @@ def test_a_trap_is_a_core_error_and_a_good_snapshot_recovers(fast: bool) -> None
     bad[at + 4 : at + 8] = _u32(10**8)
     w.restore(bytes(bad))
     with pytest.raises(CoreTrapError, match="trapped in ht_exec"):
-        w.count("all")
+        w.batch_count("all")
     with pytest.raises(CoreTrapError):
-        w.count("all")  # the trap slot was cleared: a second trap is reported again
+        w.batch_count("all")  # the trap slot was cleared: a second trap is reported again
     with pytest.raises(CoreError, match="longer than its capacity"):
         w.check()
     w.restore(good)

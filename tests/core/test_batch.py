@@ -17,12 +17,6 @@ from hypertoken.core.errors import (
 from hypertoken.core.rng import batch_seed
 from tests.kits.core import ids, make_stack, refused
 
-
-@pytest.fixture
-def w() -> World:
-    return World()
-
-
 # ---- Batch and apply ----------------------------------------------------------------
 
 
@@ -33,7 +27,7 @@ def test_apply_returns_one_result_per_action(w: World) -> None:
         .token_create("card", "a", "", "stack:deck")
         .token_create("card", "b", "", "stack:deck")
         .stack_peek("deck", 2)
-        .give("nobody-yet", "gold", 1)
+        .agent_give_resource("nobody-yet", "gold", 1)
     )
     assert b.ops == (
         "stack.create",
@@ -49,7 +43,7 @@ def test_apply_returns_one_result_per_action(w: World) -> None:
     assert w.stacks() == []  # atomic: the first four were rolled back too
     w.agent_create("nobody-yet")
     res = w.apply(b)
-    assert list(res) == [None, [1], [2], [2, 1], 1]
+    assert list(res) == [None, 1, 2, [2, 1], 1]  # one id bare, as World returns it
     assert len(res) == 5
     assert res[3] == [2, 1]
 
@@ -138,7 +132,7 @@ def test_result_overflow_fails_the_action_before_it_changes_anything(w: World) -
     b3 = Batch()
     for _ in range(261):
         b3.stack_peek("deck", 1000)
-    b3.stack_peek("deck", 593).split(1, 30, 5)
+    b3.stack_peek("deck", 593).token_split(1, 30, 5)
     with refused(w, ResultOverflowError, "token.split (action 263 of 263)"):
         w.apply(b3, atomic=False)
     assert w.token(1).location == "stack"
@@ -149,11 +143,11 @@ def test_result_overflow_fails_the_action_before_it_changes_anything(w: World) -
 
 def test_shuffle_many_uses_upstreams_batch_seeds(w: World) -> None:
     decks = [make_stack(w, name, 9) for name in ("a", "b", "c")]
-    w.shuffle_many(["a", "b", "c"], 2024)
+    w.batch_shuffle(["a", "b", "c"], 2024)
     for i, (name, deck) in enumerate(zip(["a", "b", "c"], decks, strict=True)):
         assert ids(w.stack(name)) == shuffle_order(deck, batch_seed(2024, i))
     # A stack listed twice is shuffled twice, once per index.
-    w.shuffle_many(["a", "a"], 5)
+    w.batch_shuffle(["a", "a"], 5)
     after = shuffle_order(shuffle_order(decks[0], batch_seed(2024, 0)), batch_seed(5, 0))
     assert ids(w.stack("a")) == shuffle_order(after, batch_seed(5, 1))
 
@@ -161,7 +155,7 @@ def test_shuffle_many_uses_upstreams_batch_seeds(w: World) -> None:
 def test_shuffle_many_checks_every_name_first(w: World) -> None:
     make_stack(w, "a", 5)
     with refused(w, NotFoundError, "batch.shuffle", "'zzz'"):
-        w.shuffle_many(["a", "zzz"], 1)
+        w.batch_shuffle(["a", "zzz"], 1)
 
 
 # ---- batch.draw (deal) ----------------------------------------------------------------
@@ -171,13 +165,13 @@ def test_deal_round_robin_from_a_stack(w: World) -> None:
     make_stack(w, "deck", 10)
     w.agent_create("a")
     w.agent_create("b")
-    w.zone_create("t")
-    got = w.deal("stack:deck", 2, ["agent:a", To.agent("b"), To.zone("t", 1, 2, False)])
+    w.space_create_zone("t")
+    got = w.batch_draw("stack:deck", 2, ["agent:a", To.agent("b"), To.zone("t", 1, 2, False)])
     assert got == [10, 9, 8, 7, 6, 5]
     assert ids(w.inventory("a")) == [10, 7]
     assert ids(w.inventory("b")) == [9, 6]
     assert [(int(p["token"]), int(p["face_up"])) for p in w.zone("t")] == [(8, 0), (5, 0)]
-    assert w.deal("stack:deck", 1, [None]) == [4]
+    assert w.batch_draw("stack:deck", 1, [None]) == [4]
     assert w.token(4).location == "loose"
 
 
@@ -186,21 +180,21 @@ def test_deal_checks_the_total_first(w: World) -> None:
     w.agent_create("a")
     w.agent_create("b")
     with refused(w, OverdrawError, "batch.draw", "'deck'", "cannot take 6", "holds 5"):
-        w.deal("stack:deck", 3, ["agent:a", "agent:b"])
+        w.batch_draw("stack:deck", 3, ["agent:a", "agent:b"])
     with refused(w, BadArgumentError, "batch.draw"):
-        w.deal("stack:deck", 0, ["agent:a"])
+        w.batch_draw("stack:deck", 0, ["agent:a"])
     with refused(w, BadArgumentError, "batch.draw", "64"):
-        w.deal("stack:deck", 1, [])
+        w.batch_draw("stack:deck", 1, [])
     with refused(w, BadArgumentError, "batch.draw", "64"):
-        w.deal("stack:deck", 1, ["agent:a"] * 65)
+        w.batch_draw("stack:deck", 1, ["agent:a"] * 65)
     with refused(w, BadArgumentError, "batch.draw", "'deck'", "itself"):
-        w.deal("stack:deck", 1, ["agent:a", "stack:deck"])
+        w.batch_draw("stack:deck", 1, ["agent:a", "stack:deck"])
     with refused(w, NotFoundError, "batch.draw", "'nope'"):
-        w.deal("stack:deck", 1, ["agent:nope"])
+        w.batch_draw("stack:deck", 1, ["agent:nope"])
     with refused(w, ActionTypeError, "batch.draw"):
-        w.deal("zone:deck", 1, ["agent:a"])
+        w.batch_draw("zone:deck", 1, ["agent:a"])
     with refused(w, OverdrawError, "batch.draw"):
-        w.deal("stack:deck", 2**31, ["agent:a", "agent:b"])  # rounds * dests overflows
+        w.batch_draw("stack:deck", 2**31, ["agent:a", "agent:b"])  # rounds * dests overflows
 
 
 def test_deal_from_a_source_applies_its_policy(w: World) -> None:
@@ -211,14 +205,14 @@ def test_deal_from_a_source_applies_its_policy(w: World) -> None:
     w.agent_create("b")
     w.source_set_reshuffle_policy("shoe", 0, "auto")
     w.source_burn("shoe", 2)  # tray: 6, 5
-    got = w.deal("source:shoe", 3, ["agent:a", "agent:b"])
+    got = w.batch_draw("source:shoe", 3, ["agent:a", "agent:b"])
     assert got[:4] == [4, 3, 2, 1]
     assert sorted(got[4:]) == [5, 6]  # the tray came back (shuffled) when the shoe ran out
     assert ids(w.tray("shoe")) == []
     with refused(w, BadArgumentError, "batch.draw", "'shoe'"):
-        w.deal("source:shoe", 1, ["tray:shoe"])
+        w.batch_draw("source:shoe", 1, ["tray:shoe"])
     with refused(w, BadArgumentError, "batch.draw", "'shoe'", "itself"):
-        w.deal("source:shoe", 1, ["source:shoe"])
+        w.batch_draw("source:shoe", 1, ["source:shoe"])
 
 
 # ---- queries --------------------------------------------------------------------------
@@ -232,70 +226,70 @@ def _query_world() -> World:
     w.token_create("chip", "C", "red", "stack:deck")  # 3
     w.token_create("card", "D", "red", "stack:deck")  # 4
     w.token_set_meta(2, "rare", True)
-    w.transform(4, 1, label="E")
-    w.zone_create("t")
+    w.token_transform(4, 1, label="E")
+    w.space_create_zone("t")
     w.token_create("card", "", "", To.zone("t", face_up=False))  # 5
     w.token_create("card", "", "", "zone:t")  # 6
-    a, b = w.token_create("x")[0], w.token_create("y")[0]  # 7, 8
-    (m,) = w.merge([a, b], 1)  # 9
-    w.split(m, 2, 2, "stack:deck")  # 10, 11
-    w.attach(1, w.token_create("z")[0], 3)  # 12 on 1
+    a, b = w.token_create("x"), w.token_create("y")  # 7, 8
+    m = w.token_merge([a, b], 1)  # 9
+    w.token_split(m, 2, 2, "stack:deck")  # 10, 11
+    w.token_attach(1, w.token_create("z"), 3)  # 12 on 1
     return w
 
 
 def test_filter_count_find_predicates() -> None:
     w = _query_world()
-    assert w.filter("stack:deck") == [1, 2, 3, 4, 10, 11]
-    assert w.filter("stack:deck", kind="card") == [1, 2, 4]
-    assert w.filter("stack:deck", group="red") == [1, 3, 4]
-    assert w.filter("stack:deck", label="E") == [4]
-    assert w.filter("stack:deck", has_meta="rare") == [2]
-    assert w.filter("stack:deck", transformed=True) == [4]
-    assert w.filter("stack:deck", split=True) == [10, 11]
-    assert w.filter("stack:deck", attached=True) == [1]
-    assert w.filter("stack:deck", merged=True) == []
-    assert w.filter("stack:deck", kind="never-seen") == []
-    assert w.filter("zone:t", face_up=True) == [6]
-    assert w.filter("zone:t", face_down=True) == [5]
-    assert w.filter("stack:deck", face_down=True) == []  # tokens outside zones face up
+    assert w.batch_filter("stack:deck") == [1, 2, 3, 4, 10, 11]
+    assert w.batch_filter("stack:deck", kind="card") == [1, 2, 4]
+    assert w.batch_filter("stack:deck", group="red") == [1, 3, 4]
+    assert w.batch_filter("stack:deck", label="E") == [4]
+    assert w.batch_filter("stack:deck", has_meta="rare") == [2]
+    assert w.batch_filter("stack:deck", transformed=True) == [4]
+    assert w.batch_filter("stack:deck", split=True) == [10, 11]
+    assert w.batch_filter("stack:deck", attached=True) == [1]
+    assert w.batch_filter("stack:deck", merged=True) == []
+    assert w.batch_filter("stack:deck", kind="never-seen") == []
+    assert w.batch_filter("zone:t", face_up=True) == [6]
+    assert w.batch_filter("zone:t", face_down=True) == [5]
+    assert w.batch_filter("stack:deck", face_down=True) == []  # tokens outside zones face up
     # "all" is every live token, by id; consumed ones (7, 8 merged, 9 split) are left out.
-    assert w.filter("all") == [1, 2, 3, 4, 5, 6, 10, 11, 12]
-    assert w.filter("all", merged=True) == []
-    assert w.count("all") == 9
-    assert w.count("stack:deck", group="red") == 3
-    assert w.count("stack:deck", kind="nope") == 0
-    assert w.find("stack:deck", kind="card") == [4]  # first from the top
-    assert w.find("stack:deck", kind="chip") == [3]
-    assert w.find("stack:deck", label="nope") == []
-    assert w.find("zone:t") == [6]
+    assert w.batch_filter("all") == [1, 2, 3, 4, 5, 6, 10, 11, 12]
+    assert w.batch_filter("all", merged=True) == []
+    assert w.batch_count("all") == 9
+    assert w.batch_count("stack:deck", group="red") == 3
+    assert w.batch_count("stack:deck", kind="nope") == 0
+    assert w.batch_find("stack:deck", kind="card") == [4]  # first from the top
+    assert w.batch_find("stack:deck", kind="chip") == [3]
+    assert w.batch_find("stack:deck", label="nope") == []
+    assert w.batch_find("zone:t") == [6]
 
 
 def test_query_arguments_are_checked() -> None:
     w = _query_world()
     with refused(w, ActionTypeError, "batch.filter", "at most one condition"):
-        w.filter("stack:deck", kind="card", group="red")
+        w.batch_filter("stack:deck", kind="card", group="red")
     with refused(w, ActionTypeError, "batch.count", "unknown condition"):
-        w.count("stack:deck", colour="red")
+        w.batch_count("stack:deck", colour="red")
     with refused(w, ActionTypeError, "batch.find", "non-empty string"):
-        w.find("stack:deck", kind="")
+        w.batch_find("stack:deck", kind="")
     with refused(w, ActionTypeError, "batch.filter", "takes True"):
-        w.filter("stack:deck", merged=False)
+        w.batch_filter("stack:deck", merged=False)
     with refused(w, ActionTypeError, "batch.filter", "container"):
-        w.filter("loose")
+        w.batch_filter("loose")
     with refused(w, NotFoundError, "batch.count", "no zone named 'nope'"):
-        w.count("zone:nope")
+        w.batch_count("zone:nope")
 
 
 def test_collect_gathers_in_order(w: World) -> None:
     make_stack(w, "deck", 3)
     w.stack_burn("deck", 1)  # discards: 3
-    w.zone_create("t")
+    w.space_create_zone("t")
     w.agent_create("a")
-    z1 = w.token_create("z", "", "", "zone:t")[0]
-    a1 = w.token_create("a", "", "", "agent:a")[0]
+    z1 = w.token_create("z", "", "", "zone:t")
+    a1 = w.token_create("a", "", "", "agent:a")
     w.stack_create("pile")
-    p1 = w.token_create("p", "", "", "stack:pile")[0]
-    n = w.collect(["discards:deck", "zone:t", "agent:a", "stack:deck", "stack:pile"], "pile")
+    p1 = w.token_create("p", "", "", "stack:pile")
+    n = w.batch_collect(["discards:deck", "zone:t", "agent:a", "stack:deck", "stack:pile"], "pile")
     assert n == 5
     assert ids(w.stack("pile")) == [p1, 3, z1, a1, 1, 2]  # the target itself is skipped
     assert ids(w.stack("deck")) == []
@@ -304,12 +298,12 @@ def test_collect_gathers_in_order(w: World) -> None:
 
 def test_collect_refuses_locked_zones_and_all(w: World) -> None:
     make_stack(w, "deck", 2)
-    w.zone_create("t")
+    w.space_create_zone("t")
     w.token_create("z", "", "", "zone:t")
-    w.zone_lock("t")
+    w.space_lock_zone("t")
     with refused(w, LockedError, "batch.collect", "'t'"):
-        w.collect(["stack:deck", "zone:t"], "deck")
+        w.batch_collect(["stack:deck", "zone:t"], "deck")
     with refused(w, BadArgumentError, "batch.collect", "every token"):
-        w.collect(["all"], "deck")
+        w.batch_collect(["all"], "deck")
     with refused(w, NotFoundError, "batch.collect", "'nope'"):
-        w.collect(["stack:deck"], "nope")
+        w.batch_collect(["stack:deck"], "nope")

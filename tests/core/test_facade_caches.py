@@ -10,40 +10,40 @@ from hypertoken.core.errors import NotFoundError
 
 def test_memoised_encoding_keeps_bool_and_int_apart() -> None:
     w = World()
-    w.set_property("flag", 1)
+    w.game_set_property("flag", 1)
     assert w.property("flag") == 1 and type(w.property("flag")) is int
-    w.set_property("flag", True)
+    w.game_set_property("flag", True)
     assert w.property("flag") is True
-    w.set_property("flag", 1)
+    w.game_set_property("flag", 1)
     assert type(w.property("flag")) is int
 
 
 def test_negative_zero_reaches_the_core_as_written() -> None:
     a, b = World(), World()
-    a.set_property("x", 0.0)
-    b.set_property("x", -0.0)
+    a.game_set_property("x", 0.0)
+    b.game_set_property("x", -0.0)
     assert a.state_hash() != b.state_hash()
     c = World()
-    c.set_property("x", -0.0)
+    c.game_set_property("x", -0.0)
     assert c.state_hash() == b.state_hash()
 
 
 def test_repeated_batches_encode_identically() -> None:
-    first = Batch().set_property("k", 5).give("a", "chips", 3).encoded(1)
-    again = Batch().set_property("k", 5).give("a", "chips", 3).encoded(1)
+    first = Batch().game_set_property("k", 5).agent_give_resource("a", "chips", 3).encoded(1)
+    again = Batch().game_set_property("k", 5).agent_give_resource("a", "chips", 3).encoded(1)
     assert first == again
 
 
 def test_property_cache_follows_deletions_and_restores() -> None:
     w = World()
     for i, key in enumerate(("a", "b", "c", "d")):
-        w.set_property(key, i)
+        w.game_set_property(key, i)
     assert w.property("d") == 3
     snap = w.snapshot()
-    w.set_property("a", None)  # entries after "a" shift down one slot
+    w.game_set_property("a", None)  # entries after "a" shift down one slot
     assert w.property("d") == 3
     assert w.property("a", "gone") == "gone"
-    w.set_property("d", 30)
+    w.game_set_property("d", 30)
     assert w.property("d") == 30
     w.restore(snap)
     assert w.property("a") == 0 and w.property("d") == 3
@@ -52,30 +52,30 @@ def test_property_cache_follows_deletions_and_restores() -> None:
 
 def test_property_cache_survives_a_rolled_back_batch() -> None:
     w = World()
-    w.set_property("x", 1)
+    w.game_set_property("x", 1)
     assert w.property("x") == 1
     with pytest.raises(NotFoundError):
-        w.apply(Batch().set_property("fresh", 2).stack_draw("missing", 1, None))
+        w.apply(Batch().game_set_property("fresh", 2).stack_draw("missing", 1, None))
     assert w.property("fresh") is None
     assert w.property("x") == 1
 
 
 def test_view_addresses_follow_creations_and_deletions() -> None:
     w = World()
-    w.zone_create("a")
+    w.space_create_zone("a")
     w.stack_create("s")
-    t = w.token_create("card", "x", "", "stack:s")[0]
+    t = w.token_create("card", "x", "", "stack:s")
     assert w.stack("s").tolist() == [t]
     for i in range(40):  # enough creations to move the zone table
-        w.zone_create(f"z{i}")
-    w.move(t, "zone:z39")
+        w.space_create_zone(f"z{i}")
+    w.token_move(t, "zone:z39")
     assert w.zone("z39")["token"].tolist() == [t]
     assert len(w.zone("a")) == 0
-    w.zone_delete("a")
+    w.space_delete_zone("a")
     assert w.zone("z39")["token"].tolist() == [t]
     with pytest.raises(NotFoundError):
         w.zone("a")
     snap = w.snapshot()
-    w.move(t, "stack:s")
+    w.token_move(t, "stack:s")
     w.restore(snap)
     assert w.zone("z39")["token"].tolist() == [t] and w.stack("s").tolist() == []

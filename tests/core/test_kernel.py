@@ -1,8 +1,9 @@
 """Game kernels: a core build with game code linked in (``zig/kernel.zig``).
 
-``kernels/probe.zig`` is built here with the pinned zig, linked with the core, and driven
-through ``World.kernel``: reads, commands, declines, failures, traps, memory growth, and
-the promise that Worlds of every build are interchangeable.
+``kernels/probe.zig``, linked with the core (built once per session by the ``probe``
+fixture in ``conftest.py``), is driven through ``World.kernel``: reads, commands,
+declines, failures, traps, memory growth, and the promise that Worlds of every build are
+interchangeable.
 """
 
 from __future__ import annotations
@@ -13,17 +14,7 @@ from pathlib import Path
 import pytest
 
 from hypertoken.core import KERNEL_DECLINED, Batch, CoreError, CoreModule, World
-from hypertoken.core.build import build
 from hypertoken.core.errors import CoreTrapError, NotFoundError
-
-PROBE = Path(__file__).parent / "kernels" / "probe.zig"
-
-
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> CoreModule:
-    out = tmp_path_factory.mktemp("kernel") / "probe.wasm"
-    build(out, kernel=PROBE)
-    return CoreModule.load(str(out))
 
 
 def dealt(world: World, cards: int = 5) -> World:
@@ -32,7 +23,7 @@ def dealt(world: World, cards: int = 5) -> World:
         Batch()
         .stack_create("cards")
         .source_create("shoe")
-        .zone_create("table")
+        .space_create_zone("table")
         .stack_create("pile"),
         atomic=False,
     )
@@ -44,7 +35,7 @@ def dealt(world: World, cards: int = 5) -> World:
 
 def test_kernel_reads_plans_and_applies_through_the_core(probe: CoreModule) -> None:
     w = dealt(World(module=probe))
-    w.set_property("base", 40)
+    w.game_set_property("base", 40)
     assert w.kernel("probe_draw")(struct.pack("<I", 2)) == 0
     assert w.zone("table")["token"].tolist() == [5, 4]
     assert w.shoe("shoe").tolist() == [1, 2, 3]
@@ -73,7 +64,7 @@ def test_kernel_worlds_match_plain_core_worlds(probe: CoreModule) -> None:
     a, b = dealt(World(module=probe)), dealt(World())
     a.kernel("probe_draw")(struct.pack("<I", 3))
     b.source_draw("shoe", 3, "zone:table")
-    b.set_property("drawn", 3)
+    b.game_set_property("drawn", 3)
     assert a.state_hash() == b.state_hash()
     c = World()
     c.restore(a.snapshot(), verify=True)

@@ -90,19 +90,19 @@ ARGS: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
     "stack_swap": st.tuples(stack, count, count),
     "stack_reverse": st.tuples(stack),
     "stack_discard": st.tuples(stack, token),
-    "zone_create": st.tuples(zone),
-    "zone_delete": st.tuples(zone),
-    "zone_clear": st.tuples(zone),
-    "zone_lock": st.tuples(zone, st.booleans()),
-    "place": st.tuples(zone, token, coord, coord, st.booleans()),
-    "unplace": st.tuples(token),
-    "move_placement": st.tuples(token, zone, coord, coord),
-    "flip": st.tuples(token, st.sampled_from(["toggle", "up", "down"])),
-    "zone_shuffle": st.tuples(zone, seed),
-    "zone_fan": st.tuples(zone, coord, coord, coord, coord),
-    "zone_spread": st.tuples(zone, coord, coord, coord, coord),
-    "zone_stack": st.tuples(zone, coord, coord),
-    "zone_transfer": st.tuples(zone, zone),
+    "space_create_zone": st.tuples(zone),
+    "space_delete_zone": st.tuples(zone),
+    "space_clear_zone": st.tuples(zone),
+    "space_lock_zone": st.tuples(zone, st.booleans()),
+    "space_place": st.tuples(zone, token, coord, coord, st.booleans()),
+    "space_remove": st.tuples(token),
+    "space_move": st.tuples(token, zone, coord, coord),
+    "space_flip": st.tuples(token, st.sampled_from(["toggle", "up", "down"])),
+    "space_shuffle_zone": st.tuples(zone, seed),
+    "space_fan": st.tuples(zone, coord, coord, coord, coord),
+    "space_spread": st.tuples(zone, coord, coord, coord, coord),
+    "space_stack": st.tuples(zone, coord, coord),
+    "space_transfer": st.tuples(zone, zone),
     "space_clear": st.just(()),
     "source_create": st.tuples(st.sampled_from(["s", "t"])),
     "source_draw": st.tuples(source, count, dest),
@@ -116,46 +116,46 @@ ARGS: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
     "agent_remove": st.tuples(agent),
     "agent_set_active": st.tuples(agent, st.booleans()),
     "agent_set_meta": st.tuples(agent, label, value),
-    "give": st.tuples(agent, resource, amount),
-    "take": st.tuples(agent, resource, amount),
-    "transfer": st.tuples(agent, agent, resource, amount),
-    "steal": st.tuples(agent, agent, resource, amount),
+    "agent_give_resource": st.tuples(agent, resource, amount),
+    "agent_take_resource": st.tuples(agent, resource, amount),
+    "agent_transfer_resource": st.tuples(agent, agent, resource, amount),
+    "agent_steal_resource": st.tuples(agent, agent, resource, amount),
     "agent_add_token": st.tuples(agent, token),
     "agent_remove_token": st.tuples(agent, token),
     "agent_transfer_token": st.tuples(agent, agent, token),
     "agent_steal_token": st.tuples(agent, agent, seed),
-    "trade": st.tuples(agent, agent, tokens, tokens, resource, amount, resource, amount),
-    "draw_cards": st.tuples(agent, stack, count),
-    "discard_cards": st.tuples(agent, tokens, stack),
+    "agent_trade": st.tuples(agent, agent, tokens, tokens, resource, amount, resource, amount),
+    "agent_draw_cards": st.tuples(agent, stack, count),
+    "agent_discard_cards": st.tuples(agent, tokens, stack),
     "game_start": st.tuples(time),
     "game_end": st.tuples(time, st.sampled_from(["", "p"]), label),
     "game_pause": st.tuples(time),
     "game_resume": st.tuples(time),
-    "next_phase": st.tuples(label),
-    "set_phase": st.tuples(label),
-    "set_property": st.tuples(label, value),
-    "add_property": st.tuples(label, st.integers(-3, 3)),
-    "next_turn": st.just(()),
-    "set_max_turns": st.tuples(count),
-    "set_active_agent": st.tuples(agent),
+    "game_next_phase": st.tuples(label),
+    "game_set_phase": st.tuples(label),
+    "game_set_property": st.tuples(label, value),
+    "game_add_property": st.tuples(label, st.integers(-3, 3)),
+    "game_next_turn": st.just(()),
+    "game_set_max_turns": st.tuples(count),
+    "game_set_active_agent": st.tuples(agent),
     "token_create": st.tuples(
         st.sampled_from(["card", "chip"]), label, st.sampled_from(["", "red"]), dest
     ),
     "token_set_meta": st.tuples(token, label, value),
-    "transform": st.tuples(token, time, label, label, label),
-    "attach": st.tuples(token, token, time, label),
-    "detach": st.tuples(token, token),
-    "merge": st.tuples(tokens, time, dest),
-    "split": st.tuples(token, count, time, dest),
-    "move": st.tuples(token, dest),
-    "shuffle_many": st.tuples(st.lists(stack, max_size=3), seed),
-    "deal": st.tuples(
+    "token_transform": st.tuples(token, time, label, label, label),
+    "token_attach": st.tuples(token, token, time, label),
+    "token_detach": st.tuples(token, token),
+    "token_merge": st.tuples(tokens, time, dest),
+    "token_split": st.tuples(token, count, time, dest),
+    "token_move": st.tuples(token, dest),
+    "batch_shuffle": st.tuples(st.lists(stack, max_size=3), seed),
+    "batch_draw": st.tuples(
         st.sampled_from(["stack:a", "stack:c", "source:s"]), count, st.lists(dest, max_size=3)
     ),
-    "filter": st.tuples(container, where),
-    "count": st.tuples(container, where),
-    "find": st.tuples(container, where),
-    "collect": st.tuples(st.lists(container, max_size=3), stack),
+    "batch_filter": st.tuples(container, where),
+    "batch_count": st.tuples(container, where),
+    "batch_find": st.tuples(container, where),
+    "batch_collect": st.tuples(st.lists(container, max_size=3), stack),
 }
 
 step: st.SearchStrategy[Step] = st.sampled_from(sorted(ARGS)).flatmap(
@@ -166,7 +166,7 @@ steps = st.lists(step, min_size=5, max_size=60)
 
 def _call(target: Any, s: Step) -> Any:
     name, args = s
-    if name in ("filter", "count", "find"):
+    if name in ("batch_filter", "batch_count", "batch_find"):
         container, cond = args
         return getattr(target, name)(container, **cond)
     return getattr(target, name)(*args)
@@ -182,16 +182,16 @@ def setup() -> World:
             b.token_create(
                 "card" if i % 3 else "chip", str(i), "red" if i % 2 else "", f"stack:{name}"
             )
-    b.zone_create("z").zone_create("y")
+    b.space_create_zone("z").space_create_zone("y")
     b.token_create("card", "k", "", "zone:z").token_create("card", "j", "", "zone:z")
     b.source_create("s").source_add_stack("s", "c")
     b.agent_create("p").agent_create("q")
-    b.give("p", "gold", 5).give("q", "wood", 2)
+    b.agent_give_resource("p", "gold", 5).agent_give_resource("q", "wood", 2)
     b.token_create("chip", "", "", "agent:p").token_set_meta(1, "k", 1)  # 20
     for _ in range(3):
         b.token_create("gem", "", "red")  # 21-23, loose
     b.token_create("card", "", "", "agent:q").token_create("card", "", "", "agent:q")  # 24, 25
-    b.token_create("ring").attach(21, 26, 0, "worn")  # 26 on 21
+    b.token_create("ring").token_attach(21, 26, 0, "worn")  # 26 on 21
     w.apply(b)
     return w
 
@@ -208,7 +208,7 @@ def test_the_strategies_reach_every_action_of_the_core() -> None:
     # Each typed method runs exactly one core action, named in its body.
     reached = set()
     for name in ARGS:
-        found = re.findall(r'_act\(\s*"([a-z_.]+)"', inspect.getsource(getattr(Actions, name)))
+        found = re.findall(r'_act_\w+\(\s*"([a-z_.]+)"', inspect.getsource(getattr(Actions, name)))
         assert len(found) == 1, name
         reached.add(found[0])
     assert reached == set(World().manifest.ops)

@@ -25,17 +25,17 @@ def rich_world() -> World:
     for i in range(9):  # growing "a" past 4 and 8 frees its smaller blocks
         w.token_create("card", str(i), "red", "stack:a")
     w.token_create("card", "b0", "", "stack:b")
-    w.zone_create("z")
+    w.space_create_zone("z")
     w.token_create("chip", "", "", "zone:z")  # 11
     w.source_create("s")
     w.source_add_stack("s", "b")
     w.agent_create("p")
-    w.give("p", "gold", 3)
+    w.agent_give_resource("p", "gold", 3)
     w.agent_set_meta("p", "seat", "north")
-    host, att, sub = (w.token_create("t", str(i))[0] for i in range(3))  # 12, 13, 14
-    w.attach(host, att, 1)
-    w.attach(att, sub, 2)
-    w.merge([w.token_create("x")[0], w.token_create("y")[0]], 3)
+    host, att, sub = (w.token_create("t", str(i)) for i in range(3))  # 12, 13, 14
+    w.token_attach(host, att, 1)
+    w.token_attach(att, sub, 2)
+    w.token_merge([w.token_create("x"), w.token_create("y")], 3)
     w.game_start(0)
     w.check()
     return w

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
-
 from hypertoken.core import To, World, mulberry32, shuffle_order
 from hypertoken.core.errors import (
     ActionTypeError,
@@ -17,11 +15,6 @@ from hypertoken.core.errors import (
     OverdrawError,
 )
 from tests.kits.core import ids, make_stack, refused
-
-
-@pytest.fixture
-def w() -> World:
-    return World()
 
 
 def shoe_of(w: World, n: int = 10) -> list[int]:
@@ -166,7 +159,7 @@ def test_remove_stack_returns_its_own_tokens(w: World) -> None:
     other = make_stack(w, "other", 2)  # 5, 6
     w.source_add_stack("shoe", "other")
     w.source_burn("shoe", 3)  # 6, 5, 4 go to the tray
-    stranger = w.token_create("gem", "", "", "source:shoe")[0]
+    stranger = w.token_create("gem", "", "", "source:shoe")
     assert w.source_remove_stack("shoe", "deck") == 4
     assert ids(w.stack("deck")) == [1, 2, 3, 4]  # shoe order, then tray order
     assert ids(w.shoe("shoe")) == [stranger]
@@ -184,7 +177,7 @@ def test_reset_brings_member_tokens_back_in_creation_order(w: World) -> None:
     w.agent_create("ann")
     w.source_draw("shoe", 2, "agent:ann")
     w.source_burn("shoe", 2)
-    stranger = w.token_create("gem", "", "", "tray:shoe")[0]
+    stranger = w.token_create("gem", "", "", "tray:shoe")
     assert w.source_reset("shoe") == 7
     assert ids(w.shoe("shoe")) == deck + other
     assert ids(w.tray("shoe")) == []
@@ -194,9 +187,9 @@ def test_reset_brings_member_tokens_back_in_creation_order(w: World) -> None:
 
 def test_reset_refuses_when_a_member_token_is_locked_in_a_zone(w: World) -> None:
     shoe_of(w, 3)
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.source_draw("shoe", 1, "zone:table")
-    w.zone_lock("table")
+    w.space_lock_zone("table")
     with refused(w, LockedError, "source.reset", "'table'"):
         w.source_reset("shoe")
 

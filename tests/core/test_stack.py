@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from hypertoken.core import To, World, shuffle_order
 from hypertoken.core.errors import (
     BadArgumentError,
@@ -16,11 +14,6 @@ from hypertoken.core.errors import (
     TokenNotLooseError,
 )
 from tests.kits.core import ids, make_stack, refused
-
-
-@pytest.fixture
-def w() -> World:
-    return World()
 
 
 def test_create_lists_names_and_refuses_duplicates(w: World) -> None:
@@ -78,7 +71,7 @@ def test_draw_onto_another_stack_deals_one_by_one(w: World) -> None:
 
 def test_draw_into_a_zone_places_face_up_or_down(w: World) -> None:
     make_stack(w, "deck", 3)
-    w.zone_create("table")
+    w.space_create_zone("table")
     assert w.stack_draw("deck", 2, To.zone("table", x=1.5, y=-2, face_up=False)) == [3, 2]
     z = w.zone("table")
     assert [int(t) for t in z["token"]] == [3, 2]
@@ -114,8 +107,8 @@ def test_draw_onto_itself_is_refused(w: World) -> None:
 
 def test_draw_into_a_locked_zone_is_refused(w: World) -> None:
     make_stack(w, "deck", 3)
-    w.zone_create("table")
-    w.zone_lock("table")
+    w.space_create_zone("table")
+    w.space_lock_zone("table")
     with refused(w, LockedError, "stack.draw", "'table'"):
         w.stack_draw("deck", 1, "zone:table")
 
@@ -166,7 +159,7 @@ def test_burn_moves_the_top_onto_the_discards(w: World) -> None:
 def test_reset_restores_creation_order_from_everywhere(w: World) -> None:
     deck = make_stack(w, "deck", 6)
     w.stack_create("other")
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.agent_create("alice")
     w.stack_shuffle("deck", 5)
     w.stack_draw("deck", 2, "agent:alice")
@@ -175,8 +168,8 @@ def test_reset_restores_creation_order_from_everywhere(w: World) -> None:
     w.stack_draw("deck", 1, "stack:other")
     w.stack_draw("deck", 1)  # loose
     assert ids(w.stack("deck")) == []
-    foreign = w.token_create("chip", "", "", "stack:deck")[0]  # created here, so home too
-    stranger = w.token_create("gem")[0]
+    foreign = w.token_create("chip", "", "", "stack:deck")  # created here, so home too
+    stranger = w.token_create("gem")
     w.stack_discard("deck", stranger)
     assert w.stack_reset("deck") == 7
     assert ids(w.stack("deck")) == [*deck, foreign]
@@ -192,7 +185,7 @@ def test_reset_drops_foreign_tokens_and_consumed_ones(w: World) -> None:
     make_stack(w, "other", 2)  # ids 5, 6
     w.stack_draw("other", 1, "stack:deck")  # 6 sits in deck, home is other
     w.stack_draw("deck", 2)  # 6 and 4 are loose
-    merged = w.merge([3, 4], time_ms=10)[0]
+    merged = w.token_merge([3, 4], time_ms=10)
     assert w.stack_reset("deck") == 2
     assert ids(w.stack("deck")) == [1, 2]
     assert w.token(3).location == "merged"
@@ -203,10 +196,10 @@ def test_reset_drops_foreign_tokens_and_consumed_ones(w: World) -> None:
 
 def test_reset_is_refused_when_a_home_token_is_in_a_locked_zone(w: World) -> None:
     make_stack(w, "deck", 3)
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.stack_draw("deck", 1, "zone:table")
     w.stack_shuffle("deck", 9)
-    w.zone_lock("table")
+    w.space_lock_zone("table")
     with refused(w, LockedError, "stack.reset", "'table'"):
         w.stack_reset("deck")
 
@@ -225,14 +218,14 @@ def test_cut_moves_the_bottom_n_to_the_top(w: World) -> None:
 
 def test_insert_at_counts_from_the_bottom(w: World) -> None:
     make_stack(w, "deck", 3)
-    a, b, c = (w.token_create("x", str(i))[0] for i in range(3))
+    a, b, c = (w.token_create("x", str(i)) for i in range(3))
     w.stack_insert_at("deck", 0, a)
     assert ids(w.stack("deck")) == [a, 1, 2, 3]
     w.stack_insert_at("deck", 4, b)  # size = top
     assert ids(w.stack("deck")) == [a, 1, 2, 3, b]
     w.stack_insert_at("deck", 2, c)
     assert ids(w.stack("deck")) == [a, 1, c, 2, 3, b]
-    d = w.token_create("x")[0]
+    d = w.token_create("x")
     with refused(w, OutOfRangeError, "stack.insert_at", "position 7", "size 6"):
         w.stack_insert_at("deck", 7, d)
 
@@ -245,8 +238,8 @@ def test_insert_at_needs_a_loose_token(w: World) -> None:
 
 def test_remove_at_returns_the_token_loose(w: World) -> None:
     make_stack(w, "deck", 4)
-    assert w.stack_remove_at("deck", 0) == [1]
-    assert w.stack_remove_at("deck", 1) == [3]
+    assert w.stack_remove_at("deck", 0) == 1
+    assert w.stack_remove_at("deck", 1) == 3
     assert ids(w.stack("deck")) == [2, 4]
     assert w.token(3).location == "loose"
     with refused(w, OutOfRangeError, "stack.remove_at", "position 2", "size 2"):
@@ -280,8 +273,8 @@ def test_discard_puts_a_loose_token_on_the_discards(w: World) -> None:
 
 def test_consumed_tokens_are_refused(w: World) -> None:
     w.stack_create("deck")
-    a, b = w.token_create("x")[0], w.token_create("y")[0]
-    merged = w.merge([a, b], time_ms=1)[0]
+    a, b = w.token_create("x"), w.token_create("y")
+    merged = w.token_merge([a, b], time_ms=1)
     with refused(
         w, TokenConsumedError, "stack.discard", f"token {a}", f"merged into token {merged}"
     ):

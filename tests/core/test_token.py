@@ -17,23 +17,18 @@ from hypertoken.core.errors import (
 from tests.kits.core import ids, make_stack, refused
 
 
-@pytest.fixture
-def w() -> World:
-    return World()
-
-
 def test_create_everywhere(w: World) -> None:
     w.stack_create("deck")
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.agent_create("ann")
     w.source_create("shoe")
-    assert w.token_create() == [1]
-    assert w.token_create("card", "A", "spades", "stack:deck") == [2]
-    assert w.token_create("card", "K", "", To.zone("table", 2, 3, face_up=False)) == [3]
-    assert w.token_create("chip", "", "", "agent:ann") == [4]
-    assert w.token_create("card", "", "", "source:shoe") == [5]
-    assert w.token_create("card", "", "", "tray:shoe") == [6]
-    assert w.token_create("card", "", "", "discards:deck") == [7]
+    assert w.token_create() == 1
+    assert w.token_create("card", "A", "spades", "stack:deck") == 2
+    assert w.token_create("card", "K", "", To.zone("table", 2, 3, face_up=False)) == 3
+    assert w.token_create("chip", "", "", "agent:ann") == 4
+    assert w.token_create("card", "", "", "source:shoe") == 5
+    assert w.token_create("card", "", "", "tray:shoe") == 6
+    assert w.token_create("card", "", "", "discards:deck") == 7
     assert w.token_count() == 7
     t = w.token(2)
     assert (t.id, t.kind, t.label, t.group, t.location, t.where, t.home) == (
@@ -65,7 +60,7 @@ def test_unknown_and_zero_ids(w: World) -> None:
 
 
 def test_meta_is_typed_and_deletable(w: World) -> None:
-    (t,) = w.token_create("card")
+    t = w.token_create("card")
     w.token_set_meta(t, "power", 7)
     w.token_set_meta(t, "shiny", False)
     w.token_set_meta(t, "weight", -0.5)
@@ -78,22 +73,22 @@ def test_meta_is_typed_and_deletable(w: World) -> None:
 
 
 def test_transform_changes_given_fields_and_records_the_time(w: World) -> None:
-    (t,) = w.token_create("pawn", "p1", "white")
+    t = w.token_create("pawn", "p1", "white")
     assert w.token(t).transformed_at is None
-    w.transform(t, 500, kind="queen")
+    w.token_transform(t, 500, kind="queen")
     info = w.token(t)
     assert (info.kind, info.label, info.group, info.transformed_at) == ("queen", "p1", "white", 500)
-    w.transform(t, 600, label="q1", group="black")
+    w.token_transform(t, 600, label="q1", group="black")
     info = w.token(t)
     assert (info.kind, info.label, info.group, info.transformed_at) == ("queen", "q1", "black", 600)
     with refused(w, BadArgumentError, "token.transform", "nothing to transform"):
-        w.transform(t, 700)
+        w.token_transform(t, 700)
 
 
 def test_attach_and_detach(w: World) -> None:
-    host, a, b = (w.token_create("t", str(i))[0] for i in range(3))
-    w.attach(host, a, 10, kind="sword")
-    w.attach(host, b, 11)
+    host, a, b = (w.token_create("t", str(i)) for i in range(3))
+    w.token_attach(host, a, 10, kind="sword")
+    w.token_attach(host, b, 11)
     assert w.token(host).attachments == [a, b]
     info = w.token(a)
     assert (info.location, info.where, info.attach_type, info.attached_at) == (
@@ -102,55 +97,55 @@ def test_attach_and_detach(w: World) -> None:
         "sword",
         10,
     )
-    w.detach(host, a)
+    w.token_detach(host, a)
     assert w.token(host).attachments == [b]
     info = w.token(a)
     assert (info.location, info.where, info.attached_at) == ("loose", None, None)
     with refused(w, TokenNotHereError, "token.detach", f"token {a}"):
-        w.detach(host, a)
+        w.token_detach(host, a)
     with refused(w, TokenNotLooseError, "token.attach", f"token {b}", f"attached to token {host}"):
-        w.attach(a, b, 12)
+        w.token_attach(a, b, 12)
 
 
 def test_attach_refuses_cycles(w: World) -> None:
-    a, b, c = (w.token_create("t", str(i))[0] for i in range(3))
+    a, b, c = (w.token_create("t", str(i)) for i in range(3))
     with refused(w, BadArgumentError, "token.attach", "cycle"):
-        w.attach(a, a, 1)
-    w.attach(a, b, 1)  # b on a
-    w.attach(b, c, 1)  # c on b
+        w.token_attach(a, a, 1)
+    w.token_attach(a, b, 1)  # b on a
+    w.token_attach(b, c, 1)  # c on b
     # a is loose, but attaching it under c (which hangs from a) would form a loop.
     with refused(w, BadArgumentError, "token.attach", "cycle"):
-        w.attach(c, a, 1)
+        w.token_attach(c, a, 1)
     with refused(w, BadArgumentError, "token.attach", "cycle"):
-        w.attach(b, a, 1)
-    d = w.token_create("t", "d")[0]
-    w.attach(c, d, 1)  # deeper chains are fine
+        w.token_attach(b, a, 1)
+    d = w.token_create("t", "d")
+    w.token_attach(c, d, 1)  # deeper chains are fine
     assert w.token(c).attachments == [d]
 
 
 def test_attachments_travel_with_their_host(w: World) -> None:
     make_stack(w, "deck", 1)
     w.agent_create("ann")
-    a = w.token_create("t")[0]
-    w.attach(1, a, 5)
+    a = w.token_create("t")
+    w.token_attach(1, a, 5)
     w.stack_draw("deck", 1, "agent:ann")
     assert w.token(a).location == "attached"
     assert w.token(1).attachments == [a]
-    w.move(a, "agent:ann")  # moving an attachment detaches it
+    w.token_move(a, "agent:ann")  # moving an attachment detaches it
     assert w.token(1).attachments == []
     assert ids(w.inventory("ann")) == [1, a]
 
 
 def test_merge_records_provenance(w: World) -> None:
     make_stack(w, "deck", 3)
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.token_set_meta(1, "a", 1)
     w.token_set_meta(1, "shared", "first")
     w.token_set_meta(3, "shared", "last")
     w.token_set_meta(3, "c", True)
-    extra = w.token_create("gem")[0]
-    w.attach(2, extra, 1)
-    (m,) = w.merge([1, 3, 2], time_ms=1234, to=To.zone("table", 1, 1))
+    extra = w.token_create("gem")
+    w.token_attach(2, extra, 1)
+    m = w.token_merge([1, 3, 2], time_ms=1234, to=To.zone("table", 1, 1))
     info = w.token(m)
     assert m == 5
     assert (info.kind, info.label, info.merged_from, info.merged_at) == (
@@ -168,27 +163,27 @@ def test_merge_records_provenance(w: World) -> None:
         assert (o.location, o.where) == ("merged", m)
     assert ids(w.stack("deck")) == []
     assert w.token(extra).where == m
-    (m2,) = w.merge([m, extra], time_ms=2000, kind="crown", label="L", group="G")
+    m2 = w.token_merge([m, extra], time_ms=2000, kind="crown", label="L", group="G")
     info = w.token(m2)
     assert (info.kind, info.label, info.group, info.merged_from) == ("crown", "L", "G", [m, extra])
     assert info.attachments == []
 
 
 def test_merge_arguments_are_checked(w: World) -> None:
-    a, b = w.token_create("x")[0], w.token_create("y")[0]
+    a, b = w.token_create("x"), w.token_create("y")
     with refused(w, BadArgumentError, "token.merge", "at least two"):
-        w.merge([a], 1)
+        w.token_merge([a], 1)
     with refused(w, BadArgumentError, "token.merge", "listed twice"):
-        w.merge([a, a], 1)
+        w.token_merge([a, a], 1)
     with refused(w, NoSuchTokenError, "token.merge", "token 9"):
-        w.merge([a, 9], 1)
-    (m,) = w.merge([a, b], 1)
+        w.token_merge([a, 9], 1)
+    m = w.token_merge([a, b], 1)
     for action, op in (
-        (lambda: w.merge([a, m], 2), "token.merge"),
-        (lambda: w.split(a, 2, 2), "token.split"),
-        (lambda: w.move(a, None), "token.move"),
-        (lambda: w.attach(m, a, 2), "token.attach"),
-        (lambda: w.transform(a, 2, kind="z"), "token.transform"),
+        (lambda: w.token_merge([a, m], 2), "token.merge"),
+        (lambda: w.token_split(a, 2, 2), "token.split"),
+        (lambda: w.token_move(a, None), "token.move"),
+        (lambda: w.token_attach(m, a, 2), "token.attach"),
+        (lambda: w.token_transform(a, 2, kind="z"), "token.transform"),
     ):
         with refused(w, TokenConsumedError, op, f"token {a}", f"merged into token {m}"):
             action()
@@ -198,9 +193,9 @@ def test_split_records_provenance(w: World) -> None:
     make_stack(w, "deck", 1)
     w.agent_create("ann")
     w.token_set_meta(1, "value", 10)
-    ring = w.token_create("ring")[0]
-    w.attach(1, ring, 3)
-    parts = w.split(1, 3, time_ms=777, to="agent:ann")
+    ring = w.token_create("ring")
+    w.token_attach(1, ring, 3)
+    parts = w.token_split(1, 3, time_ms=777, to="agent:ann")
     assert parts == [3, 4, 5]
     assert ids(w.inventory("ann")) == parts
     for i, p in enumerate(parts):
@@ -211,55 +206,55 @@ def test_split_records_provenance(w: World) -> None:
     assert (w.token(1).location, w.token(1).where) == ("split", None)
     assert w.token(ring).location == "loose"  # the original's attachments are let go
     with refused(w, TokenConsumedError, "token.split", "token 1", "split up"):
-        w.split(1, 2, 800)
+        w.token_split(1, 2, 800)
 
 
 def test_split_count_bounds(w: World) -> None:
-    (t,) = w.token_create("x")
+    t = w.token_create("x")
     for bad in (0, 1, 1025):
         with refused(w, BadArgumentError, "token.split", "2..1024"):
-            w.split(t, bad, 1)
-    assert len(w.split(t, 1024, 1)) == 1024
+            w.token_split(t, bad, 1)
+    assert len(w.token_split(t, 1024, 1)) == 1024
 
 
 def test_move_from_anywhere(w: World) -> None:
     make_stack(w, "deck", 2)
-    w.zone_create("table")
+    w.space_create_zone("table")
     w.source_create("shoe")
-    w.move(2, To.zone("table", 4, 5, face_up=False))
+    w.token_move(2, To.zone("table", 4, 5, face_up=False))
     assert ids(w.stack("deck")) == [1]
-    w.move(2, "tray:shoe")
+    w.token_move(2, "tray:shoe")
     assert ids(w.tray("shoe")) == [2]
     assert len(w.zone("table")) == 0
-    w.move(1, "stack:deck")  # to where it already is: back on top
+    w.token_move(1, "stack:deck")  # to where it already is: back on top
     assert ids(w.stack("deck")) == [1]
-    w.move(2)
+    w.token_move(2)
     assert w.token(2).location == "loose"
     with refused(w, NoSuchTokenError, "token.move", "token 3"):
-        w.move(3, None)
+        w.token_move(3, None)
 
 
 def test_token_argument_types(w: World) -> None:
     w.token_create()
     with refused(w, ActionTypeError, "token.move", "argument 1"):
-        w.move("1", None)  # type: ignore[arg-type]
+        w.token_move("1", None)  # type: ignore[arg-type]
     with refused(w, ActionTypeError, "token.split", "argument 2"):
-        w.split(1, True, 1)
+        w.token_split(1, True, 1)
     with refused(w, ActionTypeError, "token.merge", "list of token ids"):
-        w.merge("12", 1)
+        w.token_merge("12", 1)
 
 
 def test_merge_of_a_host_with_its_own_attachment(w: World) -> None:
-    a, b, c = (w.token_create("t", str(i))[0] for i in range(3))
-    w.attach(a, b, 1)
-    w.attach(b, c, 2)
-    (m,) = w.merge([a, b], 3)
+    a, b, c = (w.token_create("t", str(i)) for i in range(3))
+    w.token_attach(a, b, 1)
+    w.token_attach(b, c, 2)
+    m = w.token_merge([a, b], 3)
     w.check()
     # b was a's attachment and is now part of m; c, hanging from b, now hangs from m.
     assert w.token(m).attachments == [c]
     assert (w.token(c).location, w.token(c).where) == ("attached", m)
     assert w.token(m).merged_from == [a, b]
-    (m2,) = w.merge([c, m], 4)  # an attachment merged with its own host
+    m2 = w.token_merge([c, m], 4)  # an attachment merged with its own host
     w.check()
     assert w.token(m2).attachments == []
     assert w.token(m2).location == "loose"

@@ -11,20 +11,15 @@ from hypertoken.core.errors import NoSuchTokenError, NotFoundError
 from tests.kits.core import ids, make_stack
 
 
-@pytest.fixture
-def w() -> World:
-    return World()
-
-
 def test_names_follow_creation_and_removal(w: World) -> None:
     assert (w.stacks(), w.zones(), w.sources(), w.agents()) == ([], [], [], [])
     for name in ("b", "a", "c"):
         w.stack_create(name)
-        w.zone_create(name)
+        w.space_create_zone(name)
         w.source_create(name)
         w.agent_create(name)
     assert w.stacks() == w.zones() == w.sources() == w.agents() == ["b", "a", "c"]
-    w.zone_delete("a")
+    w.space_delete_zone("a")
     w.agent_remove("b")
     assert w.zones() == ["b", "c"]
     assert w.agents() == ["a", "c"]
@@ -68,7 +63,7 @@ def test_id_views_are_uint32_arrays_bottom_to_top(w: World) -> None:
     w.token_create("x", "", "", "source:shoe")
     w.token_create("x", "", "", "tray:shoe")
     w.agent_create("ann")
-    w.draw_cards("ann", "deck", 2)
+    w.agent_draw_cards("ann", "deck", 2)
     assert w.stack("deck").tolist() == [1, 2]
     assert w.discards("deck").tolist() == [6, 5]
     assert w.inventory("ann").tolist() == [4, 3]
@@ -80,7 +75,7 @@ def test_id_views_are_uint32_arrays_bottom_to_top(w: World) -> None:
 
 
 def test_zone_view_has_token_facing_and_position(w: World) -> None:
-    w.zone_create("t")
+    w.space_create_zone("t")
     w.token_create("x", "", "", To.zone("t", 1.25, -2, face_up=False))
     w.token_create("x", "", "", "zone:t")
     z = w.zone("t")
@@ -89,32 +84,32 @@ def test_zone_view_has_token_facing_and_position(w: World) -> None:
     assert z["face_up"].tolist() == [0, 1]
     assert z["x"].tolist() == [1.25, 0.0]
     assert z["y"].tolist() == [-2.0, 0.0]
-    w.flip(1)
-    w.zone_spread("t", 10, 20, 1)
+    w.space_flip(1)
+    w.space_spread("t", 10, 20, 1)
     z = w.zone("t")
     assert z["face_up"].tolist() == [1, 1]
     assert z["x"].tolist() == [10.0, 11.0]
     assert not w.zone_locked("t")
-    w.zone_lock("t")
+    w.space_lock_zone("t")
     assert w.zone_locked("t")
 
 
 def test_token_info_for_every_location(w: World) -> None:
     make_stack(w, "deck", 3)
-    w.zone_create("t")
+    w.space_create_zone("t")
     w.agent_create("ann")
     w.source_create("shoe")
     w.stack_burn("deck", 1)  # 3 -> discards
     w.stack_draw("deck", 1, "zone:t")  # 2 -> zone
-    w.move(1, "agent:ann")
-    s = w.token_create("s", "", "", "source:shoe")[0]  # 4
-    tr = w.token_create("r", "", "", "tray:shoe")[0]  # 5
-    host = w.token_create("h")[0]  # 6
-    att = w.token_create("a")[0]  # 7
-    w.attach(host, att, 9, "gear")
-    x, y = w.token_create("x")[0], w.token_create("y")[0]  # 8, 9
-    (m,) = w.merge([x, y], 10)  # 10
-    parts = w.split(m, 2, 11)  # 11, 12
+    w.token_move(1, "agent:ann")
+    s = w.token_create("s", "", "", "source:shoe")  # 4
+    tr = w.token_create("r", "", "", "tray:shoe")  # 5
+    host = w.token_create("h")  # 6
+    att = w.token_create("a")  # 7
+    w.token_attach(host, att, 9, "gear")
+    x, y = w.token_create("x"), w.token_create("y")  # 8, 9
+    m = w.token_merge([x, y], 10)  # 10
+    parts = w.token_split(m, 2, 11)  # 11, 12
     where = {t: (w.token(t).location, w.token(t).where) for t in range(1, 13)}
     assert where == {
         1: ("agent", "ann"),
@@ -145,12 +140,12 @@ def test_token_info_for_every_location(w: World) -> None:
 
 def test_agent_info_is_a_copy(w: World) -> None:
     w.agent_create("ann")
-    w.give("ann", "gold", 4)
+    w.agent_give_resource("ann", "gold", 4)
     w.agent_set_meta("ann", "seat", 2)
     w.token_create("x", "", "", "agent:ann")
     info = w.agent("ann")
     assert info == AgentInfo("ann", True, {"gold": 4}, {"seat": 2}, [1])
-    w.take("ann", "gold", 1)
+    w.agent_take_resource("ann", "gold", 1)
     w.agent_set_active("ann", False)
     assert info.resources == {"gold": 4}  # the old copy is unchanged
     assert w.agent("ann") == AgentInfo("ann", False, {"gold": 3}, {"seat": 2}, [1])
@@ -159,11 +154,11 @@ def test_agent_info_is_a_copy(w: World) -> None:
 def test_game_state_reflects_the_loop(w: World) -> None:
     w.agent_create("ann")
     w.agent_create("ben")
-    w.set_property("pot", 5)
+    w.game_set_property("pot", 5)
     w.game_start(10)
-    w.next_phase("bid")
+    w.game_next_phase("bid")
     w.game_pause(20)
-    g = w.game
+    g = w.game_state()
     assert isinstance(g, GameState)
     assert g == GameState(
         turn=1,
@@ -184,7 +179,7 @@ def test_game_state_reflects_the_loop(w: World) -> None:
     )
     w.game_resume(25)
     w.game_end(30, "ann", "score")
-    g = w.game
+    g = w.game_state()
     assert (g.ended, g.running, g.paused, g.winner, g.total_pause, g.end_time) == (
         True,
         False,
@@ -246,13 +241,13 @@ def test_restore_into_a_fresh_world_grows_its_memory(w: World) -> None:
 
 def test_property_reads_one_key_and_defaults() -> None:
     w = World()
-    w.set_property("round", 3)
-    w.set_property("name", "final")
+    w.game_set_property("round", 3)
+    w.game_set_property("name", "final")
     assert w.property("round") == 3
     assert w.property("name") == "final"
     assert w.property("missing") is None
     assert w.property("missing", 7) == 7
-    w.set_property("round", None)
+    w.game_set_property("round", None)
     assert w.property("round", "gone") == "gone"
 
 
@@ -262,8 +257,8 @@ def test_active_agent_matches_game_state() -> None:
     w.agent_create("a")
     w.agent_create("b")
     w.game_start(0)
-    assert w.active_agent() == w.game.active_agent == "a"
-    w.next_turn()
+    assert w.active_agent() == w.game_state().active_agent == "a"
+    w.game_next_turn()
     assert w.active_agent() == "b"
 
 
@@ -277,5 +272,5 @@ def test_numpy_ids_from_views_are_accepted() -> None:
     w.stack_draw("deck", 1, "loose")
     w.agent_add_token("a", top)
     assert w.inventory("a").tolist() == [int(top)]
-    w.discard_cards("a", w.inventory("a").copy(), "deck")
+    w.agent_discard_cards("a", w.inventory("a").copy(), "deck")
     assert w.discards("deck").tolist() == [int(top)]

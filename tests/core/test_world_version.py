@@ -18,7 +18,7 @@ def test_version_moves_with_changes_and_not_with_reads() -> None:
     w.snapshot()
     w.state_hash()
     assert w.version == v1
-    w.apply(Batch().set_property("x", 1))
+    w.apply(Batch().game_set_property("x", 1))
     v2 = w.version
     assert v2 != v1
     w.restore(w.snapshot())
