@@ -39,22 +39,25 @@ _EXPORTS: dict[str, str] = {
     "Game": "hypertoken.game",
     "GameInfo": "hypertoken.game",
     "IllegalMove": "hypertoken.game",
+    "IllegalMoveError": "hypertoken.game",
     "Chronicle": "hypertoken.log",
     "ChronicleError": "hypertoken.log",
     "RoomConfig": "hypertoken.log",
     "Identity": "hypertoken.log",
+    "SyncSession": "hypertoken.log",
+    "RoomEngine": "hypertoken.engine",
+    "LocalEngine": "hypertoken.engine",
     "Engine": "hypertoken.engine",
     "EngineError": "hypertoken.engine",
-    "IllegalMoveError": "hypertoken.engine",
     "make": "games",
 }
 
 if TYPE_CHECKING:
     from games import make
     from hypertoken.core import Batch, CoreError, To, World
-    from hypertoken.engine import Engine, EngineError, IllegalMoveError
-    from hypertoken.game import Game, GameInfo, IllegalMove
-    from hypertoken.log import Chronicle, ChronicleError, Identity, RoomConfig
+    from hypertoken.engine import Engine, EngineError, LocalEngine, RoomEngine
+    from hypertoken.game import Game, GameInfo, IllegalMove, IllegalMoveError
+    from hypertoken.log import Chronicle, ChronicleError, Identity, RoomConfig, SyncSession
 
 
 def __getattr__(name: str) -> Any:
@@ -82,7 +85,10 @@ __all__ = [
     "Identity",
     "IllegalMove",
     "IllegalMoveError",
+    "LocalEngine",
     "RoomConfig",
+    "RoomEngine",
+    "SyncSession",
     "To",
     "World",
     "__version__",

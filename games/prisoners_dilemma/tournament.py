@@ -1,7 +1,7 @@
 """Round-robin tournaments of the prisoner's dilemma strategies (``hypertoken tournament
 prisoners-dilemma``).
 
-Every match is played through the real game: a training Engine (``Engine.local``) over
+Every match is played through the real game: a training engine (``LocalEngine``) over
 ``prisoners_dilemma_v1``, reset to a fresh World per match, with each bot's choice
 submitted as its seat's move. The bots see the moves as the World recorded them (after
 noise); the scores are the game's rewards. Nothing but the seed carries from one match to
@@ -17,7 +17,7 @@ Scoring
     losses count matches against other strategies. Standings rank by mean score (equal
     means share a rank), then name.
 
-This module drives the Engine (``hypertoken.engine``), so it is an application of the game,
+This module drives the engine (``hypertoken.engine``), so it is an application of the game,
 not part of its rules: the game and its strategies import only ``hypertoken.game`` and the
 World API, and nothing imports this module but the command line and the benchmarks. The
 printed table is ``hypertoken.cli.tournament``'s.
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from games.prisoners_dilemma.game import PrisonersDilemma
 from games.prisoners_dilemma.payoffs import Payoffs
 from games.prisoners_dilemma.strategies import STRATEGIES, Strategy, get_strategy
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class MatchResult:
     repetition: int
     #: The strategies in seat order (player_0, player_1).
     players: tuple[str, str]
-    #: The Engine's episode seed (it drives the noise) and the bots' rngs.
+    #: The engine's episode seed (it drives the noise) and the bots' rngs.
     seed: int
     #: Each seat's total score.
     scores: tuple[float, float]
@@ -92,14 +92,14 @@ def match_seed(seed: int, repetition: int, a: str, b: str) -> int:
 
 
 def play_match(
-    engine: Engine, a: Strategy, b: Strategy, seed: int
+    engine: LocalEngine, a: Strategy, b: Strategy, seed: int
 ) -> tuple[tuple[float, float], tuple[str, str]]:
     """Play one full match of ``engine``'s prisoner's dilemma from a fresh World; return
-    both seats' scores and moves. ``engine`` must be a local Engine of that game.
+    both seats' scores and moves. ``engine`` must be a LocalEngine of that game.
     """
     game = engine.game
     if not isinstance(game, PrisonersDilemma):
-        raise TypeError(f"play_match needs a prisoners_dilemma Engine, not {game.info.env_id}")
+        raise TypeError(f"play_match needs a prisoners_dilemma engine, not {game.info.env_id}")
     engine.reset(seed)
     world, pay, step = engine.world, game.payoffs, engine.step
     s0, s1 = game.seats
@@ -115,7 +115,7 @@ def play_match(
         assert last is not None  # a round just resolved
         h0.append(last[0])
         h1.append(last[1])
-    if not engine.is_over():
+    if not engine.is_over:
         raise RuntimeError("the match did not end after its rounds")  # a game bug
     return game.scores(world), ("".join("CD"[m] for m in h0), "".join("CD"[m] for m in h1))
 
@@ -177,7 +177,7 @@ def round_robin(
     game = PrisonersDilemma(
         rounds=rounds, noise=noise, temptation=pay.T, reward=pay.R, punishment=pay.P, sucker=pay.S
     )
-    engine = Engine.local(game, seed=seed)
+    engine = LocalEngine(game, seed=seed)
     bots = {n: get_strategy(n) for n in names}
     matches: list[MatchResult] = []
     for rep in range(repetitions):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import click
 
 import games
-from hypertoken.engine import Engine
+from hypertoken.engine import RoomEngine
 from hypertoken.engine.state import Outcome
 from hypertoken.game import Game
 from hypertoken.log import Chronicle
@@ -43,7 +43,7 @@ def replay_lines(chronicle: Chronicle, game: Game | None = None) -> Iterator[str
         f"room {cfg.room!r}: {cfg.game} v{cfg.game_version}, trust {cfg.trust}, "
         f"seats {', '.join(cfg.seats)}, epochs {chronicle.epochs}"
     )
-    engine = Engine.replay(chronicle, game or games.for_room(cfg), strict_core=False)
+    engine = RoomEngine.replay(chronicle, game or games.for_room(cfg), strict_core=False)
     result = engine.fold()
     for o in result.outcomes:
         yield describe(o)
@@ -51,7 +51,7 @@ def replay_lines(chronicle: Chronicle, game: Game | None = None) -> Iterator[str
     yield (
         f"{len(result.outcomes)} entries: {accepted} accepted, "
         f"{len(result.outcomes) - accepted} rejected; game "
-        f"{'over' if engine.is_over() else 'in progress'}"
+        f"{'over' if engine.is_over else 'in progress'}"
     )
     yield f"state hash {result.state_hash.hex()}"
 

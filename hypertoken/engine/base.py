@@ -1,32 +1,43 @@
-"""The Engine's bookkeeping: fold position, outcomes, snapshots for rewinds, state hashes
-and the read API. :mod:`hypertoken.engine` adds submitting, syncing and training on top.
+"""What both engines share: the fold core and the read API.
+
+- :class:`FoldCore` is the state every fold has: the game, the room's config, loop and
+  rules, the World with its referee, the prepared blank World every start restores, and the
+  fold's bookkeeping outside the World (:class:`~hypertoken.engine.state.FoldState`). The
+  room's log fold (:class:`~hypertoken.engine.fold.LogFold`) and the training episode
+  (:class:`~hypertoken.engine.local.TrainingFold`) extend it.
+- :class:`EngineBase` is the read API over a fold core, the same on
+  :class:`~hypertoken.engine.RoomEngine` and :class:`~hypertoken.engine.LocalEngine`:
+  state hash, whose turn, legal masks, observations, rewards, rendering.
+
+A fold core is forked by its :meth:`FoldCore.fork`, which builds the copy through the
+constructor (a forked World and the shared blank, so nothing is prepared again) and then
+copies the fold's own state in :meth:`FoldCore._copy_from`: one explicit method per class,
+each extending its parent's.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 import numpy as np
 
+from hypertoken.core import World
 from hypertoken.engine.referee import Referee
 from hypertoken.engine.rules import GameLoop, RuleEngine
-from hypertoken.engine.state import FoldState, Outcome, text_digest
+from hypertoken.engine.state import FoldState, Outcome
 from hypertoken.game import Game, TurnOrder
-from hypertoken.log.chronicle import Chronicle, RoomConfig
-from hypertoken.log.entries import Entry, EntryError, decode_entry
+from hypertoken.log.config import RoomConfig
 
-#: (epoch, index, outcomes so far, World snapshot, FoldState) at a fold position.
-Snap = tuple[int, int, int, bytes, FoldState]
+#: The dtype of every action mask the engines return (``legal_mask`` and ``observe``'s
+#: ``action_mask``): int8, as PettingZoo and ``gymnasium.spaces.Discrete.sample(mask=)``
+#: expect. ``mask[a]``, ``mask.any()`` and ``np.flatnonzero(mask)`` read it as a bool.
+MASK_DTYPE = np.int8
 
 
 class EngineError(Exception):
-    """The Engine cannot do what was asked; the message says why and what to do."""
-
-
-class IllegalMoveError(EngineError):
-    """A submitted move was refused by the rules; nothing was appended or changed."""
+    """The engine cannot do what was asked; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -47,242 +58,166 @@ class FoldResult:
         return [o for o in self.outcomes if not o.accepted]
 
 
-class EngineBase:
-    """State shared by every kind of Engine. Not for direct use."""
+_Core = TypeVar("_Core", bound="FoldCore")
 
-    chronicle: Chronicle | None
+
+class FoldCore:
+    """The state every fold has (see the module docstring). Not thread-safe.
+
+    ``world`` and ``blank`` are for forks: a World already holding the state to continue
+    from, and the prepared blank snapshot it shares. Without them the game builds a new
+    World and :meth:`~hypertoken.game.Game.prepare` runs once, here.
+    """
 
     def __init__(
-        self, game: Game, config: RoomConfig, loop: GameLoop, rules: RuleEngine, *, local: bool
+        self,
+        game: Game,
+        config: RoomConfig,
+        loop: GameLoop,
+        rules: RuleEngine,
+        *,
+        world: World | None = None,
+        blank: bytes | None = None,
     ) -> None:
+        if world is None:
+            world = game.new_world()
+            # Seed-independent construction runs once; every start and every training reset
+            # begins from a copy of it (restoring 100 KB costs far less than rebuilding it).
+            game.prepare(world)
+            blank = world.snapshot()
+        elif blank is None:
+            raise ValueError("a FoldCore given a World needs the blank snapshot it shares")
         self.game = game
         self.config = config
         self.loop = loop
         self.rules = rules
-        self.world = game.new_world()
-        # Seed-independent construction runs once; every start and every training reset
-        # begins from a copy of it (restoring 100 KB costs far less than rebuilding it).
-        game.prepare(self.world)
-        self._blank = self.world.snapshot()
-        #: Training only: the blank World with the seats and the loop started (see reset).
-        self._started: bytes | None = None
+        self.world = world
+        #: The prepared, seed-independent World every start restores (never changes).
+        self.blank = blank
         self.referee = Referee(
             game,
-            self.world,
+            world,
             room=config.room,
             seats=config.seats,
             trust=config.trust,
             loop=loop,
             rules=rules,
         )
-        #: At most this many rewind snapshots are kept; older ones are thinned out.
-        self.max_snapshots = 256
-        #: A training engine (moves straight to the World) rather than a log fold.
-        self._local = local
-        self._st = FoldState()
-        self._base = (0, 0)
-        self._applied: dict[int, list[str]] = {}
-        self._outcomes: list[Outcome] = []
-        self._snaps: list[Snap] = []
-        self._checked: dict[int, dict[str, Entry | str]] = {}
-        self._seen_heads: dict[int, list[bytes]] = {}
-        self._seen_version = -1
-        self._closed: dict[int, int] = {}
-        self._hash_log: dict[tuple[int, int], tuple[bytes, bytes]] = {}
-        self._revealing: set[str] = set()
-        self._moves: list[tuple[str, int]] = []
-        self._pending: list[str] = []
-        self._episode_seed = 0
-        self._recording = False
-        self._record_batch = 256
+        #: The fold's bookkeeping outside the World; replaced, never shared, by restores.
+        self.st = FoldState()
 
-    # ---- bookkeeping ------------------------------------------------------------------
+    def _copy_from(self: _Core, other: _Core) -> None:
+        """Take ``other``'s fold state; the World was forked by the constructor. Every
+        subclass extends this with its own state, and nothing else copies it.
+        """
+        self.st = other.st.copy()
 
-    def _cache(self, epoch: int) -> dict[str, Entry | str]:
-        cache = self._checked.get(epoch)
-        if cache is None:
-            cache = self._checked[epoch] = {}
-        return cache
+    def state_hash(self) -> bytes:
+        """32-byte hash of the World and the fold state."""
+        return hashlib.blake2b(self.world.state_hash() + self.st.digest(), digest_size=32).digest()
 
-    def _record(self, e: int, text: str, entry: Entry | None, reason: str) -> Outcome:
-        """Note that the entry at the fold position was folded, and move on."""
-        st = self._st
-        i = st.index
-        digest = text_digest(text)
-        if entry is None:
-            outcome = Outcome(e, i, False, reason, "", "", "", (), 0, 0, digest)
-        else:
-            outcome = Outcome(
-                e,
-                i,
-                not reason,
-                reason,
-                entry.actor,
-                entry.seat,
-                entry.move,
-                entry.args,
-                entry.time_ms,
-                entry.lamport,
-                digest,
-            )
-        applied = self._applied.get(e)
-        if applied is None:
-            applied = self._applied[e] = []
-        applied.append(text)
-        self._outcomes.append(outcome)
-        st.index = i + 1
-        st.count += 1
-        st.log_digest = hashlib.blake2b(st.log_digest + digest, digest_size=16).digest()
-        return outcome
 
-    def _make_snap(self) -> Snap:
-        st = self._st
-        return (st.epoch, st.index, len(self._outcomes), self.world.snapshot(), st.copy())
+F = TypeVar("F", bound=FoldCore)
 
-    def _push_snap(self) -> None:
-        snaps = self._snaps
-        snap = self._make_snap()
-        if snaps and (snaps[-1][0], snaps[-1][1]) == (snap[0], snap[1]):
-            snaps[-1] = snap
-        else:
-            snaps.append(snap)
-        if len(snaps) > self.max_snapshots:
-            # Thin the older half (keeping the base): rewinds are usually short, and a long
-            # one can still start from a farther snapshot and refold a little more.
-            half = len(snaps) // 2
-            snaps[1:half] = snaps[1:half:2]
 
-    def _rewind(self, pos: tuple[int, int]) -> int:
-        """Restore the newest snapshot at or before ``pos``; return the outcomes kept."""
-        snaps = self._snaps
-        while len(snaps) > 1 and (snaps[-1][0], snaps[-1][1]) > pos:
-            snaps.pop()
-        e0, i0, n_out, world, st = snaps[-1]
-        self.world.restore(world)
-        self._st = st.copy()
-        del self._outcomes[n_out:]
-        self._applied = {e: (a if e < e0 else a[:i0]) for e, a in self._applied.items() if e <= e0}
-        self._closed = {e: c for e, c in self._closed.items() if e < e0}
-        self._hash_log = {k: v for k, v in self._hash_log.items() if k <= (e0, i0)}
-        return n_out
+class EngineBase(Generic[F]):
+    """The read API both engines share, over their fold core. Not for direct use."""
 
-    def _copy_base(self) -> Any:
-        """A copy sharing nothing mutable (the verification cache is pure and shared)."""
-        other = type(self).__new__(type(self))
-        other.__dict__.update(self.__dict__)
-        other.world = self.world.fork()
-        other.referee = Referee(
-            self.game,
-            other.world,
-            room=self.config.room,
-            seats=self.config.seats,
-            trust=self.config.trust,
-            loop=self.loop,
-            rules=self.rules,
-        )
-        other._st = self._st.copy()
-        other._applied = {e: list(a) for e, a in self._applied.items()}
-        other._outcomes = list(self._outcomes)
-        other._snaps = list(self._snaps)
-        other._seen_heads = dict(self._seen_heads)
-        other._closed = dict(self._closed)
-        other._hash_log = dict(self._hash_log)
-        other._revealing = set(self._revealing)
-        return other
+    _fold: F
 
-    # ---- reading ----------------------------------------------------------------------
+    @property
+    def game(self) -> Game:
+        """The game being played."""
+        return self._fold.game
+
+    @property
+    def config(self) -> RoomConfig:
+        """The room's config (for a training engine, the config its recording carries)."""
+        return self._fold.config
+
+    @property
+    def world(self) -> World:
+        """The World the fold keeps. Read it freely; a change made here is a desync."""
+        return self._fold.world
+
+    @property
+    def loop(self) -> GameLoop:
+        """The game loop (turn limit, timeout, phases)."""
+        return self._fold.loop
+
+    @property
+    def rules(self) -> RuleEngine:
+        """The rules run after every accepted move: the game's and any extra ones."""
+        return self._fold.rules
+
+    @property
+    def referee(self) -> Referee:
+        """The referee that judges and applies every move of this engine."""
+        return self._fold.referee
 
     def state_hash(self) -> bytes:
         """32-byte hash of the World and the fold state: equal on every peer that folded
-        the same log.
+        the same log, and for the same moves whichever engine made them.
         """
-        return hashlib.blake2b(self.world.state_hash() + self._st.digest(), digest_size=32).digest()
-
-    def outcomes(self) -> list[Outcome]:
-        """Every entry's outcome in fold order, including entries appended to epochs after
-        they closed (rejected: "epoch closed").
-        """
-        late: list[Outcome] = []
-        if self.chronicle is not None:
-            for e, n in self._closed.items():
-                if self.chronicle.has_epoch(e):
-                    late.extend(
-                        self._late(e, i, t) for i, t in enumerate(self.chronicle.raw(e)[n:], n)
-                    )
-        if not late:
-            return list(self._outcomes)
-        return sorted([*self._outcomes, *late], key=lambda o: (o.epoch, o.index))
-
-    def _late(self, e: int, i: int, text: str) -> Outcome:
-        reason = f"epoch {e} closed after {self._closed[e]} entries"
-        try:
-            x = decode_entry(text)
-        except EntryError:
-            return Outcome(e, i, False, reason, "", "", "", (), 0, 0, text_digest(text))
-        return Outcome(
-            e,
-            i,
-            False,
-            reason,
-            x.actor,
-            x.seat,
-            x.move,
-            x.args,
-            x.time_ms,
-            x.lamport,
-            text_digest(text),
-        )
-
-    @property
-    def position(self) -> tuple[int, int]:
-        """(epoch, index) of the next entry the fold will apply."""
-        return (self._st.epoch, self._st.index)
-
-    @property
-    def entries_folded(self) -> int:
-        """How many entries the fold has applied or rejected since the log's start."""
-        return self._st.count
+        return self._fold.state_hash()
 
     @property
     def started(self) -> bool:
         """Whether the game has been set up (the room seed is fixed)."""
-        return self._st.started
+        return self._fold.st.started
 
+    @property
     def is_over(self) -> bool:
         """Whether the game has ended (by its rules or by the turn limit)."""
-        return self._st.over
+        return self._fold.st.over
 
     @property
     def truncated(self) -> bool:
         """Whether the game ended on the GameLoop's turn limit."""
-        return self._st.truncated
+        return self._fold.st.truncated
 
     def current_player(self) -> str | None:
         """The seat to move, or None (game not started or over, or any seat may move)."""
-        if not self._st.started or self._st.over:
+        fold = self._fold
+        if not fold.st.started or fold.st.over:
             return None
-        return self.game.current_player(self.world)
+        return fold.game.current_player(fold.world)
 
     def is_to_move(self, seat: str) -> bool:
         """Whether ``seat`` may move now."""
-        if not self._st.started or self._st.over or seat not in self.config.seats:
+        fold = self._fold
+        st = fold.st
+        if not st.started or st.over or seat not in fold.config.seats:
             return False
-        if self.game.info.turn_order is TurnOrder.ANY:
+        if fold.game.info.turn_order is TurnOrder.ANY:
             return True
-        return self.game.current_player(self.world) == seat
+        return fold.game.current_player(fold.world) == seat
 
     def legal_mask(self, seat: str) -> np.ndarray:
-        """The bool mask of ``seat``'s legal actions now (all False when it may not move)."""
+        """The mask (dtype :data:`MASK_DTYPE`, int8) of ``seat``'s legal actions now: all
+        0 when it may not move.
+        """
+        game = self._fold.game
         if not self.is_to_move(seat):
-            return np.zeros(self.game.info.num_actions, dtype=bool)
-        return np.asarray(self.game.legal_actions(self.world, seat), dtype=bool)
+            return np.zeros(game.info.num_actions, dtype=MASK_DTYPE)
+        return np.array(game.legal_actions(self._fold.world, seat), dtype=MASK_DTYPE)
+
+    def observe(self, seat: str) -> dict[str, np.ndarray]:
+        """``{"observation", "action_mask"}`` for ``seat`` (PettingZoo's masked format);
+        the mask is :meth:`legal_mask`'s.
+        """
+        return {
+            "observation": self._fold.game.player_view(self._fold.world, seat),
+            "action_mask": self.legal_mask(seat),
+        }
 
     def rewards(self) -> dict[str, float]:
         """Each seat's reward so far."""
-        if not self._st.started:
-            return dict.fromkeys(self.config.seats, 0.0)
-        return self.game.rewards(self.world)
+        fold = self._fold
+        if not fold.st.started:
+            return dict.fromkeys(fold.config.seats, 0.0)
+        return fold.game.rewards(fold.world)
 
     def render(self, seat: str | None = None) -> str:
-        """The game's text picture."""
-        return self.game.render(self.world, seat)
+        """The game's text picture (from ``seat``'s view when given)."""
+        return self._fold.game.render(self._fold.world, seat)

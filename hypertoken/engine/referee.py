@@ -34,7 +34,7 @@ from hypertoken.engine.state import (
     room_seed_of,
     training_seed,
 )
-from hypertoken.game import Game, IllegalMove, MoveContext, TurnOrder
+from hypertoken.game import Game, IllegalMoveError, MoveContext, TurnOrder
 from hypertoken.log.entries import Entry, EntryError, decode_entry, entry_context, verify_entry
 from hypertoken.log.identity import Verifier, peer_id_of
 
@@ -139,7 +139,7 @@ class Referee:
             return self._system(st, entry, ctx)
         try:
             action = self.game.parse_move(move, entry.args)
-        except IllegalMove as exc:
+        except IllegalMoveError as exc:
             return str(exc) or f"no move {move!r}"
         return self.play(st, entry.seat, action, ctx)
 
@@ -188,7 +188,7 @@ class Referee:
                 truncated = self.loop.reached_limit(world)
             self.rules.evaluate(world, ctx)
             over = truncated or game.is_over(world)
-        except Exception as exc:  # IllegalMove, CoreError or a game bug: refuse alike
+        except Exception as exc:  # IllegalMoveError, CoreError or a game bug: refuse alike
             if undo is None:
                 world.restore(snap)
             elif world.version != version:  # a refusal before any change needs no undo
@@ -302,7 +302,7 @@ class Referee:
 
 
 def _refusal(exc: BaseException) -> str:
-    if isinstance(exc, IllegalMove):
+    if isinstance(exc, IllegalMoveError):
         return str(exc) or "illegal move"
     if isinstance(exc, CoreError):
         return f"the move failed in the core: {exc}"

@@ -1,74 +1,87 @@
-"""The Engine: moves -> rules -> World, and the fold of a room's Chronicle.
+"""The room engine: a game's rules folding a room's Chronicle, signed and synced.
 
-The world is a fold of the log. ``Engine(game, chronicle, identity)`` keeps a World equal to
-the fold of the chronicle's entries in document order (see :mod:`hypertoken.engine.referee`
-for how one entry is judged):
+The world is a fold of the log. ``RoomEngine(game, chronicle, identity)`` keeps a World
+equal to the fold of the chronicle's entries (see :mod:`hypertoken.engine.fold` for the
+fold and :mod:`hypertoken.engine.referee` for how one entry is judged), and one
+:class:`~hypertoken.log.sync.SyncSession` per remote peer it syncs with.
 
-- :meth:`Engine.submit` validates a move, signs it, appends it and applies it;
-- after sync (:meth:`Engine.receive_sync_message`, or :meth:`Engine.refresh` when the
-  chronicle was changed elsewhere) new entries are folded. When an entry merged in *before*
-  entries already applied, the Engine restores the nearest snapshot at or before it and
-  refolds. Snapshots are kept every ``snapshot_every`` entries and at each epoch start;
-  a state hash is recorded every ``hash_every`` entries so peers can detect a desync;
-- an epoch closes after ``epoch_size`` entries (or a hand, if the room asks); entries
-  appended to a closed epoch are rejected ("epoch closed"), and the fold continues in the
-  next epoch document from the state the last one ended in.
+**Which methods write.** Only these change the chronicle, and their names say so:
 
-The training fast path (:meth:`Engine.local`) applies moves straight to the World through
-the same referee, with no signatures and no Automerge writes; ``record=True`` writes the
-moves to a local Chronicle in batches so the episode can be replayed and shared.
+- :meth:`RoomEngine.start` (this peer's seed commitments),
+  :meth:`RoomEngine.submit` and :meth:`RoomEngine.submit_move` (a signed move);
+- :meth:`RoomEngine.advance`: fold what arrived, then write what the protocol now
+  requires of this peer: its seed reveals once every seat has committed (with
+  ``auto_reveal``), its state-hash records and its signed checkpoint when an epoch closed;
+- :meth:`RoomEngine.receive_sync_message`: merge a peer's changes, then :meth:`advance`.
 
-An Engine is not thread-safe.
+Everything else only reads: :meth:`RoomEngine.refresh`, :meth:`RoomEngine.fold` and
+:meth:`RoomEngine.refold` fold the chronicle and never write to it (what the fold makes
+due waits for the next writing call), :meth:`RoomEngine.generate_sync_message` reads, and
+so do the constructor and :meth:`RoomEngine.fork`. A writing call first folds whatever
+arrived, so a move is always judged on the whole log this peer holds.
+
+Without an identity the engine is read-only (replays, watchers, late joiners before they
+sit down): it folds and syncs, and the writing calls raise :class:`EngineError` naming the
+fix. A room engine is not thread-safe.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
-from hypertoken.core import core_digest
-from hypertoken.engine.base import EngineBase, EngineError, FoldResult, IllegalMoveError
-from hypertoken.engine.local import TrainingMixin, local_config
+from hypertoken.engine.base import EngineBase, EngineError, FoldResult
+from hypertoken.engine.fold import LogFold, RoomSnapshot
 from hypertoken.engine.rules import GameLoop, RuleEngine
-from hypertoken.engine.state import SEED_COMMIT, SEED_REVEAL, FoldState, Outcome, commitment_of
-from hypertoken.game import Game, Rule
-from hypertoken.log.checkpoint import Checkpoint, choose_checkpoint
+from hypertoken.engine.state import SEED_COMMIT, SEED_REVEAL, Outcome, commitment_of
+from hypertoken.game import Game, IllegalMoveError, Rule
 from hypertoken.log.chronicle import Chronicle
+from hypertoken.log.config import RoomConfig
 from hypertoken.log.entries import Entry, encode_body, signing_payload
 from hypertoken.log.identity import Identity
+from hypertoken.log.sync import SyncSession
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Engine", "EngineError", "EngineSnapshot", "FoldResult", "IllegalMoveError", "SeatError"]
+__all__ = ["RoomEngine", "RoomSnapshot", "SeatError"]
 
 
 class SeatError(EngineError):
-    """The seat is not held by this peer."""
+    """The seat is not held by this peer (or this peer must say which seat it means)."""
 
 
-@dataclass(frozen=True)
-class EngineSnapshot:
-    """An Engine's state at one point (see :meth:`Engine.snapshot`)."""
+def check_room(game: Game, config: RoomConfig, *, strict_core: bool = True) -> None:
+    """Refuse a room that ``game`` cannot fold the way its other peers do."""
+    if tuple(config.seats) != game.seats:
+        raise EngineError(
+            f"the room's seats {list(config.seats)} are not the game's {list(game.seats)}"
+        )
+    if (config.game, config.game_version) != (game.info.name, game.info.version):
+        raise EngineError(
+            f"the room plays {config.game} v{config.game_version}, not "
+            f"{game.info.name} v{game.info.version}"
+        )
+    if strict_core:
+        mine = game.core_digest().hex()
+        if config.core != mine:
+            raise EngineError(
+                f"the room runs core {config.core[:16]}..., this peer has "
+                f"{mine[:16]}...: peers would diverge"
+            )
 
-    world: bytes
-    state: FoldState
-    outcomes: int
-    applied: tuple[tuple[int, int], ...]
-    moves: int
 
+class RoomEngine(EngineBase[LogFold]):
+    """A game's rules folding a room's Chronicle (see the module docstring).
 
-class Engine(TrainingMixin):
-    """A game's rules applied to a World, fed by a Chronicle (rooms) or directly (training).
-
-    ``identity`` is this peer's key; without one the Engine is read-only (replay, watching).
-    The game loop (turn limit, timeout, phases) comes from the room's config, since it decides
-    what the fold accepts. Extra ``rules`` beyond the game's own are code, so every peer and
-    every replay must be given the same ones: prefer declaring them in ``Game.rules()``.
+    ``identity`` is this peer's key; without one the engine is read-only. The game loop
+    (turn limit, timeout, phases) comes from the room's config, since it decides what the
+    fold accepts. Extra ``rules`` beyond the game's own are code, so every peer and every
+    replay must be given the same ones: prefer declaring them in ``Game.rules()``.
+    ``_resume`` is :meth:`fork`'s: a fold to continue instead of folding ``chronicle``
+    from its first epoch.
     """
 
     def __init__(
@@ -82,123 +95,94 @@ class Engine(TrainingMixin):
         hash_every: int = 256,
         auto_reveal: bool = True,
         strict_core: bool = True,
+        _resume: LogFold | None = None,
     ) -> None:
         config = chronicle.config
-        if tuple(config.seats) != game.seats:
-            raise EngineError(
-                f"the room's seats {list(config.seats)} are not the game's {list(game.seats)}"
-            )
-        if (config.game, config.game_version) != (game.info.name, game.info.version):
-            raise EngineError(
-                f"the room plays {config.game} v{config.game_version}, not "
-                f"{game.info.name} v{game.info.version}"
-            )
-        if strict_core and config.core != core_digest().hex():
-            raise EngineError(
-                f"the room runs core {config.core[:16]}..., this peer has "
-                f"{core_digest().hex()[:16]}...: peers would diverge"
-            )
-        if snapshot_every < 1 or hash_every < 1:
-            raise ValueError("snapshot_every and hash_every must be >= 1")
-        loop = GameLoop(config.max_turns, config.turn_timeout_ms, config.phases)
-        super().__init__(game, config, loop, RuleEngine((*game.rules(), *rules)), local=False)
-        self.chronicle: Chronicle | None = chronicle
+        #: This peer's key (None: read-only).
         self.identity = identity
-        self.snapshot_every = snapshot_every
-        self.hash_every = hash_every
-        self.auto_reveal = auto_reveal
+        #: The seats this peer holds, in seat order.
         self.my_seats: tuple[str, ...] = (
             tuple(config.seats_of(identity.peer_id)) if identity is not None else ()
         )
+        #: Reveal this peer's seed contributions as soon as every seat has committed.
+        self.auto_reveal = auto_reveal
         self._writes = bool(self.my_seats) and config.trust == "open"
-        self._bootstrap(chronicle)
-        self.refresh()
-
-    # ---- construction helpers -------------------------------------------------------
+        self._sessions: dict[str, SyncSession] = {}
+        #: Seats whose reveal this peer has written (so a rewind does not write it twice).
+        self._revealing: set[str] = set()
+        if _resume is not None:
+            if _resume.chronicle is not chronicle or _resume.game is not game:
+                raise ValueError("a resumed fold continues this game over this chronicle")
+            self._fold = _resume
+            return
+        check_room(game, config, strict_core=strict_core)
+        loop = GameLoop(config.max_turns, config.turn_timeout_ms, config.phases)
+        self._fold = LogFold(
+            game,
+            chronicle,
+            loop,
+            RuleEngine((*game.rules(), *rules)),
+            snapshot_every=snapshot_every,
+            hash_every=hash_every,
+            writes=self._writes,
+        )
+        self._fold.bootstrap()
+        self._fold.refresh()
 
     @classmethod
-    def local(
+    def replay(
         cls,
+        chronicle: Chronicle,
         game: Game,
         *,
-        seed: int = 0,
-        record: bool = False,
-        record_batch: int = 256,
-        loop: GameLoop | None = None,
         rules: Iterable[Rule] = (),
-    ) -> Engine:
-        """The training fast path: one process, no signatures, no per-step Automerge write.
-        Moves go straight to the World and are kept in memory; with ``record`` they are
-        also written to a local Chronicle (``engine.chronicle``) every ``record_batch``
-        moves and at :meth:`flush`.
-        """
-        self = cls.__new__(cls)
-        loop = loop or GameLoop()
-        config = local_config(game, loop)
-        EngineBase.__init__(
-            self, game, config, loop, RuleEngine((*game.rules(), *rules)), local=True
-        )
-        self.chronicle = None
-        self.identity = None
-        self.snapshot_every, self.hash_every = 1 << 30, 1 << 30
-        self.auto_reveal = False
-        self.my_seats = game.seats
-        self._writes = False
-        self._recording = record
-        self._record_batch = max(1, record_batch)
-        self.reset(seed)
-        return self
-
-    @classmethod
-    def replay(cls, chronicle: Chronicle, game: Game, **kwargs: Any) -> Engine:
-        """A read-only Engine holding the fold of ``chronicle``: the same World the writers
+        strict_core: bool = True,
+    ) -> RoomEngine:
+        """A read-only engine holding the fold of ``chronicle``: the same World its writers
         had. ``games.for_room(chronicle.config)`` builds the room's game from the registry.
         """
-        return cls(game, chronicle, None, **kwargs)
+        return cls(game, chronicle, None, rules=rules, strict_core=strict_core)
 
-    def _bootstrap(self, chronicle: Chronicle) -> None:
-        """Start the fold at the first held epoch: empty, or from its checkpoint."""
-        first = chronicle.first_epoch
-        st = FoldState(epoch=first)
-        if first > 0:
-            cps = choose_checkpoint(
-                chronicle.checkpoints(first), self.config.peers, self.config.context(first), first
-            )
-            for cp in cps:
-                if self._try_checkpoint(cp):
-                    break
-            else:
-                raise EngineError(
-                    f"epoch {first} holds no valid checkpoint to start from "
-                    "(load an earlier epoch, or wait for a peer's checkpoint)"
-                )
-            st = self._st
-        self._st = st
-        self._base = (first, 0)
-        self._snaps = [self._make_snap()]
+    # ---- state --------------------------------------------------------------------------
 
-    def _try_checkpoint(self, cp: Checkpoint) -> bool:
-        try:
-            st = FoldState.decode(cp.fold)
-            self.world.restore(cp.world, verify=True)
-        except (ValueError, EngineError) as exc:
-            logger.warning("checkpoint for epoch %d does not restore: %s", cp.epoch, exc)
-            return False
-        self._st = st
-        ok = st.epoch == cp.epoch and st.index == 0 and self.state_hash() == cp.state_hash
-        if not ok:
-            logger.warning("checkpoint for epoch %d does not hash to what it claims", cp.epoch)
-        return ok
+    @property
+    def chronicle(self) -> Chronicle:
+        """The room's log this engine folds (and writes, if it holds a seat)."""
+        return self._fold.chronicle
 
-    # ---- room play --------------------------------------------------------------------
+    @property
+    def position(self) -> tuple[int, int]:
+        """(epoch, index) of the next entry the fold will apply."""
+        st = self._fold.st
+        return (st.epoch, st.index)
+
+    @property
+    def entries_folded(self) -> int:
+        """How many entries the fold has applied or rejected since the log's start."""
+        return self._fold.st.count
+
+    def outcomes(self) -> list[Outcome]:
+        """Every entry's outcome in fold order, including entries appended to epochs after
+        they closed (rejected: "epoch closed").
+        """
+        return self._fold.all_outcomes()
+
+    def desyncs(self) -> list[tuple[str, int, int]]:
+        """(peer, epoch, index) where a peer folded the same log to a different state hash:
+        a bug or a non-deterministic game, never a network condition.
+        """
+        return self._fold.desyncs(self.identity.peer_id if self.identity else "")
+
+    # ---- writing: seeds and moves ------------------------------------------------------
 
     def start(self) -> None:
-        """Commit to a seed contribution for every seat this peer holds (room mode). The
-        reveals follow automatically once every seat has committed (``auto_reveal``).
+        """Write a commitment to a seed contribution for every seat this peer holds. The
+        reveals follow, at :meth:`advance`, once every seat has committed (``auto_reveal``).
         """
         self._need_writer()
         for seat in self.my_seats:
-            if seat not in self._st.commits and not self._st.room_seed:
+            st = self._fold.st
+            if seat not in st.commits and not st.room_seed:
                 self._submit(seat, SEED_COMMIT, (commitment_of(self.contribution(seat)),))
         self._reveal_if_ready()
 
@@ -211,37 +195,69 @@ class Engine(TrainingMixin):
             b"hypertoken/seed-contribution\0" + self.config.context(0) + seat.encode()
         )
 
-    def submit(self, seat: str, action: int, *, time_ms: int | None = None) -> Outcome:
-        """Validate, sign, append and apply a game action for a seat this peer holds.
-        An illegal move raises :class:`IllegalMoveError` and changes nothing.
+    def submit(
+        self, action: int, seat: str | None = None, *, time_ms: int | None = None
+    ) -> Outcome:
+        """Validate, sign, append and apply ``action`` for ``seat``, a seat this peer holds
+        (default: its only seat, or the seat to move among its seats). An illegal move
+        raises :class:`~hypertoken.game.IllegalMoveError` and changes nothing.
         """
         if type(action) is not int:
-            raise TypeError(f"an action is an int, not {type(action).__name__}")
-        if not 0 <= action < self.game.info.num_actions:
-            raise IllegalMoveError(
-                f"action {action} is outside 0..{self.game.info.num_actions - 1}"
+            hint = " (the action comes first: submit(action, seat))"
+            raise TypeError(
+                f"an action is an int, not {type(action).__name__}"
+                + (hint if isinstance(action, str) else "")
             )
+        num = self.game.info.num_actions
+        if not 0 <= action < num:
+            raise IllegalMoveError(f"action {action} is outside 0..{num - 1}")
         move, args = self.game.move_name(action)
-        return self._submit(seat, move, args, time_ms=time_ms)
+        return self._submit(self._seat_for(seat), move, args, time_ms=time_ms)
 
     def submit_move(
         self,
-        seat: str,
         move: str,
         args: Sequence[Any] = (),
         *,
+        seat: str | None = None,
         time_ms: int | None = None,
         validate: bool = True,
     ) -> Outcome:
-        """Submit a move by name (system moves like ``turn.timeout`` too). With
-        ``validate=False`` the entry is appended even if this peer's fold rejects it (tests
-        use this to play a stale or misbehaving peer); the rejection is then recorded.
+        """Submit a move by name (system moves like ``turn.timeout`` too), for ``seat`` as
+        in :meth:`submit`. With ``validate=False`` the entry is appended even if this peer's
+        fold rejects it (tests use this to play a stale or misbehaving peer); the rejection
+        is then recorded.
         """
-        return self._submit(seat, move, tuple(args), time_ms=time_ms, validate=validate)
+        if isinstance(args, (str, bytes)):
+            raise TypeError(
+                "args is the sequence of the move's arguments, not one str or bytes: "
+                "submit_move(move, (arg, ...), seat=...)"
+            )
+        return self._submit(
+            self._seat_for(seat), move, tuple(args), time_ms=time_ms, validate=validate
+        )
+
+    def _seat_for(self, seat: str | None) -> str:
+        if seat is not None:
+            return seat
+        self._need_writer()
+        mine = self.my_seats
+        if len(mine) == 1:
+            return mine[0]
+        current = self.current_player()
+        if current in mine:
+            return current
+        raise SeatError(
+            f"say which seat moves: this peer holds {list(mine)} and none is to move "
+            "alone (submit(action, seat))"
+        )
 
     def _need_writer(self) -> Identity:
-        if self.identity is None or self.chronicle is None:
-            raise EngineError("this Engine is read-only: give it an Identity holding a seat")
+        if self.identity is None:
+            raise EngineError(
+                "this RoomEngine is read-only (built without an Identity): build it as "
+                "RoomEngine(game, chronicle, identity) with the identity holding a seat"
+            )
         if not self.my_seats:
             raise SeatError(f"peer {self.identity.peer_id} holds no seat in this room")
         return self.identity
@@ -256,13 +272,13 @@ class Engine(TrainingMixin):
         validate: bool = True,
     ) -> Outcome:
         identity = self._need_writer()
-        chronicle = self.chronicle
-        assert chronicle is not None
+        fold = self._fold
+        chronicle = fold.chronicle
         if seat not in self.my_seats:
             raise SeatError(f"seat {seat!r} is not yours (this peer holds {list(self.my_seats)})")
-        if chronicle.version != self._seen_version:
-            self.refresh()
-        st = self._st
+        if chronicle.version != fold.seen_version:
+            self.advance()
+        st = fold.st
         e, i = st.epoch, st.index
         if not chronicle.has_epoch(e):
             chronicle.open_epoch(e)
@@ -272,7 +288,7 @@ class Engine(TrainingMixin):
         body, frozen = encode_body(identity.peer_id, seat, move, args, time_ms, lamport)
         had = st.lamports.get(identity.peer_id)
         probe = Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, b"", body)
-        reason = self.referee.apply(st, probe, e, i)
+        reason = fold.referee.apply(st, probe, e, i)
         if reason and validate:
             # A refused move left the World as it was; only our lamport moved. Put it back.
             if had is None:
@@ -280,165 +296,72 @@ class Engine(TrainingMixin):
             else:
                 st.lamports[identity.peer_id] = had
             raise IllegalMoveError(reason)
-        sig = identity.sign(signing_payload(self.referee.context(e), body))
+        sig = identity.sign(signing_payload(fold.referee.context(e), body))
         entry = Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, sig, body)
         text = entry.to_text()
         try:
             chronicle.append(text, e)
         except BaseException:
             # The World holds a move the log does not: fold back to what the log says.
-            self._rewind((e, i))
-            self._seen_version = -1
+            fold.rewind((e, i))
+            fold.seen_version = -1
             raise
-        self._cache(e)[text] = entry
-        outcome = self._record(e, text, entry, reason)
-        self._after_entry(e, bool(reason))
-        # Everything written since the refresh above was ours and is folded: note it as
-        # seen, or the next refresh would re-read the whole epoch for nothing.
-        self._mark_seen(chronicle, (e, e + 1))
+        fold.cache(e)[text] = entry
+        outcome = fold.record(e, text, entry, reason)
+        fold.after_entry(e, bool(reason))
+        # Everything written since the fold above was ours and is folded: note it as seen,
+        # or the next refresh would re-read the whole epoch for nothing.
+        fold.mark_seen({e, e + 1, *self._write_due()})
         return outcome
 
-    def _mark_seen(self, chronicle: Chronicle, epochs: Iterable[int]) -> None:
-        for e in epochs:
-            if chronicle.has_epoch(e):
-                self._seen_heads[e] = chronicle.heads(e)
-        self._seen_version = chronicle.version
-
-    # ---- sync and the fold --------------------------------------------------------------
-
-    def generate_sync_message(self, peer: str) -> bytes | None:
-        """The chronicle's next sync message for ``peer`` (see :class:`Chronicle`)."""
-        assert self.chronicle is not None
-        return self.chronicle.generate_sync_message(peer)
-
-    def receive_sync_message(self, peer: str, data: bytes) -> list[Outcome]:
-        """Apply a peer's sync message and fold what it brought. Returns the outcomes the
-        fold produced (including refolded ones after a rewind).
-        """
-        assert self.chronicle is not None
-        self.chronicle.receive_sync_message(peer, data)
-        return self.refresh()
-
-    def fold(self) -> FoldResult:
-        """Bring the World up to date with the chronicle and return the fold's result."""
-        self.refresh()
-        return FoldResult(tuple(self.outcomes()), self.state_hash())
-
-    def refold(self) -> FoldResult:
-        """Fold the whole log again from the first held epoch (signatures stay verified:
-        the check of each entry is cached). Useful after a suspected desync, and to time
-        the fold itself.
-        """
-        if self._local:
-            raise EngineError("a local engine has no log to refold (replay its recording)")
-        self._rewind(self._base)
-        self._seen_version = -1
-        return self.fold()
+    # ---- folding and the protocol's writes ---------------------------------------------
 
     def refresh(self) -> list[Outcome]:
         """Fold whatever changed in the chronicle since the last look, rewinding to the
-        nearest snapshot first if entries landed before ones already applied.
+        nearest snapshot first if entries landed before ones already applied. Returns the
+        outcomes the fold produced (refolded ones included). Never writes: what the fold
+        made due waits for the next writing call (:meth:`advance`).
         """
-        chronicle = self.chronicle
-        if chronicle is None:
-            return []
-        before = len(self._outcomes)
-        if chronicle.version != self._seen_version:
-            earliest: tuple[int, int] | None = None
-            for e in chronicle.epochs:
-                if e < self._base[0]:
-                    continue
-                heads = chronicle.heads(e)
-                if self._seen_heads.get(e) == heads:
-                    continue
-                self._seen_heads[e] = heads
-                applied = self._applied.get(e)
-                if not applied:
-                    continue
-                raw = chronicle.raw(e)
-                n = len(applied)
-                if raw[:n] != applied:
-                    i = next(k for k in range(n) if raw[k] != applied[k])
-                    if earliest is None or (e, i) < earliest:
-                        earliest = (e, i)
-            if earliest is not None:
-                before = self._rewind(earliest)
-            self._fold_forward(chronicle)
-            # The fold may have written hash records and checkpoints; nothing else can have
-            # changed the chronicle meanwhile (this is synchronous).
-            self._mark_seen(chronicle, [e for e in chronicle.epochs if e >= self._base[0]])
-        self._reveal_if_ready()
-        return self._outcomes[before:]
+        return self._fold.refresh()
 
-    def _fold_forward(self, chronicle: Chronicle) -> None:
-        check = self.referee.check
-        while True:
-            st = self._st
-            e = st.epoch
-            if not chronicle.has_epoch(e):
-                return
-            raw = chronicle.raw(e)
-            cache = self._cache(e)
-            while st.epoch == e and st.index < len(raw):
-                text = raw[st.index]
-                got = cache.get(text)
-                if got is None:
-                    got = cache[text] = check(e, text)
-                if isinstance(got, str):
-                    self._record(e, text, None, got)
-                    self._after_entry(e, True)
-                else:
-                    reason = self.referee.apply(st, got, e, st.index)
-                    self._record(e, text, got, reason)
-                    self._after_entry(e, bool(reason))
-                st = self._st
-            if st.epoch == e:
-                return
+    def advance(self) -> list[Outcome]:
+        """Fold what arrived, then write what the protocol now requires of this peer: its
+        hash records and checkpoints, and its seed reveals once every seat has committed
+        (``auto_reveal``). Returns the outcomes produced, this peer's new entries included.
+        A read-only engine only folds.
+        """
+        fold = self._fold
+        produced = fold.refresh()
+        start = len(fold.outcomes) - len(produced)
+        if self._writes:
+            fold.mark_seen(self._write_due())
+            self._reveal_if_ready()
+        return fold.outcomes[start:]
 
-    def _after_entry(self, e: int, rejected: bool) -> None:
-        """Epoch close, snapshots and hash records, after the entry at ``index - 1``."""
-        st = self._st
-        size = self.config.epoch_size
-        if (size and st.index >= size) or (
-            self.config.epoch_per_hand
-            and not rejected
-            and st.started
-            and self.game.hand_over(self.world)
-        ):
-            self._close_epoch(e)
-            return
-        if st.count % self.snapshot_every == 0:
-            self._push_snap()
-        if st.count % self.hash_every == 0:
-            self._record_hash(e, st.index)
-
-    def _close_epoch(self, e: int) -> None:
-        st = self._st
-        self._closed[e] = st.index
-        st.epoch, st.index = e + 1, 0
-        self._push_snap()
-        chronicle = self.chronicle
-        if self._writes and chronicle is not None and self.identity is not None:
-            chronicle.open_epoch(e + 1)
-            cp = Checkpoint(
-                e + 1, self.state_hash(), st.log_digest, self.world.snapshot(), st.encode()
-            )
-            text = cp.sign(self.identity, self.config.context(e + 1))
-            if chronicle.checkpoints(e + 1).get(self.identity.peer_id) != text:
-                chronicle.put_checkpoint(e + 1, self.identity.peer_id, text)
-
-    def _record_hash(self, e: int, index: int) -> None:
-        st = self._st
-        h = self.state_hash()
-        self._hash_log[(e, index)] = (st.log_digest, h)
-        if self._writes and self.chronicle is not None and self.identity is not None:
-            self.chronicle.record_hash(
-                e, self.identity.peer_id, f"{e}:{index}:{st.log_digest.hex()}:{h.hex()}"
-            )
+    def _write_due(self) -> set[int]:
+        """Write the queued hash records and checkpoints; return the epochs written."""
+        fold = self._fold
+        if not (fold.pending_checkpoints or fold.pending_hashes):
+            return set()
+        chronicle, identity = fold.chronicle, self.identity
+        assert identity is not None  # only a writer's fold queues anything
+        me = identity.peer_id
+        touched = set(fold.pending_checkpoints)
+        for e, cp in fold.pending_checkpoints.items():
+            chronicle.open_epoch(e)
+            text = cp.sign(identity, self.config.context(e))
+            if chronicle.checkpoints(e).get(me) != text:
+                chronicle.put_checkpoint(e, me, text)
+        for e, record in fold.pending_hashes:
+            chronicle.record_hash(e, me, record)
+            touched.add(e)
+        fold.pending_checkpoints = {}
+        fold.pending_hashes = []
+        return touched
 
     def _reveal_if_ready(self) -> None:
-        """Reveal our seed contributions once every seat has committed (room mode)."""
-        st = self._st
+        """Reveal our seed contributions once every seat has committed."""
+        st = self._fold.st
         if not (self.auto_reveal and self._writes) or st.room_seed:
             return
         if len(st.commits) < len(self.config.seats):
@@ -448,106 +371,93 @@ class Engine(TrainingMixin):
                 self._revealing.add(seat)
                 self._submit(seat, SEED_REVEAL, (self.contribution(seat),))
 
-    def desyncs(self) -> list[tuple[str, int, int]]:
-        """(peer, epoch, index) where a peer folded the same log to a different state hash:
-        a bug or a non-deterministic game, never a network condition.
+    def fold(self) -> FoldResult:
+        """Bring the World up to date with the chronicle and return the fold's result.
+        Never writes (see :meth:`refresh`).
         """
-        if self.chronicle is None:
-            return []
-        found = []
-        me = self.identity.peer_id if self.identity else ""
-        for e in self.chronicle.epochs:
-            for actor, records in self.chronicle.hash_records(e).items():
-                if actor == me:
-                    continue
-                for rec in records:
-                    try:
-                        re, ri, log, state = rec.split(":")
-                        mine = self._hash_log.get((int(re), int(ri)))
-                    except ValueError:
-                        continue
-                    if mine and mine[0].hex() == log and mine[1].hex() != state:
-                        found.append((actor, int(re), int(ri)))
-        return found
+        self._fold.refresh()
+        return FoldResult(tuple(self.outcomes()), self.state_hash())
+
+    def refold(self) -> FoldResult:
+        """Fold the whole log again from the first held epoch (signatures stay verified:
+        the check of each entry is cached). Useful after a suspected desync, and to time
+        the fold itself. Never writes.
+        """
+        fold = self._fold
+        fold.rewind(fold.base)
+        fold.seen_version = -1
+        return self.fold()
+
+    # ---- sync sessions -------------------------------------------------------------------
+
+    def session(self, peer: str) -> SyncSession:
+        """The sync session with ``peer`` (created on first use). A peer daemon owns one
+        per connected peer: :meth:`SyncSession.receive` a frame, then :meth:`advance`, then
+        send what every dirty session generates.
+        """
+        s = self._sessions.get(peer)
+        if s is None:
+            s = self._sessions[peer] = SyncSession(self._fold.chronicle, peer)
+        return s
+
+    @property
+    def sessions(self) -> Mapping[str, SyncSession]:
+        """Peer -> its sync session (read-only view)."""
+        return MappingProxyType(self._sessions)
+
+    def drop_session(self, peer: str) -> None:
+        """Forget the sync session with ``peer`` (its connection closed; the next one starts
+        the protocol afresh).
+        """
+        self._sessions.pop(peer, None)
+
+    def generate_sync_message(self, peer: str) -> bytes | None:
+        """``session(peer).generate()``: the next sync frame for ``peer``, or None. Reads
+        only; call :meth:`advance` first for what the fold made due to be included.
+        """
+        return self.session(peer).generate()
+
+    def receive_sync_message(self, peer: str, data: bytes) -> list[Outcome]:
+        """Merge a peer's sync frame (``session(peer).receive(data)``), then
+        :meth:`advance`. Returns the outcomes produced (refolded ones after a rewind, and
+        this peer's reveals). A bad frame raises
+        :class:`~hypertoken.log.errors.ChronicleError` having changed nothing.
+        """
+        self.session(peer).receive(data)
+        return self.advance()
 
     # ---- snapshots and forks ---------------------------------------------------------
 
-    def snapshot(self) -> EngineSnapshot:
-        """The Engine's state now: World, fold state and position."""
-        return EngineSnapshot(
-            self.world.snapshot(),
-            self._st.copy(),
-            len(self._outcomes),
-            tuple((e, len(a)) for e, a in self._applied.items()),
-            len(self._moves),
+    def snapshot(self) -> RoomSnapshot:
+        """The engine's fold now: World, fold state and position."""
+        return self._fold.snapshot()
+
+    def restore(self, snap: RoomSnapshot) -> None:
+        """Go back to a snapshot of this engine; it folds forward again from there at its
+        next refresh (the log still holds every entry).
+        """
+        self._fold.restore(snap)
+
+    def fork(self) -> RoomEngine:
+        """An independent engine for what-if exploration: its own World copy, fold state
+        and an Automerge fork of the chronicle (with no sync sessions: the fork's log is
+        not the room's). The original is untouched.
+        """
+        fold = self._fold
+        chronicle = fold.chronicle.fork()
+        other = RoomEngine(
+            fold.game,
+            chronicle,
+            self.identity,
+            auto_reveal=self.auto_reveal,
+            _resume=fold.fork(chronicle),
         )
-
-    def restore(self, snap: EngineSnapshot) -> None:
-        """Go back to a snapshot of this Engine. A room Engine folds forward again from
-        there at its next refresh; a local Engine forgets the moves made since.
-        """
-        if not isinstance(snap, EngineSnapshot):
-            raise TypeError(f"restore() takes an EngineSnapshot, not {type(snap).__name__}")
-        if self._local and self._recording:
-            raise EngineError(
-                "a recording engine cannot rewind (its log is append-only): "
-                "fork() it, or use record=False"
-            )
-        self.world.restore(snap.world)
-        self._st = snap.state.copy()
-        del self._outcomes[snap.outcomes :]
-        lengths = dict(snap.applied)
-        self._applied = {e: a[: lengths[e]] for e, a in self._applied.items() if e in lengths}
-        self._snaps = [
-            s for s in self._snaps if (s[0], s[1]) <= (snap.state.epoch, snap.state.index)
-        ]
-        self._closed = {e: c for e, c in self._closed.items() if e < snap.state.epoch}
-        self._seen_heads.clear()
-        self._seen_version = -1
-        del self._moves[snap.moves :]
-
-    def fork(self) -> Engine:
-        """An independent Engine for what-if exploration: its own World copy, fold state
-        and (for rooms) an Automerge fork of the chronicle. The original is untouched.
-        """
-        other: Engine = self._copy_base()
-        other.chronicle = self.chronicle.fork() if self.chronicle is not None else None
-        for name in (
-            "identity",
-            "snapshot_every",
-            "hash_every",
-            "auto_reveal",
-            "my_seats",
-            "_writes",
-            "_recording",
-            "_record_batch",
-            "_episode_seed",
-        ):
-            if hasattr(self, name):
-                setattr(other, name, getattr(self, name))
-        other._moves = list(self._moves)
-        other._pending = list(self._pending)
-        if other.chronicle is not None:
-            other._seen_version = other.chronicle.version
+        other._revealing = set(self._revealing)
         return other
 
-    # ---- reading ----------------------------------------------------------------------
-
-    def observe(self, seat: str) -> dict[str, np.ndarray]:
-        """``{"observation", "action_mask"}`` for ``seat`` (PettingZoo's masked format)."""
-        mask = (
-            self.game.legal_actions(self.world, seat)
-            if self.is_to_move(seat)
-            else np.zeros(self.game.info.num_actions, dtype=bool)
-        )
-        return {
-            "observation": self.game.player_view(self.world, seat),
-            "action_mask": mask.astype(np.int8),
-        }
-
     def __repr__(self) -> str:
-        mode = "local" if self.config.trust == "local" else f"room {self.config.room!r}"
+        st = self._fold.st
         return (
-            f"Engine({self.game.info.env_id}, {mode}, epoch {self._st.epoch}, "
-            f"{self._st.count} entries)"
+            f"RoomEngine({self.game.info.env_id}, room {self.config.room!r}, "
+            f"epoch {st.epoch}, {st.count} entries)"
         )

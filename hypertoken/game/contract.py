@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from hypertoken.core import World
+from hypertoken.core import World, core_digest
 
 
 class Information(enum.Enum):
@@ -87,10 +87,23 @@ class GameInfo:
         return f"{self.name}_v{self.version}"
 
 
-class IllegalMove(Exception):
-    """Raised by a game hook to refuse a move. The message is the reason every peer records;
-    the Engine restores the World to its state before the move.
+class IllegalMoveError(Exception):
+    """A move refused by the rules. The one exception for an illegal move, at every layer:
+
+    - a game hook raises it to refuse a move; the message is the reason every peer records,
+      and the engine restores the World to its state before the move;
+    - :meth:`hypertoken.engine.RoomEngine.submit` and
+      :meth:`hypertoken.engine.LocalEngine.step` raise it (with the fold's reason) for a
+      move they refuse, having changed nothing.
+
+    It is not an :class:`~hypertoken.engine.EngineError`: the engine worked, the move is
+    what the rules refuse.
     """
+
+
+#: Deprecated alias of :class:`IllegalMoveError` (goes in 0.3): games raising it keep
+#: working, new code raises :class:`IllegalMoveError`.
+IllegalMove = IllegalMoveError
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +195,7 @@ class Game(abc.ABC):
 
     @abc.abstractmethod
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
-        """Apply a legal action (raise :class:`IllegalMove` to refuse it)."""
+        """Apply a legal action (raise :class:`IllegalMoveError` to refuse it)."""
 
     @abc.abstractmethod
     def player_view(self, world: World, seat: str) -> np.ndarray:
@@ -247,6 +260,15 @@ class Game(abc.ABC):
         """
         return []
 
+    def core_digest(self) -> bytes:
+        """The SHA-256 of the action core (``core.wasm``) this game's rooms run: what
+        :meth:`hypertoken.log.RoomConfig.for_game` records as ``RoomConfig.core``, and what
+        an engine checks a room against (peers on another core would diverge). A game's
+        kernel is game code, versioned with the game, so the default is the plain core's
+        digest whatever :meth:`new_world` returns.
+        """
+        return core_digest()
+
     def rules(self) -> tuple[Rule, ...]:
         """Condition-triggered rules the Engine runs after every accepted entry."""
         return ()
@@ -256,7 +278,7 @@ class Game(abc.ABC):
         return ("act", (action,))
 
     def parse_move(self, move: str, args: tuple[Any, ...]) -> int:
-        """The action of a logged move; raise :class:`IllegalMove` if it is not one."""
+        """The action of a logged move; raise :class:`IllegalMoveError` if it is not one."""
         if move == "act" and len(args) == 1 and type(args[0]) is int:
             return int(args[0])
-        raise IllegalMove(f"{self.info.env_id} has no move {move}{list(args)}")
+        raise IllegalMoveError(f"{self.info.env_id} has no move {move}{list(args)}")

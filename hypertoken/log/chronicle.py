@@ -21,6 +21,9 @@ records are appended, each checkpoint key is written by one peer once per epoch)
 actor and time live inside the entries (change metadata cannot be set); no
 ``apply_changes`` (peers exchange the sync protocol); bytes are stored as text.
 
+The chronicle holds documents, not peers: the sync protocol with each remote peer is a
+:class:`~hypertoken.log.sync.SyncSession`, which owns that peer's Automerge sync states.
+
 A Chronicle is not thread-safe.
 """
 
@@ -43,10 +46,6 @@ from hypertoken.log.errors import ChronicleError
 
 logger = logging.getLogger(__name__)
 
-SYNC_VERSION = 1
-#: How far ahead of our newest epoch a peer may sync before we refuse (hostile input).
-MAX_EPOCHS_AHEAD = 1024
-
 __all__ = [
     "FORMAT",
     "TRUST_MODES",
@@ -59,7 +58,9 @@ __all__ = [
 
 
 class Chronicle:
-    """A room's log: a chain of epoch documents. See the module docstring."""
+    """A room's log: a chain of epoch documents (storage and documents only; sync
+    sessions are :class:`~hypertoken.log.sync.SyncSession`). See the module docstring.
+    """
 
     def __init__(
         self, config: RoomConfig, epochs: Iterable[EpochDoc] = (), actor: bytes | None = None
@@ -74,7 +75,6 @@ class Chronicle:
         self._epochs: dict[int, EpochDoc] = {e.number: e for e in epochs}
         for e in self._epochs.values():
             e.doc.set_actor(self.actor)
-        self._sync: dict[tuple[str, int], SyncState] = {}
         #: Bumped by every change to any epoch document, so a reader can tell cheaply
         #: whether to look again.
         self.version = 0
@@ -285,74 +285,33 @@ class Chronicle:
         """Forget epochs older than ``epoch`` (after saving them) to bound memory."""
         for e in [e for e in self._epochs if e < epoch]:
             del self._epochs[e]
-        self._sync = {k: v for k, v in self._sync.items() if k[1] >= epoch}
         self.version += 1
 
-    # ---- sync -------------------------------------------------------------------
+    # ---- sync primitives (the protocol per peer is hypertoken.log.sync) ------------
 
-    def generate_sync_message(self, peer: str) -> bytes | None:
-        """The next sync message for ``peer`` covering every epoch, or None when there is
-        nothing to send. The sync state per (peer, epoch) lives here; call
-        :meth:`reset_peer` when a connection to the peer is re-established.
+    def sync_message(self, epoch: int, state: SyncState) -> Message | None:
+        """The next Automerge sync message for ``epoch``'s document, given the sync state
+        with one peer, or None. The states belong to that peer's
+        :class:`~hypertoken.log.sync.SyncSession`; the chronicle keeps none.
         """
-        parts = []
-        for e in self.epochs:
-            state = self._sync.setdefault((peer, e), SyncState())
-            msg = self._epochs[e].doc.generate_sync_message(state)
-            if msg is not None:
-                parts.append([e, msg.encode()])
-        if not parts:
-            return None
-        out: bytes = msgpack.packb([SYNC_VERSION, self.config.room, parts])
-        return out
+        return self._epoch(epoch).doc.generate_sync_message(state)
 
-    def receive_sync_message(self, peer: str, data: bytes) -> list[int]:
-        """Apply a sync message from ``peer``. Returns the epochs whose documents changed.
-
-        Inbound data is hostile until proven otherwise: the whole frame is decoded and
-        checked before any document is touched, and a bad one raises
-        :class:`ChronicleError`. Epochs older than the oldest held are ignored (a late
-        joiner does not want the history it skipped).
+    def receive_sync_part(self, epoch: int, state: SyncState, message: Message) -> bool:
+        """Apply one peer's Automerge sync message to ``epoch``'s document, opening the
+        epoch if it is new. Returns whether the document changed. A change Automerge
+        refuses raises :class:`ChronicleError`.
         """
+        self.open_epoch(epoch)
+        doc = self._epochs[epoch].doc
+        before = doc.get_heads()
         try:
-            version, room, parts = msgpack.unpackb(data, raw=False)
-            if version != SYNC_VERSION or not isinstance(parts, list):
-                raise ValueError
-            decoded = []
-            for e, m in parts:
-                if type(e) is not int or e < 0 or not isinstance(m, bytes):
-                    raise ValueError
-                decoded.append((e, Message.decode(m)))
-        except Exception:  # anything malformed in a peer's frame is the same error to us
-            raise ChronicleError(f"malformed sync message from peer {peer!r}") from None
-        if room != self.config.room:
-            raise ChronicleError(
-                f"sync message from peer {peer!r} is for room {room!r}, not {self.config.room!r}"
-            )
-        if any(e > self.last_epoch + MAX_EPOCHS_AHEAD for e, _ in decoded):
-            raise ChronicleError(f"peer {peer!r} syncs an epoch implausibly far ahead")
-        changed = []
-        for e, msg in decoded:
-            if e < self.first_epoch:
-                continue
-            self.open_epoch(e)
-            doc = self._epochs[e].doc
-            before = doc.get_heads()
-            try:
-                doc.receive_sync_message(self._sync.setdefault((peer, e), SyncState()), msg)
-            except Exception as exc:  # automerge raises a bare Exception
-                raise ChronicleError(
-                    f"peer {peer!r} sent a bad change for epoch {e}: {exc}"
-                ) from None
-            if doc.get_heads() != before:
-                changed.append(e)
-        if changed:
-            self.version += 1
-        return changed
-
-    def reset_peer(self, peer: str) -> None:
-        """Forget the sync state with ``peer`` (a new connection starts afresh)."""
-        self._sync = {k: v for k, v in self._sync.items() if k[0] != peer}
+            doc.receive_sync_message(state, message)
+        except Exception as exc:  # automerge raises a bare Exception
+            raise ChronicleError(f"epoch {epoch} refuses the change: {exc}") from None
+        if doc.get_heads() == before:
+            return False
+        self.version += 1
+        return True
 
 
 def _checksum(docs: list[bytes]) -> bytes:

@@ -1,7 +1,7 @@
 """The game contract suite: every registered game must pass it.
 
 Parametrised over ``games.names()``, so a new game (built in or a plugin) joins by
-registering. It checks what the Engine and every environment rely on:
+registering. It checks what the engines and every environment rely on:
 
 - seeded random playouts end, within the game's declared maximum length;
 - the same seed and the same choices give the same game, move for move;
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import games
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 from hypertoken.game import Game, TurnOrder
 
 GAMES = games.names()
@@ -35,7 +35,7 @@ def make(env_id: str) -> Game:
     return cls(min(cls.info.max_players, 4))
 
 
-def seat_to_move(engine: Engine, rng: random.Random) -> str | None:
+def seat_to_move(engine: LocalEngine, rng: random.Random) -> str | None:
     """The seat that moves next: the game's choice, or a random seat with a legal move."""
     seat = engine.current_player()
     if seat is not None or engine.game.info.turn_order is not TurnOrder.ANY:
@@ -45,16 +45,16 @@ def seat_to_move(engine: Engine, rng: random.Random) -> str | None:
 
 
 def playout(
-    env_id: str, seed: int, check: Callable[[Engine, str], None] | None = None
+    env_id: str, seed: int, check: Callable[[LocalEngine, str], None] | None = None
 ) -> tuple[list[bytes], dict[str, float], int]:
     """Play random legal moves until the game ends; return the hashes after every move."""
     game = make(env_id)
-    engine = Engine.local(game, seed=seed)
+    engine = LocalEngine(game, seed=seed)
     rng = random.Random(seed)
     limit = game.info.max_length or 10_000
     hashes = [engine.state_hash()]
     steps = 0
-    while not engine.is_over():
+    while not engine.is_over:
         assert steps < limit, f"{env_id} did not end within its max_length {limit}"
         seat = seat_to_move(engine, rng)
         assert seat is not None, f"{env_id}: no seat can move, yet the game is not over"
@@ -92,7 +92,7 @@ def test_same_seed_same_game(env_id: str) -> None:
 
 @pytest.mark.parametrize("env_id", GAMES)
 def test_masks_match_legality(env_id: str) -> None:
-    def check(engine: Engine, seat: str) -> None:
+    def check(engine: LocalEngine, seat: str) -> None:
         game = engine.game
         mask = np.asarray(game.legal_actions(engine.world, seat), dtype=bool)
         assert mask.shape == (game.info.num_actions,)
@@ -110,7 +110,7 @@ def test_masks_match_legality(env_id: str) -> None:
 
 @pytest.mark.parametrize("env_id", GAMES)
 def test_observations_have_the_declared_shape(env_id: str) -> None:
-    def check(engine: Engine, seat: str) -> None:
+    def check(engine: LocalEngine, seat: str) -> None:
         for s in engine.game.seats:
             obs = np.asarray(engine.game.player_view(engine.world, s))
             assert obs.shape == engine.game.info.observation_shape
@@ -125,7 +125,7 @@ def test_pending_choices_are_invisible(env_id: str) -> None:
     round resolves.
     """
 
-    def check(engine: Engine, seat: str) -> None:
+    def check(engine: LocalEngine, seat: str) -> None:
         game = engine.game
         others = [s for s in game.seats if s != seat]
         before = {s: np.asarray(game.player_view(engine.world, s)).copy() for s in others}
@@ -136,7 +136,7 @@ def test_pending_choices_are_invisible(env_id: str) -> None:
         for s in others:
             # If the round did not resolve (the other seat still has to choose), its view
             # must be exactly what it was.
-            if waiting[s] and trial.legal_mask(s).any() and not trial.is_over():
+            if waiting[s] and trial.legal_mask(s).any() and not trial.is_over:
                 after = np.asarray(game.player_view(trial.world, s))
                 assert np.array_equal(before[s], after), (
                     f"{env_id}: {s} can see {seat}'s pending choice"
@@ -149,7 +149,7 @@ def test_pending_choices_are_invisible(env_id: str) -> None:
 def test_hidden_information_does_not_leak(env_id: str) -> None:
     probed = [0]
 
-    def check(engine: Engine, seat: str) -> None:
+    def check(engine: LocalEngine, seat: str) -> None:
         game = engine.game
         for s, variant in game.hidden_variants(engine.world):
             assert np.array_equal(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.engine import IllegalMoveError, RoomEngine
 from tests.kits.engine import assert_converged, make_room, sync_all, sync_pair
 
 SETTINGS = settings(
@@ -23,20 +23,20 @@ ops = st.lists(
 )
 
 
-def _play(engine: Engine, pick: int, *, forced: bool, time_ms: int) -> None:
+def _play(engine: RoomEngine, pick: int, *, forced: bool, time_ms: int) -> None:
     """A legal move if this peer's seat may move, else (when ``forced``) a move this peer's
     own fold rejects but appends anyway: what a peer behind on sync would send.
     """
     seat = engine.my_seats[0]
     legal = [i for i, ok in enumerate(engine.legal_mask(seat)) if ok]
     if legal:
-        engine.submit(seat, legal[pick % len(legal)], time_ms=time_ms)
-    elif forced and not engine.is_over():
+        engine.submit(legal[pick % len(legal)], seat, time_ms=time_ms)
+    elif forced and not engine.is_over:
         name, args = engine.game.move_name(pick % engine.game.info.num_actions)
-        engine.submit_move(seat, name, args, time_ms=time_ms, validate=False)
+        engine.submit_move(name, args, seat=seat, time_ms=time_ms, validate=False)
 
 
-def _run(engines: list[Engine], script: list[tuple[int, int, int]]) -> None:
+def _run(engines: list[RoomEngine], script: list[tuple[int, int, int]]) -> None:
     for t, (kind, who, pick) in enumerate(script):
         a = engines[who % len(engines)]
         if kind >= 6:
@@ -67,7 +67,7 @@ def test_three_peers_grab_converge(script: list[tuple[int, int, int]]) -> None:
 def test_concurrent_grabs_of_one_slot_keep_exactly_one() -> None:
     engines = make_room("grab", 3)
     for e, t in zip(engines, (1, 2, 3), strict=True):
-        e.submit(e.my_seats[0], 5, time_ms=t)  # all three grab slot 5 offline
+        e.submit(5, e.my_seats[0], time_ms=t)  # all three grab slot 5 offline
     assert all(e.outcomes()[-1].accepted for e in engines)  # each one's own view
     sync_all(engines)
     assert_converged(engines)
@@ -86,8 +86,8 @@ def test_entry_merged_before_applied_ones_rewinds_and_refolds() -> None:
     # a's history (the list order decides), so at least one side must rewind.
     for t in range(5):
         seat = a.my_seats[0]
-        a.submit(seat, next(i for i, ok in enumerate(a.legal_mask(seat)) if ok), time_ms=t)
-    b.submit(b.my_seats[0], 11, time_ms=100)
+        a.submit(next(i for i, ok in enumerate(a.legal_mask(seat)) if ok), seat, time_ms=t)
+    b.submit(11, b.my_seats[0], time_ms=100)
     sync_pair(a, b)
     assert_converged([a, b])
     assert len(a.outcomes()) == len(b.outcomes()) == 4 + 6
@@ -97,8 +97,8 @@ def test_submitting_an_illegal_move_raises_and_changes_nothing() -> None:
     a, b = make_room("tictactoe", 2)
     before = (a.state_hash(), len(a.chronicle or []), a.chronicle.version if a.chronicle else 0)
     try:
-        a.submit("player_0", 4, time_ms=1)
-        a.submit("player_0", 0, time_ms=2)  # not player_0's turn any more
+        a.submit(4, "player_0", time_ms=1)
+        a.submit(0, "player_0", time_ms=2)  # not player_0's turn any more
     except IllegalMoveError as exc:
         assert "not player_0's turn" in str(exc)
     else:

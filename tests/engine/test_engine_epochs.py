@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hypertoken.engine import Engine, EngineError
+from hypertoken.engine import EngineError, RoomEngine
 from hypertoken.log.chronicle import Chronicle
 from tests.kits.engine import assert_converged, make_room, sync_all, sync_pair
 
 
-def _play_moves(engines: list[Engine], n: int, *, seed: int = 0, sync: bool = True) -> None:
+def _play_moves(engines: list[RoomEngine], n: int, *, seed: int = 0, sync: bool = True) -> None:
     """Legal tictactoe moves by whichever peer holds the seat to move."""
     rng = random.Random(seed)
     for t in range(n):
@@ -25,7 +25,7 @@ def _play_moves(engines: list[Engine], n: int, *, seed: int = 0, sync: bool = Tr
             return
         e = next(x for x in engines if seat in x.my_seats)
         legal = [i for i, ok in enumerate(e.legal_mask(seat)) if ok]
-        e.submit(seat, rng.choice(legal), time_ms=1000 + t)
+        e.submit(rng.choice(legal), seat, time_ms=1000 + t)
         if sync:
             sync_all(engines)
 
@@ -48,7 +48,7 @@ def test_epoch_per_hand() -> None:
     engines = make_room("tictactoe", 2, options={"rounds": 3}, epoch_size=0, epoch_per_hand=True)
     _play_moves(engines, 27)
     a = engines[0]
-    assert a.is_over() and a.chronicle is not None
+    assert a.is_over and a.chronicle is not None
     assert a.chronicle.epochs == [0, 1, 2, 3]  # three hands, then an empty fourth epoch
     rounds = [
         sum(o.accepted and o.move == "place" for o in a.outcomes() if o.epoch == e)
@@ -60,10 +60,10 @@ def test_epoch_per_hand() -> None:
 
 def test_entries_sent_to_a_closed_epoch_are_rejected_by_everyone() -> None:
     a, b = make_room("grab", 2, epoch_size=6)  # 4 seed entries, so 2 moves fill epoch 0
-    a.submit("player_0", 0, time_ms=1)
+    a.submit(0, "player_0", time_ms=1)
     sync_pair(a, b)
-    a.submit("player_0", 1, time_ms=2)  # closes epoch 0 at a
-    b.submit("player_1", 2, time_ms=3)  # concurrently: also closes epoch 0 at b
+    a.submit(1, "player_0", time_ms=2)  # closes epoch 0 at a
+    b.submit(2, "player_1", time_ms=3)  # concurrently: also closes epoch 0 at b
     sync_pair(a, b)
     assert_converged([a, b])
     late = [o for o in a.outcomes() if o.epoch == 0 and o.index == 6]
@@ -72,7 +72,7 @@ def test_entries_sent_to_a_closed_epoch_are_rejected_by_everyone() -> None:
     # Play goes on in epoch 1, where the rejected seat simply moves again.
     seat = late[0].seat
     peer = a if seat in a.my_seats else b
-    peer.submit(seat, 7, time_ms=4)
+    peer.submit(7, seat, time_ms=4)
     sync_pair(a, b)
     assert peer.position[0] == 1
     assert_converged([a, b])
@@ -88,7 +88,7 @@ def test_late_joiner_bootstraps_from_a_saved_epoch_then_syncs() -> None:
     assert host.position == (4, 10)  # 74 entries
     saved = host.chronicle.save_epoch()  # the newest epoch only
     _play_moves(engines[:2], 12, seed=1)  # the game moves on, into epoch 5, after the save
-    joiner = Engine(host.game, Chronicle.load(saved), None)
+    joiner = RoomEngine(host.game, Chronicle.load(saved), None)
     assert joiner.chronicle is not None and joiner.chronicle.epochs == [4]
     assert joiner.position == (4, 10)  # from the checkpoint, then the saved entries
     sync_pair(host, joiner)
@@ -107,7 +107,7 @@ def test_joiner_refuses_an_epoch_without_a_valid_checkpoint() -> None:
         forged.put_checkpoint(1, actor, text[:-8] + "AAAAAAA=")
     forged.drop_before(1)
     with pytest.raises(EngineError, match="no valid checkpoint"):
-        Engine(engines[0].game, forged, None)
+        RoomEngine(engines[0].game, forged, None)
 
 
 def test_peers_detect_a_desync_from_hash_records() -> None:
@@ -141,6 +141,6 @@ def test_concurrent_play_across_epoch_boundaries_converges(
         seat = e.my_seats[0]
         legal = [i for i, ok in enumerate(e.legal_mask(seat)) if ok]
         if legal:
-            e.submit(seat, legal[pick % len(legal)], time_ms=t)
+            e.submit(legal[pick % len(legal)], seat, time_ms=t)
     sync_all(engines)
     assert_converged(engines)

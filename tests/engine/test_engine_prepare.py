@@ -1,11 +1,11 @@
-"""Game.prepare: seed-independent construction runs once per Engine, not per episode."""
+"""Game.prepare: seed-independent construction runs once per engine, not per episode."""
 
 from __future__ import annotations
 
 import games
 from games.tictactoe import TicTacToe
 from hypertoken.core import World
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 
 
 class CountingTicTacToe(TicTacToe):
@@ -21,7 +21,7 @@ class CountingTicTacToe(TicTacToe):
 
 def test_prepare_runs_once_and_every_reset_starts_from_it() -> None:
     CountingTicTacToe.prepared = 0
-    engine = Engine.local(CountingTicTacToe(), seed=1)
+    engine = LocalEngine(CountingTicTacToe(), seed=1)
     for seed in range(5):
         engine.reset(seed)
         assert engine.world.stack("decor").tolist() == [1]
@@ -30,8 +30,8 @@ def test_prepare_runs_once_and_every_reset_starts_from_it() -> None:
 
 
 def test_prepared_blackjack_resets_match_a_fresh_engine() -> None:
-    first = Engine.local(games.make("blackjack"), seed=3)
-    again = Engine.local(games.make("blackjack"), seed=9)
+    first = LocalEngine(games.make("blackjack"), seed=3)
+    again = LocalEngine(games.make("blackjack"), seed=9)
     again.reset(3)
     assert again.state_hash() == first.state_hash()
     assert again.world.token_count() == first.world.token_count() == 312

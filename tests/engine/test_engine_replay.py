@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 import games
 from hypertoken.cli import main
-from hypertoken.engine import Engine, EngineError, IllegalMoveError, SeatError
+from hypertoken.engine import EngineError, IllegalMoveError, LocalEngine, RoomEngine, SeatError
 from hypertoken.log.chronicle import Chronicle
 from tests.kits.engine import IDS, make_room, sync_all
 
 
-def _random_game(engine: Engine, rng: random.Random, moves: int) -> None:
+def _random_game(engine: LocalEngine, rng: random.Random, moves: int) -> None:
     for _ in range(moves):
         seat = engine.current_player()
         if seat is None:
@@ -38,13 +38,13 @@ def test_saved_chronicle_replays_to_the_live_state(tmp_path: Path) -> None:
         if seat is None:
             break
         e = next(x for x in engines if seat in x.my_seats)
-        e.submit(seat, rng.choice([i for i, ok in enumerate(e.legal_mask(seat)) if ok]), time_ms=t)
+        e.submit(rng.choice([i for i, ok in enumerate(e.legal_mask(seat)) if ok]), seat, time_ms=t)
         sync_all(engines)
     live = engines[0]
     assert live.chronicle is not None
     path = tmp_path / "game.chronicle"
     live.chronicle.save_file(path)
-    replayed = Engine.replay(ch := Chronicle.load_file(path), games.for_room(ch.config))
+    replayed = RoomEngine.replay(ch := Chronicle.load_file(path), games.for_room(ch.config))
     assert replayed.state_hash() == live.state_hash()
     assert replayed.outcomes() == live.outcomes()
     assert replayed.rewards() == live.rewards()
@@ -67,13 +67,13 @@ def test_replay_command_reports_a_bad_file(tmp_path: Path) -> None:
 
 def test_fork_diverges_without_touching_the_original() -> None:
     a, b = make_room("tictactoe", 2)
-    a.submit("player_0", 4, time_ms=1)
+    a.submit(4, "player_0", time_ms=1)
     sync_all([a, b])
     assert b.chronicle is not None
     before = (b.state_hash(), list(b.chronicle.raw()), b.outcomes())
     what_if = b.fork()
     assert what_if.state_hash() == b.state_hash()
-    what_if.submit("player_1", 0, time_ms=2)  # explore a line of play in the fork only
+    what_if.submit(0, "player_1", time_ms=2)  # explore a line of play in the fork only
     what_if.refresh()
     b.refresh()
     assert what_if.state_hash() != b.state_hash()
@@ -88,7 +88,7 @@ def test_engine_snapshot_and_restore_in_a_room() -> None:
     a, b = make_room("grab", 2)
     snap = a.snapshot()
     hash0, outcomes0 = a.state_hash(), a.outcomes()
-    a.submit("player_0", 3, time_ms=1)
+    a.submit(3, "player_0", time_ms=1)
     assert a.state_hash() != hash0
     a.restore(snap)
     assert a.state_hash() == hash0 and a.outcomes() == outcomes0
@@ -100,18 +100,20 @@ def test_engine_snapshot_and_restore_in_a_room() -> None:
 
 def test_training_path_runs_the_same_rules_and_its_recording_replays() -> None:
     game = games.make("tictactoe", rounds=5)
-    fast = Engine.local(game, seed=11)
-    rec = Engine.local(game, seed=11, record=True, record_batch=7)
+    fast = LocalEngine(game, seed=11)
+    rec = LocalEngine(game, seed=11, record=True, record_batch=7)
     rng1, rng2 = random.Random(2), random.Random(2)
     _random_game(fast, rng1, 200)
     _random_game(rec, rng2, 200)
-    assert fast.is_over() and rec.is_over()
+    assert fast.is_over and rec.is_over
     assert fast.state_hash() == rec.state_hash()
     assert fast.moves == rec.moves and fast.chronicle is None
     rec.flush()
     assert rec.chronicle is not None
     assert len(rec.chronicle.raw()) == 1 + len(rec.moves)  # seed.set, then every move
-    replayed = Engine.replay(ch := Chronicle.load(rec.chronicle.save()), games.for_room(ch.config))
+    replayed = RoomEngine.replay(
+        ch := Chronicle.load(rec.chronicle.save()), games.for_room(ch.config)
+    )
     assert replayed.state_hash() == rec.state_hash()
     assert all(o.accepted for o in replayed.outcomes())
     assert replayed.rewards() == rec.rewards()
@@ -119,18 +121,18 @@ def test_training_path_runs_the_same_rules_and_its_recording_replays() -> None:
 
 def test_training_seed_decides_the_shuffle_and_reset_starts_over() -> None:
     game = games.make("grab", 2)
-    e = Engine.local(game, seed=1)
+    e = LocalEngine(game, seed=1)
     first = e.world.stack("deck").tolist()
     e.step(0, "player_0")
     e.reset(1)
     assert e.world.stack("deck").tolist() == first and e.moves == []
     e.reset(2)
     assert e.world.stack("deck").tolist() != first
-    assert Engine.local(game, seed=2).state_hash() == e.state_hash()
+    assert LocalEngine(game, seed=2).state_hash() == e.state_hash()
 
 
 def test_training_illegal_moves_raise_and_change_nothing() -> None:
-    e = Engine.local(games.make("tictactoe"), seed=0)
+    e = LocalEngine(games.make("tictactoe"), seed=0)
     e.step(4)
     h = e.state_hash()
     with pytest.raises(IllegalMoveError, match="illegal move for player_1: place 4"):
@@ -139,14 +141,14 @@ def test_training_illegal_moves_raise_and_change_nothing() -> None:
         e.step(0, "player_0")
     with pytest.raises(IllegalMoveError, match=r"outside 0\.\.8"):
         e.step(9)
-    g = Engine.local(games.make("grab", 2), seed=0)
+    g = LocalEngine(games.make("grab", 2), seed=0)
     with pytest.raises(IllegalMoveError, match="say which"):
         g.step(0)
     assert e.state_hash() == h and e.moves == [("player_0", 4)]
 
 
 def test_training_snapshot_restore_and_fork_for_search() -> None:
-    e = Engine.local(games.make("tictactoe"), seed=0)
+    e = LocalEngine(games.make("tictactoe"), seed=0)
     e.step(4)
     snap = e.snapshot()
     h = e.state_hash()
@@ -158,7 +160,7 @@ def test_training_snapshot_restore_and_fork_for_search() -> None:
     assert e.state_hash() == h and e.moves == [("player_0", 4)]
     e.step(0)
     assert e.state_hash() == child.state_hash()
-    recording = Engine.local(games.make("tictactoe"), seed=0, record=True)
+    recording = LocalEngine(games.make("tictactoe"), seed=0, record=True)
     with pytest.raises(EngineError, match="cannot rewind"):
         recording.restore(recording.snapshot())
 
@@ -167,19 +169,19 @@ def test_submit_rejects_bad_input_clearly() -> None:
     a, _b = make_room("tictactoe", 2)
     h = a.state_hash()
     with pytest.raises(SeatError, match="'player_1' is not yours"):
-        a.submit("player_1", 0)
+        a.submit(0, "player_1")
     with pytest.raises(TypeError, match="an action is an int"):
-        a.submit("player_0", "4")  # type: ignore[arg-type]
+        a.submit("4", "player_0")  # type: ignore[arg-type]
     with pytest.raises(IllegalMoveError, match="outside"):
-        a.submit("player_0", 42)
+        a.submit(42, "player_0")
     with pytest.raises(ValueError, match="entry arguments"):
-        a.submit_move("player_0", "place", (object(),))
-    watcher = Engine.replay(
+        a.submit_move("place", (object(),), seat="player_0")
+    watcher = RoomEngine.replay(
         ch := a.chronicle.fork() if a.chronicle else Chronicle.create(a.config),
         games.for_room(ch.config),
     )
     with pytest.raises(EngineError, match="read-only"):
-        watcher.submit("player_0", 4)
+        watcher.submit(4, "player_0")
     assert a.state_hash() == h
 
 
@@ -187,11 +189,11 @@ def test_room_engine_refuses_a_mismatched_game_or_core() -> None:
     a, _ = make_room("tictactoe", 2, start=False)
     assert a.chronicle is not None
     with pytest.raises(EngineError, match="seats"):
-        Engine(games.make("grab", 3), a.chronicle, None)
+        RoomEngine(games.make("grab", 3), a.chronicle, None)
     with pytest.raises(EngineError, match="plays tictactoe"):
-        Engine(games.make("grab", 2), a.chronicle, None)
+        RoomEngine(games.make("grab", 2), a.chronicle, None)
     import dataclasses
 
     odd = Chronicle.create(dataclasses.replace(a.config, core="00" * 32))
     with pytest.raises(EngineError, match="peers would diverge"):
-        Engine(games.make("tictactoe"), odd, None)
+        RoomEngine(games.make("tictactoe"), odd, None)

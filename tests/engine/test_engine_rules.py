@@ -8,7 +8,7 @@ import pytest
 
 import games
 from hypertoken.core import World
-from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.engine import IllegalMoveError, LocalEngine, RoomEngine
 from hypertoken.engine.rules import FIRED_PREFIX, GameLoop, RuleEngine
 from hypertoken.game import MoveContext, Rule
 from tests.kits.engine import assert_converged, make_room, sync_all
@@ -27,7 +27,7 @@ def _log(tag: str) -> Rule:
 
 
 def test_rules_fire_in_priority_order_after_each_accepted_move() -> None:
-    e = Engine.local(games.make("tictactoe"), rules=[_log("a"), _log("c"), _log("b")])
+    e = LocalEngine(games.make("tictactoe"), rules=[_log("a"), _log("c"), _log("b")])
     e.step(0)
     e.step(1)
     assert e.world.properties()["trail"] == "cbacba"
@@ -41,7 +41,7 @@ def test_once_rule_fires_once_and_remembers_it_in_the_world() -> None:
         world.set_property("bonus", world.properties().get("bonus", 0) + 1)
 
     rule = Rule("center-bonus", _center_taken, bonus, once=True)
-    e = Engine.local(games.make("tictactoe"), rules=[rule])
+    e = LocalEngine(games.make("tictactoe"), rules=[rule])
     e.step(0)
     assert "bonus" not in e.world.properties()
     e.step(4)  # the center: fires
@@ -59,7 +59,7 @@ def test_a_failing_rule_rejects_the_whole_entry() -> None:
         world.set_property("half", 1)
         world.stack_draw("no-such-stack", 1)
 
-    e = Engine.local(games.make("tictactoe"), rules=[Rule("broken", _center_taken, broken)])
+    e = LocalEngine(games.make("tictactoe"), rules=[Rule("broken", _center_taken, broken)])
     e.step(0)
     h = e.state_hash()
     with pytest.raises(IllegalMoveError, match="failed in the core"):
@@ -76,29 +76,33 @@ def test_rule_engine_validates_its_rules() -> None:
 
 
 def test_turn_limit_ends_the_game_truncated() -> None:
-    e = Engine.local(games.make("tictactoe", rounds=3), loop=GameLoop(max_turns=4))
+    e = LocalEngine(games.make("tictactoe", rounds=3), loop=GameLoop(max_turns=4))
     for cell in (0, 1, 2, 3):
         e.step(cell)
-    assert e.is_over() and e.truncated
+    assert e.is_over and e.truncated
     assert e.world.game.reason == "max_turns"
     with pytest.raises(IllegalMoveError, match="game is over"):
         e.step(5)
 
 
 def test_game_starts_in_the_first_phase() -> None:
-    e = Engine.local(games.make("tictactoe"), loop=GameLoop(phases=("opening", "middle")))
+    e = LocalEngine(games.make("tictactoe"), loop=GameLoop(phases=("opening", "middle")))
     assert e.world.game.phase == "opening"
 
 
 def test_turn_timeout_claims_become_default_moves_on_every_peer() -> None:
     a, b = make_room("tictactoe", 2, turn_timeout_ms=1000)
-    a.submit("player_0", 4, time_ms=10_000)
+    a.submit(4, "player_0", time_ms=10_000)
     sync_all([a, b])
-    early = a.submit_move("player_0", "turn.timeout", ("player_1",), time_ms=10_500, validate=False)
+    early = a.submit_move(
+        "turn.timeout", ("player_1",), seat="player_0", time_ms=10_500, validate=False
+    )
     assert not early.accepted and "has not timed out (500 ms of 1000)" in early.reason
-    wrong = a.submit_move("player_0", "turn.timeout", ("player_0",), time_ms=11_500, validate=False)
+    wrong = a.submit_move(
+        "turn.timeout", ("player_0",), seat="player_0", time_ms=11_500, validate=False
+    )
     assert "'player_0' is not the seat to move" in wrong.reason
-    claim = a.submit_move("player_0", "turn.timeout", ("player_1",), time_ms=11_000)
+    claim = a.submit_move("turn.timeout", ("player_1",), seat="player_0", time_ms=11_000)
     assert claim.accepted
     sync_all([a, b])
     assert a.world.properties()["board"] & 3 == 2  # O in cell 0: tictactoe's default move
@@ -109,7 +113,7 @@ def test_turn_timeout_claims_become_default_moves_on_every_peer() -> None:
 def test_timeout_claims_need_a_room_with_a_timeout() -> None:
     a, _b = make_room("tictactoe", 2)
     with pytest.raises(IllegalMoveError, match="no turn timeout"):
-        a.submit_move("player_0", "turn.timeout", ("player_1",), time_ms=10**9)
+        a.submit_move("turn.timeout", ("player_1",), seat="player_0", time_ms=10**9)
 
 
 def test_game_loop_validates() -> None:
@@ -120,10 +124,10 @@ def test_game_loop_validates() -> None:
 
 
 def test_the_game_loop_is_room_data_so_recordings_replay_it() -> None:
-    e = Engine.local(games.make("tictactoe", rounds=2), loop=GameLoop(max_turns=5), record=True)
+    e = LocalEngine(games.make("tictactoe", rounds=2), loop=GameLoop(max_turns=5), record=True)
     for cell in (0, 1, 2, 3, 4):
         e.step(cell)
     e.flush()
     assert e.chronicle is not None and e.chronicle.config.max_turns == 5
-    replayed = Engine.replay(ch := e.chronicle.fork(), games.for_room(ch.config))
+    replayed = RoomEngine.replay(ch := e.chronicle.fork(), games.for_room(ch.config))
     assert replayed.truncated and replayed.state_hash() == e.state_hash()

@@ -9,7 +9,7 @@ import base64
 
 import pytest
 
-from hypertoken.engine import Engine
+from hypertoken.engine import RoomEngine
 from hypertoken.log.entries import decode_entry, entry_context, sign_entry
 from hypertoken.log.identity import Identity
 from tests.kits.engine import IDS, assert_converged, make_room, sync_all
@@ -17,7 +17,7 @@ from tests.kits.engine import IDS, assert_converged, make_room, sync_all
 MALLORY = Identity.from_seed(b"m" * 32)
 
 
-def _inject(engines: list[Engine], text: str, via: int = 1) -> str:
+def _inject(engines: list[RoomEngine], text: str, via: int = 1) -> str:
     """Append raw entry text to one peer's chronicle, sync everyone, and return the reason
     every peer recorded for it (they must agree).
     """
@@ -35,20 +35,20 @@ def _inject(engines: list[Engine], text: str, via: int = 1) -> str:
     return last.reason
 
 
-def _last_text(engine: Engine) -> str:
+def _last_text(engine: RoomEngine) -> str:
     assert engine.chronicle is not None
     return engine.chronicle.raw()[-1]
 
 
 @pytest.fixture
-def room() -> list[Engine]:
+def room() -> list[RoomEngine]:
     engines = make_room("tictactoe", 3, players=2, holders=[0, 1])  # peer 2 only watches
-    engines[0].submit("player_0", 4, time_ms=1)
+    engines[0].submit(4, "player_0", time_ms=1)
     sync_all(engines)
     return engines
 
 
-def test_tampered_body_fails_its_signature(room: list[Engine]) -> None:
+def test_tampered_body_fails_its_signature(room: list[RoomEngine]) -> None:
     raw = base64.b64decode(_last_text(room[0]))
     tampered = raw.replace(b"\xa4args\x91\x04", b"\xa4args\x91\x05")  # place 4 -> place 5
     assert tampered != raw
@@ -56,7 +56,7 @@ def test_tampered_body_fails_its_signature(room: list[Engine]) -> None:
     assert reason.startswith("bad signature")
 
 
-def test_signature_by_another_key_claiming_an_actor_is_rejected(room: list[Engine]) -> None:
+def test_signature_by_another_key_claiming_an_actor_is_rejected(room: list[RoomEngine]) -> None:
     genuine = decode_entry(_last_text(room[0]))
     forged = sign_entry(
         MALLORY, entry_context("test-room", 0), "player_1", "place", (0,), 2, genuine.lamport + 5
@@ -70,28 +70,28 @@ def test_signature_by_another_key_claiming_an_actor_is_rejected(room: list[Engin
     assert reason.startswith("bad signature")
 
 
-def test_move_for_a_seat_the_signer_does_not_hold(room: list[Engine]) -> None:
+def test_move_for_a_seat_the_signer_does_not_hold(room: list[RoomEngine]) -> None:
     # player_0's holder signs a move for player_1 (whose turn it is).
     entry = sign_entry(IDS[0], entry_context("test-room", 0), "player_1", "place", (0,), 2, 50)
     reason = _inject(room, entry.to_text(), via=2)
     assert reason == f"seat 'player_1' is not held by actor '{IDS[0].peer_id}'"
 
 
-def test_stranger_holding_no_seat_is_rejected(room: list[Engine]) -> None:
+def test_stranger_holding_no_seat_is_rejected(room: list[RoomEngine]) -> None:
     entry = sign_entry(MALLORY, entry_context("test-room", 0), "player_1", "place", (0,), 2, 1)
     reason = _inject(room, entry.to_text())
     assert reason == f"actor {MALLORY.peer_id!r} holds no seat in this room"
 
 
-def test_replayed_entry_is_rejected(room: list[Engine]) -> None:
-    room[1].submit("player_1", 0, time_ms=2)
+def test_replayed_entry_is_rejected(room: list[RoomEngine]) -> None:
+    room[1].submit(0, "player_1", time_ms=2)
     sync_all(room)
     reason = _inject(room, _last_text(room[1]), via=2)  # the same signed entry again
     assert reason.startswith("replayed or out-of-order entry")
     assert room[0].current_player() == "player_0"  # the replay did not move anything
 
 
-def test_entry_signed_for_another_room_is_rejected(room: list[Engine]) -> None:
+def test_entry_signed_for_another_room_is_rejected(room: list[RoomEngine]) -> None:
     entry = sign_entry(IDS[1], entry_context("other-room", 0), "player_1", "place", (0,), 2, 60)
     assert _inject(room, entry.to_text()).startswith("bad signature")
 
@@ -105,11 +105,11 @@ def test_entry_signed_for_another_room_is_rejected(room: list[Engine]) -> None:
         "",
     ],
 )
-def test_malformed_entries_are_rejected_with_a_reason(room: list[Engine], text: str) -> None:
+def test_malformed_entries_are_rejected_with_a_reason(room: list[RoomEngine], text: str) -> None:
     assert _inject(room, text).startswith("malformed entry")
 
 
-def test_unsigned_entry_in_an_open_room_is_rejected(room: list[Engine]) -> None:
+def test_unsigned_entry_in_an_open_room_is_rejected(room: list[RoomEngine]) -> None:
     from hypertoken.log.entries import local_entry
 
     entry = local_entry(IDS[1].peer_id, "player_1", "place", (0,), 2, 70)
@@ -122,8 +122,10 @@ def test_mismatched_seed_reveal_is_rejected_by_every_peer() -> None:
     a.start()
     b.start()
     sync_all(engines)
-    a.submit_move("player_0", "seed.reveal", (b"not my contribution",), time_ms=5, validate=False)
-    b.submit_move("player_1", "seed.reveal", (b.contribution("player_1"),), time_ms=6)
+    a.submit_move(
+        "seed.reveal", (b"not my contribution",), seat="player_0", time_ms=5, validate=False
+    )
+    b.submit_move("seed.reveal", (b.contribution("player_1"),), seat="player_1", time_ms=6)
     sync_all(engines)
     assert_converged(engines)
     reveals = {o.seat: o for o in a.outcomes() if o.move == "seed.reveal"}
@@ -132,9 +134,9 @@ def test_mismatched_seed_reveal_is_rejected_by_every_peer() -> None:
     assert not a.started and not b.started
     # A game move before the seed is fixed is refused too.
     with pytest.raises(Exception, match="has not started"):
-        b.submit("player_1", 3, time_ms=7)
+        b.submit(3, "player_1", time_ms=7)
     # The honest reveal then starts the game everywhere, with the same shuffle.
-    a.submit_move("player_0", "seed.reveal", (a.contribution("player_0"),), time_ms=8)
+    a.submit_move("seed.reveal", (a.contribution("player_0"),), seat="player_0", time_ms=8)
     sync_all(engines)
     assert a.started and b.started
     assert_converged(engines)
@@ -145,7 +147,11 @@ def test_reveal_before_every_commitment_is_rejected() -> None:
     a, b = make_room("grab", 2, start=False, engine={"auto_reveal": False})
     a.start()
     a.submit_move(
-        "player_0", "seed.reveal", (a.contribution("player_0"),), time_ms=3, validate=False
+        "seed.reveal",
+        (a.contribution("player_0"),),
+        seat="player_0",
+        time_ms=3,
+        validate=False,
     )
     assert a.outcomes()[-1].reason.startswith("seed reveal before every seat committed")
     b.start()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 import games
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 from hypertoken.engine.state import FoldState
 
 
@@ -19,7 +19,7 @@ def expected(room_seed: bytes, epoch: int, index: int) -> int:
 
 
 def test_seeds_follow_room_seed_epoch_and_index_in_any_order() -> None:
-    referee = Engine.local(games.make("tictactoe")).referee
+    referee = LocalEngine(games.make("tictactoe")).referee
     a, b = FoldState(room_seed=b"a" * 32), FoldState(room_seed=b"b" * 32)
     for st, epoch, index in [
         (a, 0, 1),

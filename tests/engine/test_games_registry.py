@@ -1,5 +1,5 @@
 """The game registry (built-ins, versions, entry-point plugins) and the minimal games'
-rules as the Engine sees them.
+rules as the engine sees them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import games
 from games.tictactoe import TicTacToe
 from hypertoken.core import World
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 from hypertoken.game import Game, GameInfo, MoveContext
 
 
@@ -74,15 +74,15 @@ def test_entry_point_plugins_register(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(games, "_plugins_loaded", False)
     monkeypatch.setattr(games, "_classes", dict(games._classes))
     assert "plugin_v3" in games.names()  # the broken plugin is skipped, not fatal
-    e = Engine.local(games.make("plugin"))
+    e = LocalEngine(games.make("plugin"))
     e.step(0)
-    assert e.is_over() and e.rewards() == {"player_0": 1.0}
+    assert e.is_over and e.rewards() == {"player_0": 1.0}
     with pytest.raises(TypeError):
         games.register(object)  # type: ignore[arg-type]
 
 
 def test_tictactoe_rules() -> None:
-    e = Engine.local(games.make("tictactoe"))
+    e = LocalEngine(games.make("tictactoe"))
     for cell in (0, 3, 1, 4):
         e.step(cell)
     obs = e.observe("player_0")
@@ -91,25 +91,25 @@ def test_tictactoe_rules() -> None:
     assert obs["action_mask"].tolist() == [0, 0, 1, 0, 0, 1, 1, 1, 1]
     assert e.observe("player_1")["action_mask"].sum() == 0  # not its turn
     e.step(2)  # X completes the top row
-    assert e.is_over() and e.rewards() == {"player_0": 1.0, "player_1": -1.0}
+    assert e.is_over and e.rewards() == {"player_0": 1.0, "player_1": -1.0}
     assert e.render() == "XXX\nOO.\n..."
 
 
 def test_tictactoe_draw_and_rounds() -> None:
-    e = Engine.local(games.make("tictactoe", rounds=2))
+    e = LocalEngine(games.make("tictactoe", rounds=2))
     for cell in (0, 1, 2, 4, 3, 5, 7, 6, 8):  # a draw
         e.step(cell)
-    assert not e.is_over() and e.game.hand_over(e.world)
+    assert not e.is_over and e.game.hand_over(e.world)
     assert e.rewards() == {"player_0": 0.0, "player_1": 0.0}
     assert e.current_player() == "player_1"  # the turn passes on into round 2
     for cell in (0, 3, 1, 4, 2):  # O plays the top row this time
         e.step(cell)
-    assert e.is_over() and e.rewards() == {"player_0": -1.0, "player_1": 1.0}
+    assert e.is_over and e.rewards() == {"player_0": -1.0, "player_1": 1.0}
     assert e.game.info.max_length == 18
 
 
 def test_grab_views_hide_the_cards_on_the_table() -> None:
-    e = Engine.local(games.make("grab", 2), seed=4)
+    e = LocalEngine(games.make("grab", 2), seed=4)
     deck = e.world.stack("deck").tolist()
     e.step(0, "player_0")
     e.step(1, "player_1")
@@ -120,5 +120,5 @@ def test_grab_views_hide_the_cards_on_the_table() -> None:
     assert e.rewards()["player_0"] == mine
     for slot in range(2, 12):
         e.step(slot, "player_0" if slot % 2 == 0 else "player_1")
-    assert e.is_over()
+    assert e.is_over
     assert sum(e.rewards().values()) == sum(range(1, 13))

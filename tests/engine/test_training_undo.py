@@ -8,7 +8,7 @@ import pytest
 
 from games.blackjack import STAND, Blackjack
 from hypertoken.core import World
-from hypertoken.engine import Engine, EngineError, IllegalMoveError
+from hypertoken.engine import EngineError, IllegalMoveError, LocalEngine
 from hypertoken.engine.state import FoldState, training_seed
 from hypertoken.game import MoveContext, Rule
 
@@ -26,7 +26,7 @@ class BreaksOnce:
             world.stack_draw("no-such-stack", 1)
 
 
-def first_legal(engine: Engine) -> int:
+def first_legal(engine: LocalEngine) -> int:
     seat = engine.current_player()
     assert seat is not None
     mask = engine.game.legal_actions(engine.world, seat)
@@ -43,8 +43,8 @@ def test_a_failed_move_is_undone_exactly_and_play_goes_on(fail_at: int) -> None:
         return hits["n"] == fail_at  # the fail_at-th move to reach the rules
 
     game = Blackjack(1, hands=40)
-    engine = Engine.local(game, seed=3, rules=[Rule("breaks", condition, breaks)])
-    reference = Engine.local(Blackjack(1, hands=40), seed=3)
+    engine = LocalEngine(game, seed=3, rules=[Rule("breaks", condition, breaks)])
+    reference = LocalEngine(Blackjack(1, hands=40), seed=3)
     for _ in range(fail_at - 1):
         action = first_legal(reference)
         reference.step(action)
@@ -58,17 +58,17 @@ def test_a_failed_move_is_undone_exactly_and_play_goes_on(fail_at: int) -> None:
     assert "half" not in engine.world.properties()
     assert len(engine.moves) == fail_at - 1
     moves = 0
-    while not reference.is_over():
+    while not reference.is_over:
         action = first_legal(reference)
         reference.step(action)
         engine.step(action)
         moves += 1
         assert engine.state_hash() == reference.state_hash()
-    assert moves > 10 and engine.is_over()
+    assert moves > 10 and engine.is_over
 
 
 def test_an_explicit_seat_is_still_checked_for_its_turn() -> None:
-    engine = Engine.local(Blackjack(2, hands=3), seed=1)
+    engine = LocalEngine(Blackjack(2, hands=3), seed=1)
     seat = engine.current_player()
     other = "player_1" if seat == "player_0" else "player_0"
     with pytest.raises(IllegalMoveError, match="turn"):
@@ -80,7 +80,7 @@ class FailsOnSeed13(Blackjack):
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         super().setup(world, ctx)
-        if ctx.seed == Engine.local(Blackjack(1), seed=13).referee.seed_at(
+        if ctx.seed == LocalEngine(Blackjack(1), seed=13).referee.seed_at(
             FoldState(room_seed=training_seed(13)), 0, 0
         ):
             world.set_property("half", 1)
@@ -88,8 +88,8 @@ class FailsOnSeed13(Blackjack):
 
 
 def test_a_failing_reset_leaves_a_clean_engine_that_resets_again() -> None:
-    engine = Engine.local(FailsOnSeed13(1, hands=5), seed=1)
-    reference = Engine.local(Blackjack(1, hands=5), seed=2)
+    engine = LocalEngine(FailsOnSeed13(1, hands=5), seed=1)
+    reference = LocalEngine(Blackjack(1, hands=5), seed=2)
     with pytest.raises(EngineError, match="setup failed"):
         engine.reset(13)
     assert "half" not in engine.world.properties()
@@ -110,7 +110,7 @@ class LaxBlackjack(Blackjack):
 
 
 def test_a_refusal_before_any_change_needs_no_replay(monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = Engine.local(LaxBlackjack(1, hands=20, illegal_action="error"), seed=4)
+    engine = LocalEngine(LaxBlackjack(1, hands=20, illegal_action="error"), seed=4)
     replays: list[int] = []
     monkeypatch.setattr(engine, "_rebuild", lambda: replays.append(1))
     seat = engine.current_player()

@@ -1,4 +1,4 @@
-"""Blackjack through the Engine: the training fast path (determinism, recording and replay,
+"""Blackjack through the engines: the training fast path (determinism, recording and replay,
 the illegal-action policies on ``step``) and a room (what every peer folds).
 """
 
@@ -12,19 +12,19 @@ import pytest
 import games
 from games.blackjack import ACTION_NAMES, DOUBLE, HIT, INSURANCE, SPLIT, STAND, Blackjack
 from hypertoken.core import World
-from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.engine import IllegalMoveError, LocalEngine, RoomEngine
 from hypertoken.game import MoveContext
 from hypertoken.log.chronicle import Chronicle, RoomConfig
 from hypertoken.log.identity import Identity
 
 
-def random_episode(engine: Engine, rng: random.Random, limit: int = 10_000) -> list[bytes]:
+def random_episode(engine: LocalEngine, rng: random.Random, limit: int = 10_000) -> list[bytes]:
     """Random available actions until the game ends; the state hash after every move."""
     game = engine.game
     assert isinstance(game, Blackjack)
     hashes = [engine.state_hash()]
     for _ in range(limit):
-        if engine.is_over():
+        if engine.is_over:
             return hashes
         seat = engine.current_player()
         assert seat is not None
@@ -39,23 +39,23 @@ def test_same_seed_same_game_and_the_recording_replays(policy: str) -> None:
     game = games.make("blackjack", 3, hands=25, decks=1, illegal_action=policy)
     runs = []
     for record in (False, True):
-        engine = Engine.local(game, seed=42, record=record, record_batch=16)
+        engine = LocalEngine(game, seed=42, record=record, record_batch=16)
         runs.append(random_episode(engine, random.Random(7)))
     assert runs[0] == runs[1]
     engine.flush()
     assert engine.chronicle is not None
-    replayed = Engine.replay(
+    replayed = RoomEngine.replay(
         ch := Chronicle.load(engine.chronicle.save()), games.for_room(ch.config)
     )
     assert replayed.state_hash() == engine.state_hash()
     assert all(o.accepted for o in replayed.outcomes())
     assert replayed.rewards() == engine.rewards()
-    other = random_episode(Engine.local(game, seed=43), random.Random(7))
+    other = random_episode(LocalEngine(game, seed=43), random.Random(7))
     assert other != runs[0]
 
 
 def test_reset_starts_a_fresh_hand() -> None:
-    engine = Engine.local(games.make("blackjack", 2), seed=1)
+    engine = LocalEngine(games.make("blackjack", 2), seed=1)
     first = engine.state_hash()
     random_episode(engine, random.Random(0))
     engine.reset(1)
@@ -64,7 +64,7 @@ def test_reset_starts_a_fresh_hand() -> None:
     assert engine.state_hash() != first
 
 
-def _unavailable(engine: Engine) -> tuple[str, int]:
+def _unavailable(engine: LocalEngine | RoomEngine) -> tuple[str, int]:
     """The seat to move and an action it cannot take on its own."""
     seat = engine.current_player()
     assert seat is not None
@@ -75,11 +75,11 @@ def _unavailable(engine: Engine) -> tuple[str, int]:
     return seat, int(unavailable[-1])
 
 
-def _engine_to_move(policy: str) -> Engine:
+def _engine_to_move(policy: str) -> LocalEngine:
     """A training engine whose first hand needs a decision."""
     for seed in range(100):
-        engine = Engine.local(games.make("blackjack", 1, illegal_action=policy), seed=seed)
-        if not engine.is_over():
+        engine = LocalEngine(games.make("blackjack", 1, illegal_action=policy), seed=seed)
+        if not engine.is_over:
             return engine
     raise AssertionError("no seed dealt a hand with a decision")
 
@@ -89,7 +89,7 @@ def test_step_plays_an_unavailable_action_as_stand_by_default() -> None:
     game = engine.game
     assert isinstance(game, Blackjack)
     seat, action = _unavailable(engine)
-    assert not engine.legal_mask(seat)[action]  # not in the mask, yet the Engine accepts it
+    assert not engine.legal_mask(seat)[action]  # not in the mask, yet the engine accepts it
     assert game.tolerates(engine.world, seat, action)
     stood = engine.fork()
     stood.step(STAND)
@@ -123,21 +123,15 @@ def test_step_penalises_an_unavailable_action_under_penalty() -> None:
     assert engine.game.infos(engine.world)[seat]["penalty"] == 0.1  # type: ignore[attr-defined]
 
 
-def _room(policy: str) -> Engine:
+def _room(policy: str) -> RoomEngine:
     """A room whose one seat this peer holds, started (the seed protocol run)."""
     for n in range(1, 50):
         game = games.make("blackjack", 1, illegal_action=policy)
         me = Identity.from_seed(bytes([n]) * 32)
-        config = RoomConfig(
-            room="blackjack-room",
-            game=game.info.name,
-            game_version=game.info.version,
-            seats={"player_0": me.public_key},
-            options=game.options,
-        )
-        engine = Engine(game, Chronicle.create(config, actor=bytes([n]) * 16), me)
+        config = RoomConfig.for_game(game, [me], room="blackjack-room")
+        engine = RoomEngine(game, Chronicle.create(config, actor=bytes([n]) * 16), me)
         engine.start()
-        if engine.started and not engine.is_over():
+        if engine.started and not engine.is_over:
             return engine
     raise AssertionError("no room dealt a hand with a decision")
 
@@ -145,10 +139,10 @@ def _room(policy: str) -> Engine:
 def test_in_a_room_an_unavailable_move_is_logged_and_folded_alike() -> None:
     room = _room("stand")
     seat, action = _unavailable(room)
-    outcome = room.submit(seat, action)
+    outcome = room.submit(action, seat)
     assert outcome.accepted and outcome.move == ACTION_NAMES[action]
     assert room.chronicle is not None
-    peer = Engine.replay(
+    peer = RoomEngine.replay(
         ch := Chronicle.load(room.chronicle.save()), games.for_room(ch.config)
     )  # another peer's fold
     assert peer.state_hash() == room.state_hash()
@@ -159,13 +153,13 @@ def test_in_an_error_room_an_unavailable_move_is_rejected_alike() -> None:
     room = _room("error")
     seat, action = _unavailable(room)
     with pytest.raises(IllegalMoveError, match=f"illegal move for {seat}"):
-        room.submit(seat, action)
+        room.submit(action, seat)
     # a misbehaving peer appends it anyway: every fold rejects it with the same reason
     name, args = room.game.move_name(action)
-    outcome = room.submit_move(seat, name, args, validate=False)
+    outcome = room.submit_move(name, args, seat=seat, validate=False)
     assert not outcome.accepted and "illegal move" in outcome.reason
     assert room.chronicle is not None
-    peer = Engine.replay(ch := Chronicle.load(room.chronicle.save()), games.for_room(ch.config))
+    peer = RoomEngine.replay(ch := Chronicle.load(room.chronicle.save()), games.for_room(ch.config))
     assert peer.state_hash() == room.state_hash()
     assert peer.outcomes()[-1].reason == outcome.reason
 
@@ -179,10 +173,10 @@ def test_timeouts_stand() -> None:
 def test_player_view_never_shows_the_hole_card() -> None:
     game = games.make("blackjack", 4, hands=30)
     assert isinstance(game, Blackjack)
-    engine = Engine.local(game, seed=5)
+    engine = LocalEngine(game, seed=5)
     rng = random.Random(3)
     probed = 0
-    while not engine.is_over():
+    while not engine.is_over:
         for seat, variant in game.hidden_variants(engine.world):
             assert np.array_equal(
                 game.player_view(engine.world, seat), game.player_view(variant, seat)

@@ -16,14 +16,14 @@ from games.prisoners_dilemma.game import BLOCK, PrisonersDilemma, history
 from games.prisoners_dilemma.strategies import Payoffs, get_strategy
 from games.prisoners_dilemma.tournament import play_match
 from hypertoken.core import World
-from hypertoken.engine import Engine, IllegalMoveError
+from hypertoken.engine import IllegalMoveError, LocalEngine, RoomEngine
 from hypertoken.game import IllegalMove, Information, MoveContext, TurnOrder
 
 C, D = 0, 1
 P0, P1 = "player_0", "player_1"
 
 
-def play(engine: Engine, moves: list[tuple[int, int]]) -> None:
+def play(engine: LocalEngine, moves: list[tuple[int, int]]) -> None:
     """Play rounds, seat 1 first in odd rounds (order must not matter)."""
     for k, (a, b) in enumerate(moves):
         if k % 2:
@@ -78,7 +78,7 @@ def test_bad_options_are_refused_clearly(options: dict[str, object], message: st
 
 
 def test_a_round_resolves_when_both_have_chosen_in_either_order() -> None:
-    e = Engine.local(PrisonersDilemma(rounds=3))
+    e = LocalEngine(PrisonersDilemma(rounds=3))
     game = e.game
     assert isinstance(game, PrisonersDilemma)
     assert e.current_player() is None  # any seat may move
@@ -92,18 +92,18 @@ def test_a_round_resolves_when_both_have_chosen_in_either_order() -> None:
     assert e.rewards() == {P0: 0.0, P1: 5.0}
     assert e.legal_mask(P0).all() and e.legal_mask(P1).all()
     play(e, [(D, D), (C, C)])
-    assert e.is_over() and e.rewards() == {P0: 4.0, P1: 9.0}
+    assert e.is_over and e.rewards() == {P0: 4.0, P1: 9.0}
     assert not e.legal_mask(P0).any() and not e.legal_mask(P1).any()
     with pytest.raises(IllegalMoveError, match="the game is over"):
         e.step(C, P0)
     with pytest.raises(IllegalMoveError, match=r"outside 0\.\.1"):
-        Engine.local(PrisonersDilemma()).step(2, P0)
+        LocalEngine(PrisonersDilemma()).step(2, P0)
 
 
 def test_apply_refuses_what_the_referee_would() -> None:
     """Called directly (not through the Engine), apply still refuses bad moves."""
     game = PrisonersDilemma(rounds=1)
-    e = Engine.local(game)
+    e = LocalEngine(game)
     ctx = MoveContext(0, 0, 99, 1234)
     with pytest.raises(IllegalMove, match=r"actions 0 \(cooperate\) and 1 \(defect\)"):
         game.apply(e.world, P0, 2, ctx)
@@ -118,7 +118,7 @@ def test_apply_refuses_what_the_referee_would() -> None:
 
 
 def test_a_pending_choice_is_in_no_view_until_the_round_resolves() -> None:
-    e = Engine.local(PrisonersDilemma(rounds=5))
+    e = LocalEngine(PrisonersDilemma(rounds=5))
     play(e, [(C, D)])
     views = {s: e.observe(s)["observation"].copy() for s in (P0, P1)}
     before = e.state_hash()
@@ -135,7 +135,7 @@ def test_a_pending_choice_is_in_no_view_until_the_round_resolves() -> None:
 
 
 def test_observation_layout() -> None:
-    e = Engine.local(PrisonersDilemma(rounds=4))
+    e = LocalEngine(PrisonersDilemma(rounds=4))
     start = e.observe(P0)
     assert start["observation"].dtype == np.float32
     assert start["observation"].tolist() == [0.5, 0.5, 0.0, 0.0, 0.0]
@@ -150,7 +150,7 @@ def test_observation_layout() -> None:
 
 def test_rewards_and_normalisation_with_other_payoffs() -> None:
     game = PrisonersDilemma(rounds=10, temptation=4.5, reward=3.25, punishment=0.5, sucker=-1)
-    e = Engine.local(game)
+    e = LocalEngine(game)
     play(e, [(C, D)] * 10)
     assert e.rewards() == {P0: -10.0, P1: 45.0}
     assert (game.info.reward_range[0], game.info.reward_range[1]) == (-10.0, 45.0)
@@ -160,7 +160,7 @@ def test_rewards_and_normalisation_with_other_payoffs() -> None:
 
 def test_history_spans_filed_blocks() -> None:
     rounds = 3 * BLOCK + 5
-    e = Engine.local(PrisonersDilemma(rounds=rounds), seed=4)
+    e = LocalEngine(PrisonersDilemma(rounds=rounds), seed=4)
     rng = random.Random(4)
     moves = [(rng.getrandbits(1), rng.getrandbits(1)) for _ in range(rounds)]
     for k in range(rounds):
@@ -175,7 +175,7 @@ def test_history_spans_filed_blocks() -> None:
 
 
 def test_render_shows_scores_and_histories() -> None:
-    e = Engine.local(PrisonersDilemma(rounds=3))
+    e = LocalEngine(PrisonersDilemma(rounds=3))
     play(e, [(C, D), (D, D)])
     assert e.render() == (
         "round 2/3  player_0 1  player_1 6\nplayer_0: CD\nplayer_1: DD\n"
@@ -197,11 +197,11 @@ def test_log_moves_read_as_cooperate_and_defect() -> None:
 
 def test_a_recorded_match_replays_to_the_same_state() -> None:
     game = PrisonersDilemma(rounds=30, noise=0.2)
-    e = Engine.local(game, seed=11, record=True, record_batch=7)
+    e = LocalEngine(game, seed=11, record=True, record_batch=7)
     play_match(e, get_strategy("tit_for_tat"), get_strategy("random"), seed=11)
     e.flush()
     assert e.chronicle is not None
-    replayed = Engine.replay(
+    replayed = RoomEngine.replay(
         ch := e.chronicle, games.for_room(ch.config)
     )  # the game is rebuilt from the room's options
     assert isinstance(replayed.game, PrisonersDilemma) and replayed.game.noise == 0.2
@@ -216,7 +216,7 @@ def noisy_match(
     noise: float, seed: int, rounds: int = 200
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Random choices through the game; returns (chosen, played) per round."""
-    e = Engine.local(PrisonersDilemma(rounds=rounds, noise=noise), seed=seed)
+    e = LocalEngine(PrisonersDilemma(rounds=rounds, noise=noise), seed=seed)
     rng = random.Random(seed)
     chosen = [(rng.getrandbits(1), rng.getrandbits(1)) for _ in range(rounds)]
     play(e, chosen)
@@ -228,8 +228,8 @@ def test_same_seed_same_match_and_the_seed_matters() -> None:
     first = noisy_match(0.3, seed=21)
     assert noisy_match(0.3, seed=21) == first
     assert noisy_match(0.3, seed=22)[1] != first[1]
-    a = Engine.local(PrisonersDilemma(noise=0.1), seed=5)
-    b = Engine.local(PrisonersDilemma(noise=0.1), seed=5)
+    a = LocalEngine(PrisonersDilemma(noise=0.1), seed=5)
+    b = LocalEngine(PrisonersDilemma(noise=0.1), seed=5)
     for e in (a, b):
         play_match(e, get_strategy("tit_for_tat"), get_strategy("pavlov"), seed=5)
     assert a.state_hash() == b.state_hash() and a.rewards() == b.rewards()
@@ -241,7 +241,7 @@ def test_noise_zero_flips_nothing_and_noise_one_flips_everything() -> None:
         assert played == chosen
         chosen, played = noisy_match(1.0, seed)
         assert played == [(1 - a, 1 - b) for a, b in chosen]
-    e = Engine.local(PrisonersDilemma(noise=1), seed=0)
+    e = LocalEngine(PrisonersDilemma(noise=1), seed=0)
     scores, moves = play_match(
         e, get_strategy("always_cooperate"), get_strategy("always_cooperate"), seed=0
     )
@@ -259,7 +259,7 @@ def test_noise_flips_each_choice_independently_at_its_rate() -> None:
 
 def test_scores_follow_the_moves_as_played_under_noise() -> None:
     game = PrisonersDilemma(noise=0.15)
-    e = Engine.local(game, seed=2)
+    e = LocalEngine(game, seed=2)
     scores, moves = play_match(e, get_strategy("grudger"), get_strategy("gradual"), seed=2)
     pay = game.payoffs
     h0, h1 = (["CD".index(c) for c in m] for m in moves)

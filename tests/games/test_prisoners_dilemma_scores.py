@@ -21,7 +21,7 @@ import pytest
 from games.prisoners_dilemma import PrisonersDilemma, history
 from games.prisoners_dilemma.strategies import DETERMINISTIC, Payoffs, get_strategy
 from games.prisoners_dilemma.tournament import play_match
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 
 # Scores (first named, second named) over 100 rounds with T=5, R=3, P=1, S=0.
 EXPECTED = {
@@ -180,7 +180,7 @@ def test_the_table_covers_every_pairing_and_agrees_with_the_hand_derivations() -
 
 
 def test_every_pairing_scores_exactly_through_the_world() -> None:
-    engine = Engine.local(PrisonersDilemma(), seed=0)
+    engine = LocalEngine(PrisonersDilemma(), seed=0)
     wrong = []
     for a, b in itertools.product(DETERMINISTIC, repeat=2):  # both seat orders
         scores, moves = play_match(engine, get_strategy(a), get_strategy(b), seed=1)
@@ -201,7 +201,7 @@ def test_the_world_game_agrees_with_a_plain_loop(payoffs: Payoffs) -> None:
     game = PrisonersDilemma(
         rounds=37, temptation=payoffs.T, reward=payoffs.R, punishment=payoffs.P, sucker=payoffs.S
     )
-    engine = Engine.local(game, seed=0)
+    engine = LocalEngine(game, seed=0)
     for a, b in itertools.product(DETERMINISTIC, repeat=2):
         scores, _ = play_match(engine, get_strategy(a), get_strategy(b), seed=5)
         assert scores == pytest.approx(reference(a, b, 37, payoffs), abs=1e-9), (a, b)

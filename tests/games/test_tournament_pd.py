@@ -18,7 +18,7 @@ from games.prisoners_dilemma.tournament import (
     schedule,
 )
 from hypertoken.cli import main
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 
 FIELD = ["tit_for_tat", "always_defect", "always_cooperate", "grudger"]
 
@@ -74,7 +74,7 @@ def pair(result_matches: tuple[MatchResult, ...], a: str, b: str) -> list[MatchR
 
 def test_nothing_leaks_between_matches() -> None:
     """The same match gives the same result wherever it falls in the schedule, and the
-    same as on a brand-new Engine.
+    same as on a brand-new engine.
     """
     options = {"rounds": 60, "repetitions": 2, "seed": 4, "noise": 0.1}
     first = round_robin(["random", "generous_tit_for_tat", "pavlov"], **options)
@@ -86,7 +86,7 @@ def test_nothing_leaks_between_matches() -> None:
     assert len(ours) == 2 and ours == theirs
     assert first.matches.index(ours[0]) != later.matches.index(theirs[0])
     assert ours[0].moves != ours[1].moves  # the repetitions differ: the seed is live
-    fresh = Engine.local(PrisonersDilemma(rounds=60, noise=0.1), seed=123)
+    fresh = LocalEngine(PrisonersDilemma(rounds=60, noise=0.1), seed=123)
     seed = match_seed(4, 1, "random", "generous_tit_for_tat")
     assert seed == ours[1].seed
     assert play_match(

@@ -1,5 +1,5 @@
-"""Helpers for the Engine and Chronicle tests: rooms of in-process peers that sync through
-the Chronicle sync protocol in memory (no network, no timers: delivery is lockstep).
+"""Helpers for the engine and Chronicle tests: rooms of in-process peers that sync through
+their sync sessions in memory (no network, no timers: delivery is lockstep).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import games
-from hypertoken.engine import Engine
+from hypertoken.engine import RoomEngine
 from hypertoken.game import Game
 from hypertoken.log.chronicle import Chronicle, RoomConfig
 from hypertoken.log.identity import Identity
@@ -19,14 +19,7 @@ IDS = [Identity.from_seed(bytes([i + 1]) * 32) for i in range(6)]
 
 def room_config(game: Game, holders: Sequence[Identity], **kw: Any) -> RoomConfig:
     """A room where seat i is held by ``holders[i]``."""
-    return RoomConfig(
-        room=kw.pop("room", "test-room"),
-        game=game.info.name,
-        game_version=game.info.version,
-        seats={s: h.public_key for s, h in zip(game.seats, holders, strict=True)},
-        options=game.options,
-        **kw,
-    )
+    return RoomConfig.for_game(game, holders, room=kw.pop("room", "test-room"), **kw)
 
 
 def make_room(
@@ -39,10 +32,10 @@ def make_room(
     options: dict[str, Any] | None = None,
     engine: dict[str, Any] | None = None,
     **kw: Any,
-) -> list[Engine]:
-    """``peers`` Engines on fresh copies of one room's chronicle. Seat i is held by peer
+) -> list[RoomEngine]:
+    """``peers`` RoomEngines on fresh copies of one room's chronicle. Seat i is held by peer
     ``holders[i]`` (default: seat i by peer i). With ``start`` the seed protocol is run and
-    everyone is synced, so the game has begun. ``engine`` holds Engine keyword arguments;
+    everyone is synced, so the game has begun. ``engine`` holds RoomEngine keyword arguments;
     the rest are RoomConfig fields.
     """
     game = games.make(name, players or peers, **(options or {}))
@@ -51,7 +44,9 @@ def make_room(
     # Fixed Automerge actor ids: the merge order of concurrent entries depends on them, so
     # fixing them makes every run take the same paths.
     engines = [
-        Engine(game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p], **(engine or {}))
+        RoomEngine(
+            game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p], **(engine or {})
+        )
         for p in range(peers)
     ]
     if start:
@@ -62,12 +57,12 @@ def make_room(
     return engines
 
 
-def name_of(engine: Engine) -> str:
-    """The name a peer is known by in sync states."""
+def name_of(engine: RoomEngine) -> str:
+    """The name a peer is known by in sync sessions."""
     return engine.identity.peer_id if engine.identity else "reader"
 
 
-def sync_pair(a: Engine, b: Engine, max_rounds: int = 50) -> int:
+def sync_pair(a: RoomEngine, b: RoomEngine, max_rounds: int = 50) -> int:
     """Exchange sync messages in lockstep until both sides are quiet. Returns messages sent."""
     sent = 0
     for _ in range(max_rounds):
@@ -84,7 +79,7 @@ def sync_pair(a: Engine, b: Engine, max_rounds: int = 50) -> int:
     raise AssertionError("sync did not settle")
 
 
-def sync_all(engines: Sequence[Engine]) -> None:
+def sync_all(engines: Sequence[RoomEngine]) -> None:
     """Full-mesh sync until no pair has anything left to say."""
     for _ in range(10):
         sent = 0
@@ -96,24 +91,22 @@ def sync_all(engines: Sequence[Engine]) -> None:
     raise AssertionError("mesh sync did not settle")
 
 
-def verdicts(engine: Engine) -> list[tuple[int, int, bytes, bool, str]]:
+def verdicts(engine: RoomEngine) -> list[tuple[int, int, bytes, bool, str]]:
     """(epoch, index, digest, accepted, reason) of every entry, in fold order."""
     return [(o.epoch, o.index, o.digest, o.accepted, o.reason) for o in engine.outcomes()]
 
 
-def assert_converged(engines: Sequence[Engine]) -> None:
+def assert_converged(engines: Sequence[RoomEngine]) -> None:
     """Every peer holds the same entries, the same verdicts and the same state, and that state
     is also what a fresh replay of the merged log reaches.
     """
     first = engines[0]
-    assert first.chronicle is not None
     for e in engines[1:]:
-        assert e.chronicle is not None
         assert e.chronicle.epochs == first.chronicle.epochs
         for ep in first.chronicle.epochs:
             assert e.chronicle.raw(ep) == first.chronicle.raw(ep)
         assert verdicts(e) == verdicts(first)
         assert e.state_hash() == first.state_hash()
-    replayed = Engine.replay(ch := first.chronicle.fork(), games.for_room(ch.config))
+    replayed = RoomEngine.replay(ch := first.chronicle.fork(), games.for_room(ch.config))
     assert verdicts(replayed) == verdicts(first)
     assert replayed.state_hash() == first.state_hash()

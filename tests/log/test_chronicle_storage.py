@@ -1,5 +1,6 @@
 """The Chronicle on its own: deterministic genesis, append and read, save/load (crash-safe
-on disk), fork, the sync protocol, and hostile bytes that must change nothing.
+on disk), fork, the sync protocol (through sync sessions), and hostile bytes that must
+change nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ import pytest
 
 from hypertoken.log.chronicle import Chronicle, ChronicleError, RoomConfig
 from hypertoken.log.entries import EntryError, decode_entry, entry_context, sign_entry
+from hypertoken.log.sync import SyncSession
 from tests.kits.engine import IDS
 
+#: A direct construction names the core (any SHA-256 will do for the log on its own).
+CORE = "c0" * 32
 CONFIG = RoomConfig(
     room="r",
     game="tictactoe",
     game_version=1,
     seats={"player_0": IDS[0].public_key, "player_1": IDS[1].public_key},
+    core=CORE,
 )
 
 
@@ -33,13 +38,14 @@ def _entry(n: int, seat: str = "player_0") -> str:
 
 
 def _sync(a: Chronicle, b: Chronicle) -> None:
+    a_to_b, b_to_a = SyncSession(a, "b"), SyncSession(b, "a")
     for _ in range(20):
-        m1 = a.generate_sync_message("b")
+        m1 = a_to_b.generate()
         if m1:
-            b.receive_sync_message("a", m1)
-        m2 = b.generate_sync_message("a")
+            b_to_a.receive(m1)
+        m2 = b_to_a.generate()
         if m2:
-            a.receive_sync_message("b", m2)
+            a_to_b.receive(m2)
         if not (m1 or m2):
             return
     raise AssertionError("sync did not settle")
@@ -52,7 +58,7 @@ def test_every_peer_builds_the_same_genesis() -> None:
     b.open_epoch(3)
     assert a.heads(3) == b.heads(3)
     other = Chronicle.create(
-        RoomConfig(room="other", game="tictactoe", game_version=1, seats=CONFIG.seats)
+        RoomConfig(room="other", game="tictactoe", game_version=1, seats=CONFIG.seats, core=CORE)
     )
     assert other.heads(0) != a.heads(0)
 
@@ -125,7 +131,7 @@ def test_load_rejects_truncation_corruption_and_another_room() -> None:
     for bad in (data[: len(data) // 2], data[:-3] + b"\x00\x00\x00"):
         with pytest.raises(ChronicleError):
             Chronicle.load(bad)
-    other = RoomConfig(room="r2", game="tictactoe", game_version=1, seats=CONFIG.seats)
+    other = RoomConfig(room="r2", game="tictactoe", game_version=1, seats=CONFIG.seats, core=CORE)
     with pytest.raises(ChronicleError, match="another room"):
         Chronicle.load(data, expect=other)
 
@@ -211,22 +217,23 @@ def test_hostile_sync_messages_raise_and_change_nothing(data: bytes) -> None:
     c.append(_entry(1))
     heads, version = c.heads(0), c.version
     with pytest.raises(ChronicleError, match="malformed sync message"):
-        c.receive_sync_message("mallory", data)
+        SyncSession(c, "mallory").receive(data)
     assert c.heads(0) == heads and c.version == version and c.epochs == [0]
 
 
 def test_sync_for_another_room_or_far_future_epochs_is_refused() -> None:
     a = Chronicle.create(CONFIG)
     b = Chronicle.create(
-        RoomConfig(room="r2", game="tictactoe", game_version=1, seats=CONFIG.seats)
+        RoomConfig(room="r2", game="tictactoe", game_version=1, seats=CONFIG.seats, core=CORE)
     )
-    msg = b.generate_sync_message("a")
+    msg = SyncSession(b, "a").generate()
     assert msg is not None
+    from_b = SyncSession(a, "b")
     with pytest.raises(ChronicleError, match="for room 'r2'"):
-        a.receive_sync_message("b", msg)
+        from_b.receive(msg)
     far = msgpack.packb([1, "r", [[10**6, msg and msgpack.unpackb(msg)[2][0][1]]]])
     with pytest.raises(ChronicleError, match="implausibly far ahead"):
-        a.receive_sync_message("b", far)
+        from_b.receive(far)
     assert a.epochs == [0]
 
 
@@ -244,9 +251,9 @@ def test_non_text_list_elements_read_as_malformed_entries() -> None:
 
 def test_room_config_validation() -> None:
     with pytest.raises(ChronicleError, match="32 bytes"):
-        RoomConfig(room="r", game="g", game_version=1, seats={"player_0": b"short"})
+        RoomConfig(room="r", game="g", game_version=1, seats={"player_0": b"short"}, core=CORE)
     with pytest.raises(ChronicleError, match="trust mode"):
-        RoomConfig(room="r", game="g", game_version=1, seats=CONFIG.seats, trust="nope")
+        RoomConfig(room="r", game="g", game_version=1, seats=CONFIG.seats, trust="nope", core=CORE)
     with pytest.raises(ChronicleError, match="at least one seat"):
-        RoomConfig(room="r", game="g", game_version=1, seats={})
+        RoomConfig(room="r", game="g", game_version=1, seats={}, core=CORE)
     assert CONFIG.seats_of(IDS[1].peer_id) == ["player_1"]

@@ -1,0 +1,171 @@
+"""One sync session per remote peer: Automerge's sync protocol over a Chronicle's epochs.
+
+A :class:`SyncSession` is the protocol with one remote peer, in the style of
+automerge-repo's synchronizers: it owns the Automerge ``SyncState`` of every epoch
+document it syncs with that peer, keeps a :attr:`~SyncSession.dirty` flag, and has one
+documented pair of calls, :meth:`~SyncSession.generate` and :meth:`~SyncSession.receive`.
+The :class:`~hypertoken.log.chronicle.Chronicle` keeps the documents and nothing per peer,
+so whoever talks to a peer (the peer daemon, a test's lockstep loop) owns that peer's
+session, and closing a connection is dropping its session.
+
+A peer daemon's loop, per room::
+
+    session = sessions[peer]          # one per connected peer
+    session.receive(frame)            # then engine.advance(): fold, write what is due
+    for s in sessions.values():       # any change may be news for every peer
+        while s.dirty and (out := s.generate()) is not None:
+            send(s.peer, out)
+
+Wire format (sync version 1, unchanged): one msgpack frame
+``[SYNC_VERSION, room id, [[epoch, Automerge sync message bytes], ...]]`` covering every
+epoch that has something to say.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgpack
+from automerge.core import Message, SyncState
+
+from hypertoken.log.chronicle import Chronicle
+from hypertoken.log.errors import ChronicleError
+
+logger = logging.getLogger(__name__)
+
+#: The version tag of a sync frame.
+SYNC_VERSION = 1
+#: How far ahead of our newest epoch a peer may sync before we refuse (hostile input).
+MAX_EPOCHS_AHEAD = 1024
+
+__all__ = ["MAX_EPOCHS_AHEAD", "SYNC_VERSION", "SyncSession"]
+
+
+class SyncSession:
+    """The sync protocol with one remote peer over one chronicle.
+
+    Invariants:
+
+    - One session per (chronicle, remote peer). It alone holds the Automerge sync states
+      with that peer, one per epoch document; a new session (or :meth:`reset`) starts the
+      protocol afresh, as a new connection must.
+    - **Not dirty means nothing to send:** when :attr:`dirty` is False, :meth:`generate`
+      returns None. The session is dirty when it is created or reset, after every
+      :meth:`receive` (an answer may be due even if nothing changed), and whenever the
+      chronicle changed since the last :meth:`generate` (any writer's change, including
+      another session's receive). Only a :meth:`generate` that returns None clears it.
+    - :meth:`receive` treats the frame as hostile: the whole frame is decoded and checked
+      before any document is touched, and a malformed one (or one for another room, or
+      implausibly far ahead) raises :class:`~hypertoken.log.errors.ChronicleError` having
+      changed nothing. A change Automerge refuses raises the same error; the frame's parts
+      for earlier epochs, separate documents, stay applied. The session stays usable
+      after any error.
+    - Epochs older than the chronicle's first are never synced: a late joiner does not want
+      the history it skipped, and states of dropped epochs are forgotten.
+
+    Not thread-safe, like the chronicle.
+    """
+
+    def __init__(self, chronicle: Chronicle, peer: str) -> None:
+        self._chronicle = chronicle
+        self._peer = peer
+        self._states: dict[int, SyncState] = {}
+        self._flag = True
+        self._seen_version = chronicle.version
+
+    @property
+    def peer(self) -> str:
+        """The remote peer this session talks to."""
+        return self._peer
+
+    @property
+    def chronicle(self) -> Chronicle:
+        """The chronicle this session syncs."""
+        return self._chronicle
+
+    @property
+    def dirty(self) -> bool:
+        """Whether :meth:`generate` may have something to send (see the invariants)."""
+        return self._flag or self._chronicle.version != self._seen_version
+
+    def reset(self) -> None:
+        """Forget every sync state with the peer (a new connection starts afresh)."""
+        self._states.clear()
+        self._flag = True
+
+    def generate(self) -> bytes | None:
+        """The next sync frame for the peer covering every epoch, or None when there is
+        nothing to send (which clears :attr:`dirty`). Writes nothing to the chronicle.
+        """
+        chronicle = self._chronicle
+        self._forget_dropped()
+        states = self._states
+        parts = []
+        for e in chronicle.epochs:
+            state = states.get(e)
+            if state is None:
+                state = states[e] = SyncState()
+            msg = chronicle.sync_message(e, state)
+            if msg is not None:
+                parts.append([e, msg.encode()])
+        self._seen_version = chronicle.version
+        if not parts:
+            self._flag = False
+            return None
+        out: bytes = msgpack.packb([SYNC_VERSION, chronicle.config.room, parts])
+        return out
+
+    def receive(self, data: bytes) -> list[int]:
+        """Apply a sync frame from the peer; return the epochs whose documents changed.
+        Epochs the chronicle did not hold yet are opened (their genesis is deterministic).
+
+        This merges the peer's changes into the chronicle and nothing more: the fold and
+        whatever the protocol then requires of this peer are the engine's
+        (:meth:`hypertoken.engine.RoomEngine.advance`).
+        """
+        chronicle = self._chronicle
+        peer = self._peer
+        self._flag = True
+        try:
+            version, room, parts = msgpack.unpackb(data, raw=False)
+            if version != SYNC_VERSION or not isinstance(parts, list):
+                raise ValueError
+            decoded = []
+            for e, m in parts:
+                if type(e) is not int or e < 0 or not isinstance(m, bytes):
+                    raise ValueError
+                decoded.append((e, Message.decode(m)))
+        except Exception:  # anything malformed in a peer's frame is the same error to us
+            raise ChronicleError(f"malformed sync message from peer {peer!r}") from None
+        if room != chronicle.config.room:
+            raise ChronicleError(
+                f"sync message from peer {peer!r} is for room {room!r}, "
+                f"not {chronicle.config.room!r}"
+            )
+        if any(e > chronicle.last_epoch + MAX_EPOCHS_AHEAD for e, _ in decoded):
+            raise ChronicleError(f"peer {peer!r} syncs an epoch implausibly far ahead")
+        self._forget_dropped()
+        first = chronicle.first_epoch
+        changed = []
+        for e, msg in decoded:
+            if e < first:
+                continue
+            state = self._states.get(e)
+            if state is None:
+                state = self._states[e] = SyncState()
+            try:
+                if chronicle.receive_sync_part(e, state, msg):
+                    changed.append(e)
+            except ChronicleError as exc:
+                raise ChronicleError(f"peer {peer!r} sent a bad change ({exc})") from None
+        return changed
+
+    def _forget_dropped(self) -> None:
+        states = self._states
+        if states:
+            first = self._chronicle.first_epoch
+            for e in [e for e in states if e < first]:
+                del states[e]
+
+    def __repr__(self) -> str:
+        return f"SyncSession(peer={self._peer!r}, room={self._chronicle.config.room!r})"
