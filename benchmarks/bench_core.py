@@ -138,14 +138,14 @@ def main() -> None:
     small = World()
     small.stack_create("s")
     for _ in range(4):
-        small.token_create("card", "x", "", "stack:s")
+        small.token_create("card", "x", "", To.stack("s"))
     small.agent_create("a")
     four = (
         Batch()
-        .give("a", "chips", 5)
-        .take("a", "chips", 5)
+        .agent_give_resource("a", "chips", 5)
+        .agent_take_resource("a", "chips", 5)
         .stack_swap("s", 0, 3)
-        .set_property("round", 1)
+        .game_set_property("round", 1)
     )
     apply4 = per_call(lambda: small.apply(four), n * 5)
     apply4_loose = per_call(lambda: small.apply(four, atomic=False), n * 5)

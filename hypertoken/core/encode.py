@@ -11,10 +11,11 @@ import math
 import operator
 import struct
 from collections.abc import Callable, Sequence
+from math import copysign
 from typing import Any
 
 from hypertoken.core.errors import ActionTypeError, UnknownActionError
-from hypertoken.core.targets import KINDS, parse_dest, parse_predicate
+from hypertoken.core.targets import KINDS, To, parse_dest, parse_predicate
 
 _U32 = struct.Struct("<I")
 _I64 = struct.Struct("<q")
@@ -187,6 +188,9 @@ Encoder = Callable[..., bytes]
 #: of them can be memoised. Floats are left out on purpose: -0.0 == 0.0 but their bytes
 #: differ, and a memo must never change what reaches the core.
 _MEMO_TYPES = frozenset({str, int, bool, type(None)})
+#: A :class:`To` is hashable, and equal To's encode alike save for a coordinate of -0.0
+#: (equal to 0.0): actions naming places are memoised too, unless a coordinate is negative.
+_MEMO_WITH_TO = _MEMO_TYPES | {To}
 _MEMO_SIZE = 4096
 #: Ints beyond this size (bankrolls, counters) rarely repeat: memoising them only churns.
 _MEMO_INT = 1 << 12
@@ -197,8 +201,8 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
 
     Games repeat the same actions with the same arguments all the time (the same property
     set to the same value, the same draw to the same hand), so encodings of plain
-    str/int/bool/None arguments (small ints only) are memoised per action, keyed by value
-    AND type (True and 1 are equal in Python but encode differently).
+    str/int/bool/None and :class:`To` arguments (small ints only) are memoised per action,
+    keyed by value AND type (True and 1 are equal in Python but encode differently).
     """
     encs = tuple(_ENCODERS[c] for c in layout)
     n = len(encs)
@@ -219,7 +223,11 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
     def encode(*args: Any) -> bytes:
         types = tuple(map(type, args))
         if not _MEMO_TYPES.issuperset(types):
-            return slow(args)
+            if To not in types or not _MEMO_WITH_TO.issuperset(types):
+                return slow(args)
+            for a in args:  # a place with a negative coordinate (-0.0 among them) is not
+                if type(a) is To and not copysign(1.0, a.x) == copysign(1.0, a.y) == 1.0:
+                    return slow(args)
         key = (args, types)
         out = memo.get(key)
         if out is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hypertoken.core import Batch, World
+from hypertoken.core import Batch, To, World
 from hypertoken.core.errors import NotFoundError
 
 
@@ -26,6 +26,22 @@ def test_negative_zero_reaches_the_core_as_written() -> None:
     c = World()
     c.game_set_property("x", -0.0)
     assert c.state_hash() == b.state_hash()
+
+
+def test_memoised_places_keep_a_negative_zero_coordinate() -> None:
+    # Equal To's are memoised as one; To.zone("t", -0.0) equals To.zone("t", 0.0), yet its
+    # bytes differ, whichever is encoded first.
+    def placed(*xs: float) -> list[bytes]:
+        return [Batch().token_move(1, To.zone("t", x)).encoded(0) for x in xs]
+
+    zero, negative, zero_again, negative_again = placed(0.0, -0.0, 0.0, -0.0)
+    assert zero == zero_again != negative == negative_again
+    assert zero == Batch().token_move(1, "zone:t").encoded(0)
+    a, b = World(), World()
+    for w, x in ((a, 0.0), (b, -0.0)):
+        w.space_create_zone("t")
+        w.token_create("card", to=To.zone("t", y=x))
+    assert a.state_hash() != b.state_hash()
 
 
 def test_repeated_batches_encode_identically() -> None:
