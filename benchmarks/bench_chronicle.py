@@ -1,4 +1,4 @@
-"""Chronicle and Engine benchmark: fold throughput, submit latency, late-joiner bootstrap
+"""Chronicle and engine benchmark: fold throughput, submit latency, late-joiner bootstrap
 and rewind-and-refold.
 
 Prints JSON lines, one object per line: ``{"name", "ours", "baseline", "ratio", "unit", ...}``.
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import games
 from hypertoken.core import World
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine, RoomEngine
 from hypertoken.game import Game, GameInfo, MoveContext, TurnOrder
 from hypertoken.log.chronicle import Chronicle, RoomConfig
 from hypertoken.log.entries import entry_context, sign_entry
@@ -67,18 +67,11 @@ def tictactoe_room(
 ) -> tuple[Game, RoomConfig]:
     """A long tictactoe match where one peer holds both seats (a hot-seat host)."""
     game = games.make("tictactoe", rounds=1_000_000)
-    config = RoomConfig(
-        room=room,
-        game="tictactoe",
-        game_version=1,
-        seats={s: holder.public_key for s in game.seats},
-        options=game.options,
-        epoch_size=epoch_size,
-    )
+    config = RoomConfig.for_game(game, [holder] * len(game.seats), room=room, epoch_size=epoch_size)
     return game, config
 
 
-def play(engine: Engine, moves: int, rng: random.Random, t0: int = 0) -> list[float]:
+def play(engine: RoomEngine, moves: int, rng: random.Random, t0: int = 0) -> list[float]:
     """Make legal moves; return the seconds each submit() took."""
     spent = []
     game, world = engine.game, engine.world
@@ -88,14 +81,14 @@ def play(engine: Engine, moves: int, rng: random.Random, t0: int = 0) -> list[fl
         legal = [i for i in range(9) if game.is_legal(world, seat, i)]
         action = rng.choice(legal)
         t = time.perf_counter()
-        engine.submit(seat, action, time_ms=t0 + k)
+        engine.submit(action, seat, time_ms=t0 + k)
         spent.append(time.perf_counter() - t)
     return spent
 
 
 def bench_fold_and_submit(n: int) -> None:
     game, config = tictactoe_room("bench-fold")
-    host = Engine(game, Chronicle.create(config), HOST)
+    host = RoomEngine(game, Chronicle.create(config), HOST)
     host.start()
     spent = np.array(play(host, n, random.Random(1))) * 1e6
     per_move = float(np.median(spent))
@@ -113,10 +106,9 @@ def bench_fold_and_submit(n: int) -> None:
     )
 
     chronicle = host.chronicle
-    assert chronicle is not None
     total = len(chronicle.raw())
     t = time.perf_counter()
-    cold = Engine.replay(chronicle.fork(), game)
+    cold = RoomEngine.replay(chronicle.fork(), game)
     cold_s = time.perf_counter() - t
     assert cold.state_hash() == host.state_hash()
 
@@ -157,7 +149,7 @@ def bench_fold_and_submit(n: int) -> None:
         f"{1e6 / verify_us:,.0f}/s here; ratio = ours/target",
     )
 
-    local = Engine.local(game, seed=3, record=True, record_batch=1024)
+    local = LocalEngine(game, seed=3, record=True, record_batch=1024)
     rng = random.Random(1)
     for _ in range(n):
         seat = game.current_player(local.world)
@@ -166,7 +158,7 @@ def bench_fold_and_submit(n: int) -> None:
     local.flush()
     assert local.chronicle is not None
     t = time.perf_counter()
-    replayed = Engine.replay(local.chronicle, game)
+    replayed = RoomEngine.replay(local.chronicle, game)
     replay_s = time.perf_counter() - t
     assert replayed.state_hash() == local.state_hash()
     emit(
@@ -182,17 +174,16 @@ def bench_fold_and_submit(n: int) -> None:
 
 def bench_late_joiner(n: int, behind: int) -> None:
     game, config = tictactoe_room("bench-join", epoch_size=1024)
-    host = Engine(game, Chronicle.create(config), HOST)
+    host = RoomEngine(game, Chronicle.create(config), HOST)
     host.start()
     rng = random.Random(2)
     play(host, n - behind - 4, rng)
-    assert host.chronicle is not None
     saved = host.chronicle.save_epoch()  # what was on disk when the newcomer asked
     play(host, behind, rng, t0=10**6)
-    entries = len(host.chronicle) if host.chronicle else 0
+    entries = len(host.chronicle)
 
     t = time.perf_counter()
-    joiner = Engine(game, Chronicle.load(saved), None)
+    joiner = RoomEngine(game, Chronicle.load(saved), None)
     loaded = time.perf_counter() - t
     messages = size = 0
     for _ in range(20):
@@ -269,7 +260,7 @@ class Tally(Game):
         return False
 
 
-def _sync(a: Engine, b: Engine, timed: Engine | None = None) -> float:
+def _sync(a: RoomEngine, b: RoomEngine, timed: RoomEngine | None = None) -> float:
     spent = 0.0
     for _ in range(20):
         m1 = a.generate_sync_message("b")
@@ -289,30 +280,25 @@ def _sync(a: Engine, b: Engine, timed: Engine | None = None) -> float:
 
 def bench_rewind(depth: int, history: int, trials: int) -> None:
     game = Tally(2)
-    config = RoomConfig(
-        room="bench-rewind",
-        game="tally",
-        game_version=1,
-        seats={"player_0": HOST.public_key, "player_1": GUEST.public_key},
-    )
+    config = RoomConfig.for_game(game, [HOST, GUEST], room="bench-rewind")
     results = []
     for trial in range(trials):
-        a = Engine(game, Chronicle.create(config), HOST)
-        b = Engine(game, Chronicle.create(config), GUEST)
+        a = RoomEngine(game, Chronicle.create(config), HOST)
+        b = RoomEngine(game, Chronicle.create(config), GUEST)
         a.start()
         b.start()
         _sync(a, b)
         for k in range(history):  # some shared history first
-            a.submit("player_0", k % 4, time_ms=k)
+            a.submit(k % 4, "player_0", time_ms=k)
         _sync(a, b)
         for k in range(depth):  # a moves on alone...
-            a.submit("player_0", k % 4, time_ms=10_000 + k)
-        b.submit("player_1", trial % 4, time_ms=20_000)  # ...while b moves concurrently
-        lone = b.chronicle.raw()[-1] if b.chronicle else ""
+            a.submit(k % 4, "player_0", time_ms=10_000 + k)
+        b.submit(trial % 4, "player_1", time_ms=20_000)  # ...while b moves concurrently
+        lone = b.chronicle.raw()[-1]
         # Find which side the lone entry lands 50 back on, then time that side's receive.
         probe_a, probe_b = a.fork(), b.fork()
         _sync(probe_a, probe_b)
-        merged = probe_a.chronicle.raw() if probe_a.chronicle else []
+        merged = probe_a.chronicle.raw()
         behind = len(merged) - 1 - merged.index(lone)
         timed = a if behind >= depth else b
         spent = _sync(a, b, timed)

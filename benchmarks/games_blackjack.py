@@ -6,15 +6,15 @@ Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
 
 - blackjack_game_api: ``blackjack_v1`` through the game's own API on one World of the
   game's module (``Blackjack.new_world``: the core with the game's kernel linked in) (the
-  training fast path without the Engine: ``current_player``, ``legal_actions``, a random
+  training fast path without an engine: ``current_player``, ``legal_actions``, a random
   legal action, ``apply``), one seat, from one shoe (the ``hands`` option: the next hand is
   dealt as the last one settles, so a hand is an episode without a reset call). The
   ``illegal_action="error"`` option makes the legal mask the available actions, so the
   random choice is among Hit, Stand, Double, Split and Insurance as the hand allows.
-- blackjack_engine_local_shoe: the same play through ``Engine.local`` (``step``; the
-  Engine checks turn and legality, snapshots the World before each move for a clean
+- blackjack_engine_local_shoe: the same play through ``LocalEngine`` (``step``; the
+  engine checks turn and legality, snapshots the World before each move for a clean
   refusal, and derives each move's seed).
-- blackjack_engine_local_reset: ``Engine.local`` as environments use it: one hand per
+- blackjack_engine_local_reset: ``LocalEngine`` as environments use it: one hand per
   episode (the default), ``reset`` between episodes (a fresh World: 312 card tokens).
 - blackjack_engine_local_recorded: ``blackjack_engine_local_shoe`` with ``record=True``
   (every move also written to a local Chronicle in batches, so the run can be replayed).
@@ -35,7 +35,7 @@ from bench_util import best_rate, print_rows
 
 from games.blackjack import Blackjack
 from hypertoken.core import World
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 from hypertoken.game import MoveContext
 
 #: Legal action ids for each mask (as bytes), for a cheap random choice.
@@ -95,7 +95,7 @@ class CountingWorld(World):
 
 
 def game_api_play(steps: int, counts: dict[str, float]) -> Callable[[], int]:
-    """Random legal play through the game's own API, one shoe, no Engine."""
+    """Random legal play through the game's own API, one shoe, no engine."""
     game = Blackjack(1, hands=10**12, bankroll=10**15, illegal_action="error")
     world = CountingWorld(module=game.new_world().module)
     world.agent_create("player_0")
@@ -118,11 +118,11 @@ def game_api_play(steps: int, counts: dict[str, float]) -> Callable[[], int]:
 
 
 def engine_play(steps: int, *, record: bool, shoe: bool) -> Callable[[], int]:
-    """Random legal play through Engine.local: one shoe (``shoe``) or a reset per hand."""
+    """Random legal play through LocalEngine: one shoe (``shoe``) or a reset per hand."""
     options: dict[str, Any] = {"illegal_action": "error"}
     if shoe:
         options.update(hands=10**12, bankroll=10**15)
-    engine = Engine.local(Blackjack(1, **options), seed=0, record=record)
+    engine = LocalEngine(Blackjack(1, **options), seed=0, record=record)
     game = engine.game
     rng = random.Random(1)
     episodes = [0]
@@ -132,7 +132,7 @@ def engine_play(steps: int, *, record: bool, shoe: bool) -> Callable[[], int]:
         la, world = game.legal_actions, engine.world
         done = 0
         while done < steps:
-            if engine.is_over():
+            if engine.is_over:
                 episodes[0] += 1
                 engine.reset(episodes[0])
                 continue
@@ -200,7 +200,7 @@ def rows(quick: bool) -> list[dict[str, Any]]:
             gym,
             steps=steps // 4,
             us_per_step=round(1e6 / reset, 2),
-            note=note + "; one hand per episode, Engine.reset between hands",
+            note=note + "; one hand per episode, LocalEngine.reset between hands",
         ),
         row(
             "blackjack_engine_local_recorded",

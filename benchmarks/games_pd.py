@@ -10,7 +10,7 @@ Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
   round. The same library-level loop as axelrod's. Baseline: ``axelrod.Match`` of two
   ``Random`` players, 100 turns, played over and over.
 - pd_random_play: two seats choosing at random, 100-round episodes through the training
-  fast path (``Engine.local``, whose World is the game's, so choices run in its kernel;
+  fast path (``LocalEngine``, whose World is the game's, so choices run in its kernel;
   reset, then ``step`` for each seat every round). Baseline: ``axelrod.Match`` of two
   ``Random`` players, 100 turns, played over and over.
 - pd_random_play_recorded: the same with ``record=True`` (every move also written to a
@@ -37,7 +37,7 @@ from bench_util import best_rate, print_rows
 from games.prisoners_dilemma import PrisonersDilemma
 from games.prisoners_dilemma.strategies import STRATEGIES
 from games.prisoners_dilemma.tournament import round_robin
-from hypertoken.engine import Engine
+from hypertoken.engine import LocalEngine
 from hypertoken.game import MoveContext
 
 ROUNDS = 100
@@ -61,8 +61,8 @@ AXELROD_NAMES = {
 
 
 def random_play(episodes: int, record: bool) -> Callable[[], int]:
-    """Random play through Engine.local: ``episodes`` episodes of 100 rounds."""
-    engine = Engine.local(PrisonersDilemma(rounds=ROUNDS), seed=0, record=record)
+    """Random play through LocalEngine: ``episodes`` episodes of 100 rounds."""
+    engine = LocalEngine(PrisonersDilemma(rounds=ROUNDS), seed=0, record=record)
     rng = random.Random(1)
 
     def run() -> int:
