@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from hypertoken.core import Batch, World
+from hypertoken.core import Batch, To, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
 
 SLOTS = 12
@@ -65,13 +65,13 @@ class Grab(Game):
         world.stack_create("deck")
         b = Batch()
         for value in range(1, SLOTS + 1):
-            b.token_create("card", str(value), "", "stack:deck")
+            b.token_create("card", str(value), "", To.stack("deck"))
         world.apply(b)
         world.stack_shuffle("deck", ctx.seed)
         order = world.stack("deck").tolist()
-        b = Batch().set_property("left", SLOTS)
+        b = Batch().game_set_property("left", SLOTS)
         for slot, token in zip(_SLOT, order, strict=True):
-            b.set_property(slot, token)
+            b.game_set_property(slot, token)
         world.apply(b)
 
     def _share(self) -> int:
@@ -92,9 +92,9 @@ class Grab(Game):
             raise IllegalMove(f"slot {action} was already grabbed")
         world.apply(
             Batch()
-            .move(token, f"agent:{seat}")
-            .set_property(_SLOT[action], 0)
-            .set_property("left", p["left"] - 1)
+            .token_move(token, To.agent(seat))
+            .game_set_property(_SLOT[action], 0)
+            .game_set_property("left", p["left"] - 1)
         )
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
@@ -113,7 +113,7 @@ class Grab(Game):
         out: list[tuple[str, World]] = []
         for a, b in itertools.islice(itertools.pairwise(full), 2):
             variant = world.fork()
-            variant.apply(Batch().set_property(a, p[b]).set_property(b, p[a]))
+            variant.apply(Batch().game_set_property(a, p[b]).game_set_property(b, p[a]))
             out.extend((seat, variant) for seat in self.seats)
         return out
 

@@ -83,10 +83,10 @@ class TicTacToe(Game):
         """An empty board; X (player_0) moves first."""
         world.apply(
             Batch()
-            .set_property("board", 0)
-            .set_property("round", 0)
-            .set_property("score0", 0)
-            .set_property("score1", 0)
+            .game_set_property("board", 0)
+            .game_set_property("round", 0)
+            .game_set_property("score0", 0)
+            .game_set_property("score1", 0)
         )
 
     @staticmethod
@@ -128,16 +128,16 @@ class TicTacToe(Game):
         b = Batch()
         if won or all(grid):
             if won:
-                b.set_property(f"score{me}", p[f"score{me}"] + 1)
-                b.set_property(f"score{1 - me}", p[f"score{1 - me}"] - 1)
+                b.game_set_property(f"score{me}", p[f"score{me}"] + 1)
+                b.game_set_property(f"score{1 - me}", p[f"score{1 - me}"] - 1)
             rnd = p["round"] + 1
-            b.set_property("round", rnd)
+            b.game_set_property("round", rnd)
             board |= _HAND_OVER
             if rnd >= self.rounds:
                 board |= _OVER  # keep the final position on the board
             else:
                 board &= ~_CELLS_MASK
-        world.apply(b.set_property("board", board))
+        world.apply(b.game_set_property("board", board))
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """Own marks then the opponent's."""

@@ -103,9 +103,9 @@ _MASK = (1 << _BITS) - 1
 #: ``choices`` once the match is over: both "chosen" bits set, so no seat may choose.
 _OVER = 0b11010
 #: The first choice of a round only sets ``choices``: one pre-encoded batch per value.
-_CHOSEN = {v: Batch().set_property("choices", v) for v in (0b10, 0b11, 0b1000, 0b1100)}
-_NEXT_ROUND = Batch().set_property("choices", 0)
-_LAST_ROUND = Batch().set_property("choices", _OVER)
+_CHOSEN = {v: Batch().game_set_property("choices", v) for v in (0b10, 0b11, 0b1000, 0b1100)}
+_NEXT_ROUND = Batch().game_set_property("choices", 0)
+_LAST_ROUND = Batch().game_set_property("choices", _OVER)
 #: ``pd_choose``'s input: seat, action, seed, padding, rounds, flip threshold.
 _KERNEL_CHOICE = struct.Struct("<IIIIqd").pack
 #: This game's key in ``World.kernel_state`` (the kernel has no settings to configure).
@@ -235,7 +235,10 @@ class PrisonersDilemma(Game):
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Round 0, nothing chosen. ``choices`` is created first so it is found first."""
         world.apply(
-            Batch().set_property("choices", 0).set_property("match", 0).set_property("tally", 0)
+            Batch()
+            .game_set_property("choices", 0)
+            .game_set_property("match", 0)
+            .game_set_property("tally", 0)
         )
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
@@ -289,15 +292,15 @@ class PrisonersDilemma(Game):
         b = Batch().extend(_LAST_ROUND if played + 1 >= self.rounds else _NEXT_ROUND)
         pos = played % BLOCK
         if pos == 0 and played:  # the block is full: file it and start the next
-            b.set_property(f"hist.{played // BLOCK - 1}", block)
+            b.game_set_property(f"hist.{played // BLOCK - 1}", block)
             block = 0
         block |= (a0 | a1 << 1) << 2 * pos
         # Written as deltas: within a block they take few distinct values, so their
         # encodings are memoised (and the tally needs no read at all).
-        b.add_property("match", (played + 1 | block << _BITS) - match)
+        b.game_add_property("match", (played + 1 | block << _BITS) - match)
         outcome = 2 * a0 + a1
         if outcome < 3:  # DD is not counted: it is the rest
-            b.add_property("tally", 1 << _BITS * outcome)
+            b.game_add_property("tally", 1 << _BITS * outcome)
         world.apply(b)
 
     def new_world(self) -> World:

@@ -63,7 +63,7 @@ class RuleEngine:
             if rule.condition(world):
                 rule.action(world, ctx)
                 if rule.once:
-                    world.set_property(FIRED_PREFIX + rule.name, True)
+                    world.game_set_property(FIRED_PREFIX + rule.name, True)
                 fired.append(rule.name)
         return fired
 
@@ -84,7 +84,7 @@ class GameLoop:
     max_turns: int = 0
     #: Milliseconds a seat may take before a timeout claim is accepted (0: no timeouts).
     turn_timeout_ms: int = 0
-    #: Named phases; the game starts in the first (games move on with ``next_phase``).
+    #: Named phases; the game starts in the first (games move on with ``game_next_phase``).
     phases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -99,18 +99,18 @@ class GameLoop:
             world.agent_create(seat)
         world.game_start(time_ms)
         if self.max_turns:
-            world.set_max_turns(self.max_turns)
+            world.game_set_max_turns(self.max_turns)
         if self.phases:
-            world.set_phase(self.phases[0])
+            world.game_set_phase(self.phases[0])
 
     def advance(self, world: World) -> bool:
         """End the current turn (ROUND_ROBIN). Returns True if the turn limit ended the game."""
-        turn: int = world.next_turn()
+        turn = world.game_next_turn()
         return bool(self.max_turns) and turn >= self.max_turns
 
     def reached_limit(self, world: World) -> bool:
         """Whether the World's game ended on its turn limit (for games that move turns)."""
-        return bool(self.max_turns) and world.game.ended
+        return bool(self.max_turns) and world.game_state().ended
 
     def timed_out(self, turn_started_ms: int, now_ms: int) -> bool:
         """Whether a timeout claimed at ``now_ms`` is due."""

@@ -224,7 +224,7 @@ class Game(abc.ABC):
             raise NotImplementedError(
                 f"{self.info.env_id} uses CUSTOM turns: override current_player"
             )
-        return world.game.active_agent
+        return world.active_agent()
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """Whether ``seat`` may take ``action`` now. Override when a cheaper check exists."""

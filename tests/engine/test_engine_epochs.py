@@ -115,7 +115,7 @@ def test_peers_detect_a_desync_from_hash_records() -> None:
     _play_moves([a, b], 12)
     assert a.desyncs() == [] and b.desyncs() == []
     # b's world drifts (a bug, or a non-deterministic game): its next records disagree.
-    b.world.set_property("score0", 99)
+    b.world.game_set_property("score0", 99)
     _play_moves([a, b], 8, seed=2)
     assert b.identity is not None
     assert a.desyncs() and all(peer == b.identity.peer_id for peer, _, _ in a.desyncs())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import games
 from games.tictactoe import TicTacToe
-from hypertoken.core import World
+from hypertoken.core import To, World
 from hypertoken.engine import LocalEngine
 
 
@@ -16,7 +16,7 @@ class CountingTicTacToe(TicTacToe):
     def prepare(self, world: World) -> None:
         type(self).prepared += 1
         world.stack_create("decor")
-        world.token_create("piece", "x", "", "stack:decor")
+        world.token_create("piece", "x", "", To.stack("decor"))
 
 
 def test_prepare_runs_once_and_every_reset_starts_from_it() -> None:

@@ -21,7 +21,7 @@ def _center_taken(world: World) -> bool:
 def _log(tag: str) -> Rule:
     def action(world: World, ctx: MoveContext) -> None:
         trail = world.properties().get("trail", "")
-        world.set_property("trail", trail + tag)
+        world.game_set_property("trail", trail + tag)
 
     return Rule(name=f"log-{tag}", condition=lambda w: True, action=action, priority=ord(tag))
 
@@ -38,7 +38,7 @@ def test_rules_fire_in_priority_order_after_each_accepted_move() -> None:
 
 def test_once_rule_fires_once_and_remembers_it_in_the_world() -> None:
     def bonus(world: World, ctx: MoveContext) -> None:
-        world.set_property("bonus", world.properties().get("bonus", 0) + 1)
+        world.game_set_property("bonus", world.properties().get("bonus", 0) + 1)
 
     rule = Rule("center-bonus", _center_taken, bonus, once=True)
     e = LocalEngine(games.make("tictactoe"), rules=[rule])
@@ -56,7 +56,7 @@ def test_once_rule_fires_once_and_remembers_it_in_the_world() -> None:
 
 def test_a_failing_rule_rejects_the_whole_entry() -> None:
     def broken(world: World, ctx: MoveContext) -> None:
-        world.set_property("half", 1)
+        world.game_set_property("half", 1)
         world.stack_draw("no-such-stack", 1)
 
     e = LocalEngine(games.make("tictactoe"), rules=[Rule("broken", _center_taken, broken)])
@@ -80,14 +80,14 @@ def test_turn_limit_ends_the_game_truncated() -> None:
     for cell in (0, 1, 2, 3):
         e.step(cell)
     assert e.is_over and e.truncated
-    assert e.world.game.reason == "max_turns"
+    assert e.world.game_state().reason == "max_turns"
     with pytest.raises(IllegalMoveError, match="game is over"):
         e.step(5)
 
 
 def test_game_starts_in_the_first_phase() -> None:
     e = LocalEngine(games.make("tictactoe"), loop=GameLoop(phases=("opening", "middle")))
-    assert e.world.game.phase == "opening"
+    assert e.world.game_state().phase == "opening"
 
 
 def test_turn_timeout_claims_become_default_moves_on_every_peer() -> None:

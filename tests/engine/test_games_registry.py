@@ -29,13 +29,13 @@ class _Plugin(Game):
     )
 
     def setup(self, world: World, ctx: MoveContext) -> None:
-        world.set_property("done", False)
+        world.game_set_property("done", False)
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         return np.ones(1, dtype=bool)
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
-        world.set_property("done", True)
+        world.game_set_property("done", True)
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         return np.zeros(1)

@@ -22,7 +22,7 @@ class BreaksOnce:
     def __call__(self, world: World, ctx: MoveContext) -> None:
         if not self.broke:
             self.broke = True
-            world.set_property("half", 1)
+            world.game_set_property("half", 1)
             world.stack_draw("no-such-stack", 1)
 
 
@@ -83,7 +83,7 @@ class FailsOnSeed13(Blackjack):
         if ctx.seed == LocalEngine(Blackjack(1), seed=13).referee.seed_at(
             FoldState(room_seed=training_seed(13)), 0, 0
         ):
-            world.set_property("half", 1)
+            world.game_set_property("half", 1)
             world.stack_draw("no-such-stack", 1)
 
 

@@ -22,7 +22,7 @@ class AgentActions(ActionsBase[RNone, RInt, RIds, RId]):
         return self._act_none("agent.remove", name)
 
     def agent_set_active(self, name: str, active: bool = True) -> RNone:
-        """Mark the agent active or inactive (inactive agents are skipped by next_turn)."""
+        """Mark the agent active or inactive (inactive agents are skipped by game_next_turn)."""
         return self._act_none("agent.set_active", name, active)
 
     def agent_set_meta(self, name: str, key: str, value: Value) -> RNone:
