@@ -6,14 +6,27 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from hypertoken.core.errors import ERRORS, CoreError
 
 if TYPE_CHECKING:
-    from hypertoken.core.world import World
+    from hypertoken.core._runtime import Manifest
 
 _ERR = struct.Struct("<8Iqq")
+
+
+class FailedWorld(Protocol):
+    """What a failure is read from: the :class:`~hypertoken.core.world.World` it happened
+    in (its manifest, its view of linear memory and the address of the error record)."""
+
+    manifest: Manifest
+    _mv: memoryview
+    _err: int
+
+    def describe(self, loc_kind: int, loc: int) -> str:
+        """Words for a token location."""
+        ...
 
 
 def _bad_argument(kind: str, name: str, want: int, have: int) -> str:
@@ -24,7 +37,7 @@ def _bad_argument(kind: str, name: str, want: int, have: int) -> str:
     return f"bad argument for {kind}: {name or 'value'} (got {have}, limit {want})"
 
 
-def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
+def describe_failure(world: FailedWorld, code: int, ops: Sequence[str]) -> CoreError:
     """Build the exception for a failed call from the error record in linear memory."""
     m = world.manifest
     (_ecode, action, op_code, kind_code, token, loc_kind, loc, name_len, want, have) = (
@@ -51,7 +64,7 @@ def describe_failure(world: World, code: int, ops: Sequence[str]) -> CoreError:
         "no_token": f"token {token} does not exist",
         "consumed": f"token {token} no longer exists: it was "
         + (f"merged into token {have}" if want == 8 else "split up"),
-        "not_loose": f"token {token} is in {where}; take it out first or use move()",
+        "not_loose": f"token {token} is in {where}; take it out first or use token_move()",
         "not_here": f"token {token} is not in that {kind}{f' {name!r}' if name else ''} "
         f"(it is {'in ' if where not in ('loose', 'split') else ''}{where})",
         "overdraw": f"cannot take {want} token(s) from {kind} {name!r}: it holds {have}",
