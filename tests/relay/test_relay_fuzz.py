@@ -83,7 +83,8 @@ wrong_messages = st.builds(
 
 
 def _pack(obj: Any) -> bytes:
-    return msgpack.packb(obj, use_bin_type=True)  # type: ignore[no-any-return]
+    packed: bytes = msgpack.packb(obj, use_bin_type=True)
+    return packed
 
 
 frames = st.one_of(
