@@ -20,6 +20,7 @@ from hypertoken.core.actions import (
     TYPED,
     Actions,
     method_name,
+    result_kind,
 )
 from hypertoken.core.errors import UnknownActionError
 from tests.kits.core import make_stack
@@ -109,7 +110,7 @@ def test_each_method_runs_its_own_action_with_its_declared_result_kind() -> None
     manifest = World().manifest
     helpers = {"RNone": "_act_none", "RInt": "_act_int", "RIds": "_act_ids", "RId": "_act_id"}
     for op, fn in TYPED.items():
-        kind = fn.__annotations__["return"]
+        kind = result_kind(fn)
         assert kind in RESULT_LETTERS, f"{fn.__name__} -> {kind}"
         # The annotation agrees with the core's manifest, so it cannot drift from it...
         assert RESULT_LETTERS[kind] == manifest.ops[op].result, fn.__name__
@@ -159,6 +160,24 @@ def test_batch_results_are_what_the_world_returns(w: World) -> None:
     ]
     assert list(w.apply(b)) == expected == [None, 1, 2, [2, 1], 3, None]
     assert w.state_hash() == one_by_one.state_hash()
+
+
+def test_a_subclass_overriding_act_sees_every_typed_call() -> None:
+    # The typed methods reach the core through the class's own _act (benchmarks count
+    # calls this way), whatever their result kind, and do() too.
+    class Counting(World):
+        calls = 0
+
+        def _act(self, op: str, *args: Any) -> Any:
+            self.calls += 1
+            return super()._act(op, *args)
+
+    w = Counting()
+    w.stack_create("deck")
+    assert w.token_create("card", to=To.stack("deck")) == 1
+    assert w.stack_draw("deck") == [1]
+    assert w.do("stack.reset", "deck") == 1
+    assert w.calls == 4
 
 
 # ---- do ---------------------------------------------------------------------------------

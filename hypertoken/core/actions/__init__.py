@@ -51,6 +51,7 @@ __all__ = [
     "RInt",
     "RNone",
     "method_name",
+    "result_kind",
 ]
 
 #: The families, in the core's order.
@@ -89,14 +90,15 @@ class Actions(
         of its typed method: ``w.do("stack.draw", "deck", 2, to=To.agent("ann"))`` is
         ``w.stack_draw("deck", 2, to=To.agent("ann"))``. For actions named in data.
         """
-        method = TYPED.get(name)
-        if method is None:
+        typed = TYPED.get(name)
+        if typed is None:
             raise unknown(name, list(TYPED))
+        method = getattr(self, typed.__name__)  # bound: a subclass's override runs
         try:
-            return method(self, *args, **kwargs)
+            return method(*args, **kwargs)
         except TypeError as e:
             if not isinstance(e, CoreError):
-                bad = _bad_call(name, method, self, args, kwargs)
+                bad = _bad_call(name, method, args, kwargs)
                 if bad is not None:
                     raise bad from None
             raise
@@ -148,17 +150,23 @@ class Actions(
 
 
 def _bad_call(
-    name: str, method: Callable[..., Any], target: object, args: Any, kwargs: Any
+    name: str, method: Callable[..., Any], args: Any, kwargs: Any
 ) -> ActionTypeError | None:
-    """The clear error for arguments that do not fit the typed method (None if they fit,
-    so the TypeError came from inside and is re-raised as it is)."""
+    """The clear error for arguments that do not fit the (bound) typed method; None if
+    they fit, so the TypeError came from inside and is re-raised as it is."""
     sig = inspect.signature(method)
     try:
-        sig.bind(target, *args, **kwargs)
+        sig.bind(*args, **kwargs)
     except TypeError as e:
-        params = [p.replace(annotation=p.empty) for p in list(sig.parameters.values())[1:]]
+        params = [p.replace(annotation=p.empty) for p in sig.parameters.values()]
         return ActionTypeError(f"{name}({', '.join(map(str, params))}): {e}", op=name)
     return None
+
+
+def result_kind(method: Callable[..., Any]) -> str:
+    """The result kind a typed method is annotated with: "RNone", "RInt", "RIds" or "RId"."""
+    kind = method.__annotations__.get("return")
+    return str(getattr(kind, "__name__", kind))
 
 
 def _deprecated(old: str, new: Callable[..., Any]) -> Callable[..., Any]:
@@ -206,6 +214,4 @@ TYPED: dict[str, Callable[..., Any]] = _typed()
 #: warn until 0.3).
 RENAMED: dict[str, str] = _rename()
 #: The actions whose result is always exactly one token id: a World returns it as an int.
-ONE_ID: frozenset[str] = frozenset(
-    op for op, fn in TYPED.items() if fn.__annotations__.get("return") == "RId"
-)
+ONE_ID: frozenset[str] = frozenset(op for op, fn in TYPED.items() if result_kind(fn) == "RId")

@@ -11,7 +11,7 @@ TypeVar       what the action returns                  manifest   World
 ============  =======================================  =========  =========
 ``RNone``     nothing                                  ``-``      ``None``
 ``RInt``      one integer (a count, a total, a turn)   ``i``      ``int``
-``RIds``      token ids, any number (top first)        ``T``      ``list[int]``
+``RIds``      token ids, any number                    ``T``      ``list[int]``
 ``RId``       always exactly one token id              ``T``      ``int``
 ============  =======================================  =========  =========
 """
