@@ -12,7 +12,7 @@ the same entries for the same reasons and reaches the same World. The checks, in
    seat's turn, legal, and apply cleanly. A refused move leaves the World as it was.
 
 :class:`FoldState` is the fold's bookkeeping outside the World (lamports, seed protocol,
-position). The Engine snapshots it together with the World.
+position). The engines snapshot it together with the World.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Referee:
 
     def check(self, epoch: int, text: str) -> Entry | str:
         """Decode and verify an entry; an entry or the reason it is rejected. Pure, so the
-        Engine caches the answer per (epoch, text) and verifies each signature once.
+        room fold caches the answer per (epoch, text) and verifies each signature once.
         """
         try:
             entry = decode_entry(text)

@@ -212,6 +212,7 @@ class RoomEngine(EngineBase[LogFold]):
         if not 0 <= action < num:
             raise IllegalMoveError(f"action {action} is outside 0..{num - 1}")
         move, args = self.game.move_name(action)
+        self._catch_up()
         return self._submit(self._seat_for(seat), move, args, time_ms=time_ms)
 
     def submit_move(
@@ -233,6 +234,7 @@ class RoomEngine(EngineBase[LogFold]):
                 "args is the sequence of the move's arguments, not one str or bytes: "
                 "submit_move(move, (arg, ...), seat=...)"
             )
+        self._catch_up()
         return self._submit(
             self._seat_for(seat), move, tuple(args), time_ms=time_ms, validate=validate
         )
@@ -251,6 +253,14 @@ class RoomEngine(EngineBase[LogFold]):
             f"say which seat moves: this peer holds {list(mine)} and none is to move "
             "alone (submit(action, seat))"
         )
+
+    def _catch_up(self) -> None:
+        """What a move first needs: the fold of everything held, and this peer's seed
+        reveals if they are due (a refresh folds but does not reveal).
+        """
+        fold = self._fold
+        if fold.chronicle.version != fold.seen_version or not fold.st.room_seed:
+            self.advance()
 
     def _need_writer(self) -> Identity:
         if self.identity is None:

@@ -26,7 +26,7 @@ class RuleEngine:
 
     Order: priority high to low, then name. Each rule is considered once per evaluation and
     sees the World as the rules before it left it. A rule whose action raises makes the
-    whole entry fail (the Engine restores the World and records the reason), so a rule is
+    whole entry fail (the engine restores the World and records the reason), so a rule is
     never half applied.
     """
 

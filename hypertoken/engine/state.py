@@ -2,7 +2,7 @@
 protocol, the fold position and log digest), :class:`Outcome` (what the fold decided about
 one entry), the names of the system moves and the derivation of seeds.
 
-The Engine snapshots a FoldState together with the World, and a checkpoint carries both.
+The engines snapshot a FoldState together with the World, and a checkpoint carries both.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Outcome:
 
 @dataclass
 class FoldState:
-    """The fold's bookkeeping outside the World; copied with every Engine snapshot."""
+    """The fold's bookkeeping outside the World; copied with every engine snapshot."""
 
     lamports: dict[str, int] = field(default_factory=dict)
     commits: dict[str, bytes] = field(default_factory=dict)

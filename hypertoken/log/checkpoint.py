@@ -27,7 +27,7 @@ class Checkpoint:
     """The state at the start of ``epoch``."""
 
     epoch: int
-    #: Engine.state_hash() at the end of the previous epoch (the chain link).
+    #: The room engine's state_hash() at the end of the previous epoch (the chain link).
     state_hash: bytes
     #: The running digest of every entry folded before this epoch.
     log_digest: bytes

@@ -127,7 +127,7 @@ class Chronicle:
     def entries(self, epoch: int | None = None) -> list[Entry | EntryError]:
         """The decoded entries of an epoch in document order; a malformed one appears as
         the :class:`EntryError` describing it. Signatures are not checked here (the
-        Engine's fold does that).
+        room engine's fold does that).
         """
         out: list[Entry | EntryError] = []
         for text in self.raw(epoch):

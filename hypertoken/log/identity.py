@@ -1,6 +1,6 @@
 """Ed25519 identities: the key a peer signs its log entries with, and checking signatures.
 
-This is the small signing helper the Chronicle and the Engine need. The peer daemon's
+This is the small signing helper the Chronicle and the room engine need. The peer daemon's
 ``peers/identity.py`` (key files, rotation) will build on it later; it imports nothing
 above :mod:`cryptography`.
 

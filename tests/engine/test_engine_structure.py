@@ -184,6 +184,19 @@ def test_refresh_and_fold_never_write_and_advance_writes_the_reveal() -> None:
     assert _state(c.chronicle) != before
 
 
+def test_a_move_first_writes_what_is_due() -> None:
+    c, d = make_room("grab", 2, start=False)
+    c.start()
+    d.start()
+    _merge(d, c)
+    c.refresh()  # c knows every commitment but has not revealed
+    with pytest.raises(IllegalMoveError, match="has not started"):
+        c.submit(0)  # the move catches up first: c's reveal is written, d's is missing
+    assert [o.move for o in c.outcomes()][-1] == "seed.reveal"
+    sync_all([c, d])
+    assert c.started and d.started and c.submit(0).accepted
+
+
 def test_hash_records_and_checkpoints_wait_for_a_writing_call() -> None:
     a, b = make_room("grab", 2, epoch_size=6, engine={"hash_every": 2})
     for slot in range(6):  # a moves alone: epoch 0 closes, hash positions pass
