@@ -225,7 +225,7 @@ def make_encoder(name: str, code: int, layout: str) -> Encoder:
         if not _MEMO_TYPES.issuperset(types):
             if To not in types or not _MEMO_WITH_TO.issuperset(types):
                 return slow(args)
-            for a in args:  # a place with a negative coordinate (-0.0 among them) is not
+            for a in args:  # not memoised: a place with a negative coordinate (or -0.0)
                 if type(a) is To and not copysign(1.0, a.x) == copysign(1.0, a.y) == 1.0:
                     return slow(args)
         key = (args, types)
