@@ -43,8 +43,8 @@ class World(WorldViews, Actions[None, int, list[int], int]):
     """A world in the WASM action core.
 
     Every typed action method runs its action at once and returns its result: None, an
-    int, a list of token ids (top first), or one id for the actions that always yield
-    exactly one token. :meth:`do` runs an action by its core name.
+    int, a list of token ids, or one id (an int) for the actions that always yield exactly
+    one token. :meth:`do` runs an action by its core name.
 
     ``fast=False`` calls the core through wasmtime's public API instead of the unchecked
     C call: slower, and used to cross-check the fast path. ``module`` is the build of the
