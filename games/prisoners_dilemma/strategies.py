@@ -1,4 +1,5 @@
-"""The 14 classic iterated prisoner's dilemma strategies, as bots.
+"""The 14 classic iterated prisoner's dilemma strategies, and the 1997 original of gradual,
+as bots.
 
 Each strategy sees the history of both players' moves (0 Cooperate, 1 Defect) and the
 payoffs of the game, and returns its next move. Strategies that randomise draw from
@@ -174,13 +175,27 @@ class Adaptive(Strategy):
 
 
 class Gradual(Strategy):
-    """Cooperates until the opponent defects. When it sees a defection while not already
-    punishing, it answers with n defections in a row, where n is the number of times the
-    opponent has defected so far, then cooperates twice to calm down (Beaufils, Delahaye
-    and Mathieu). Defections during a punishment still count towards later n.
+    """Gradual as it is played today: every defection of the opponent counts.
+
+    Cooperates until the opponent defects. When it sees a defection (in the previous round)
+    while it is not already punishing or calming down, it answers with ``n`` defections in
+    a row, where ``n`` is the number of times the opponent has defected so far, including
+    defections made during earlier punishments and calming rounds, then cooperates twice
+    whatever the opponent does. Only a defection seen outside a punishment starts one.
+
+    This is the variant of the strategy that its authors' later tournament software plays
+    (the CRISTAL-SMAC tournaments, 2018) and the ``axelrod`` library's ``Gradual``. The
+    strategy was introduced by Beaufils, Delahaye and Mathieu (1997), whose ``n`` counts
+    only the defections that started a punishment: that original is
+    :class:`OriginalGradual` (``original_gradual``). The two agree until the opponent
+    defects during a punishment or its calming rounds: against always_defect this one plays
+    C, D, C, C, D x4, C, C, D x10, C, C, ... (each punishment as long as the opponent's
+    whole record so far), the original C, D, C, C, D, D, C, C, D x3, C, C, ...
     """
 
     name = "gradual"
+    #: True: ``n`` counts every defection; False: only those that started a punishment.
+    counts_every_defection = True
 
     def move(
         self, mine: Sequence[int], theirs: Sequence[int], payoffs: Payoffs, rng: random.Random
@@ -188,7 +203,8 @@ class Gradual(Strategy):
         # The state depends only on the opponent's history: replay it round by round, in
         # one pass (the next move of round k is decided from rounds < k).
         left = 0  # moves of the current punishment-and-calm plan still to play
-        defections = 0
+        defections = 0  # the opponent's, so far
+        punishments = 0  # punishments started so far
         move = C
         for k in range(len(theirs) + 1):
             if k:
@@ -197,11 +213,30 @@ class Gradual(Strategy):
                 left -= 1
                 move = D if left >= 2 else C  # the plan ends with two cooperations
             elif k and theirs[k - 1] == D:
-                left = defections + 1  # n - 1 more defections, then C, C
+                punishments += 1
+                n = defections if self.counts_every_defection else punishments
+                left = n + 1  # n - 1 more defections, then C, C
                 move = D
             else:
                 move = C
         return move
+
+
+class OriginalGradual(Gradual):
+    """Gradual as Beaufils, Delahaye and Mathieu defined it in 1997.
+
+    Cooperates until the opponent defects. When it sees a defection (in the previous round)
+    while it is not already punishing or calming down, it starts its ``n``-th punishment:
+    ``n`` defections in a row, then two cooperations whatever the opponent does. Defections
+    the opponent makes during a punishment or its calming rounds neither start nor lengthen
+    one; so the punishments grow 1, 2, 3, ... whatever happens in between.
+
+    This is the ``axelrod`` library's ``OriginalGradual``; :class:`Gradual` is the later
+    variant in which every defection counts towards ``n``.
+    """
+
+    name = "original_gradual"
+    counts_every_defection = False
 
 
 class Prober(Strategy):
@@ -262,6 +297,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
         SuspiciousTitForTat,
         Adaptive,
         Gradual,
+        OriginalGradual,
         Prober,
         SoftMajority,
         HardMajority,

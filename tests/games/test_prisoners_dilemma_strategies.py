@@ -1,5 +1,5 @@
-"""The 14 strategies against scripted opponents: each behaves as its standard definition
-(Axelrod literature) says, move by move.
+"""The 14 classic strategies and the original gradual against scripted opponents: each
+behaves as its standard definition (Axelrod literature) says, move by move.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def against(name: str, opponent: str, payoffs: Payoffs | None = None, seed: int 
     return "".join("CD"[m] for m in mine)
 
 
-def test_the_fourteen_classics_are_there() -> None:
+def test_the_fourteen_classics_and_the_original_gradual_are_there() -> None:
     assert list(STRATEGIES) == [
         "always_cooperate",
         "always_defect",
@@ -41,6 +41,7 @@ def test_the_fourteen_classics_are_there() -> None:
         "suspicious_tit_for_tat",
         "adaptive",
         "gradual",
+        "original_gradual",
         "prober",
         "soft_majority",
         "hard_majority",
@@ -80,6 +81,10 @@ def test_the_fourteen_classics_are_there() -> None:
         # the punishment) counts: its next defection (the 3rd) is punished three times.
         ("gradual", "DDCCCDCCCCCCC", "CDCCCCDDDCCCC"),
         ("gradual", "CCCC", "CCCC"),
+        # The original counts punishments, not defections: the same opponent's 3rd
+        # defection starts only the 2nd punishment, two defections long.
+        ("original_gradual", "DDCCCDCCCCCCC", "CDCCCCDDCCCCC"),
+        ("original_gradual", "CCCC", "CCCC"),
         # C x6, D x5 opening; then the move with the higher total payoff so far (D on ties):
         # against a cooperator D earned 25 > 18.
         ("adaptive", "C" * 14, "CCCCCCDDDDDDDD"),
@@ -90,6 +95,42 @@ def test_the_fourteen_classics_are_there() -> None:
     ],
 )
 def test_scripted(name: str, opponent: str, moves: str) -> None:
+    assert against(name, opponent) == moves
+
+
+# Gradual's rule: a defection seen outside a plan starts one: n defections, then C, C.
+# Against always_defect a plan starts in round t (after t - 1 defections) whenever the
+# previous one has ended. gradual: n = t - 1, so plans start in rounds 2, 5, 11, 23:
+# C | D CC | DDDD CC | D x10 CC | D x22 ...
+GRADUAL_VS_ALL_D = "C" + "DCC" + "DDDDCC" + "D" * 10 + "CC" + "D" * 22 + "CC"
+# original_gradual: n = 1, 2, 3, ..., so plans start in rounds 2, 5, 9, 14, 20, 27:
+# C | D CC | DD CC | DDD CC | DDDD CC | DDDDD CC | DDDDDD CC
+ORIGINAL_VS_ALL_D = "C" + "".join("D" * n + "CC" for n in range(1, 7))
+# An opponent that defects in rounds 1, 3 (while gradual calms down) and 8. Both answer
+# round 1 with D, C, C; neither answers round 3 (a plan was running). Round 8 starts the
+# second plan: gradual counts 3 defections (rounds 1, 3 and 8), the original 2 punishments.
+PATTERN = "DCDCCCCDCCCCCC"
+GRADUAL_VS_PATTERN = "CDCC" + "CCCC" + "DDDCC" + "C"
+ORIGINAL_VS_PATTERN = "CDCC" + "CCCC" + "DDCC" + "CC"
+# With no defection during a plan the two are the same strategy: D in rounds 1 and 5,
+# answered by D, C, C in rounds 2-4 and by D, D, C, C in rounds 6-9 (n = 2 either way).
+QUIET = "DCCCDCCCCCCC"
+BOTH_VS_QUIET = "CDCC" + "C" + "DDCC" + "CCC"
+
+
+@pytest.mark.parametrize(
+    ("name", "opponent", "moves"),
+    [
+        ("gradual", "D" * len(GRADUAL_VS_ALL_D), GRADUAL_VS_ALL_D),
+        ("original_gradual", "D" * len(ORIGINAL_VS_ALL_D), ORIGINAL_VS_ALL_D),
+        ("gradual", PATTERN, GRADUAL_VS_PATTERN),
+        ("original_gradual", PATTERN, ORIGINAL_VS_PATTERN),
+        ("gradual", QUIET, BOTH_VS_QUIET),
+        ("original_gradual", QUIET, BOTH_VS_QUIET),
+    ],
+)
+def test_gradual_and_the_original_from_the_rule(name: str, opponent: str, moves: str) -> None:
+    assert len(opponent) == len(moves)
     assert against(name, opponent) == moves
 
 
