@@ -175,22 +175,23 @@ class Adaptive(Strategy):
 
 
 class Gradual(Strategy):
-    """Gradual as it is played today: every defection of the opponent counts.
+    """Gradual, the later variant: every defection of the opponent counts.
 
-    Cooperates until the opponent defects. When it sees a defection (in the previous round)
-    while it is not already punishing or calming down, it answers with ``n`` defections in
-    a row, where ``n`` is the number of times the opponent has defected so far, including
-    defections made during earlier punishments and calming rounds, then cooperates twice
-    whatever the opponent does. Only a defection seen outside a punishment starts one.
+    Cooperates until the opponent defects. When the opponent's previous move was a defection
+    and no punishment is under way, it punishes: ``n`` defections in a row, where ``n`` is
+    the number of times the opponent has defected so far (all of them, including those made
+    during earlier punishments and their calming rounds), then two cooperations whatever the
+    opponent does. A defection made during a punishment or its calm starts no new one.
 
-    This is the variant of the strategy that its authors' later tournament software plays
-    (the CRISTAL-SMAC tournaments, 2018) and the ``axelrod`` library's ``Gradual``. The
-    strategy was introduced by Beaufils, Delahaye and Mathieu (1997), whose ``n`` counts
-    only the defections that started a punishment: that original is
-    :class:`OriginalGradual` (``original_gradual``). The two agree until the opponent
-    defects during a punishment or its calming rounds: against always_defect this one plays
-    C, D, C, C, D x4, C, C, D x10, C, C, ... (each punishment as long as the opponent's
-    whole record so far), the original C, D, C, C, D, D, C, C, D x3, C, C, ...
+    This is the ``axelrod`` library's ``Gradual``, the variant played by the CRISTAL-SMAC
+    tournament software (2018). The strategy's 1997 paper (Beaufils, Delahaye and Mathieu)
+    counts in ``n`` only the defections that started a punishment, so its punishments grow
+    1, 2, 3, ...: that is :class:`OriginalGradual` (``original_gradual``), and the axelrod
+    documentation notes that only the original reproduces the paper's results. The two
+    differ as soon as the opponent defects during a punishment or its calm: against
+    always_defect this one plays C, D, C, C, D x4, C, C, D x10, C, C, ... (each punishment
+    as long as the opponent's whole record so far), the original C, D, C, C, D, D, C, C,
+    D x3, C, C, ...
     """
 
     name = "gradual"
