@@ -10,6 +10,12 @@ would, or declines and leaves the move to them. Each kernel is built with the co
 
     python -m games.kernels            # rebuild every kernel
     python -m games.kernels --check    # fail if a committed module is stale (CI)
+
+A game whose kernel reads packed ints declares their layouts once, in ``games/<game>/state.py``
+(see :mod:`hypertoken.game.fields`); the build first regenerates the Zig declarations the
+kernel imports (``kernel_state.zig``), and CI checks them apart from the modules:
+
+    python -m hypertoken.game.fields --check games.blackjack.state
 """
 
 from __future__ import annotations
@@ -36,6 +42,13 @@ def source(name: str) -> Path:
 def output(name: str) -> Path:
     """The kernel's committed WASM module."""
     return HERE / name / "kernel.wasm"
+
+
+def state_module(name: str) -> str | None:
+    """The module declaring kernel ``name``'s packed state (``games.<name>.state``), if it
+    has one.
+    """
+    return f"games.{name}.state" if (HERE / name / "state.py").is_file() else None
 
 
 def module(name: str) -> CoreModule:
@@ -74,8 +87,11 @@ def bind(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build every kernel module, or with ``--check`` verify the committed ones."""
+    """Build every kernel module (regenerating its state declarations first), or with
+    ``--check`` verify the committed modules.
+    """
     from hypertoken.core import build
+    from hypertoken.game import fields
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -88,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             status |= build.check(out, kernel=src, how="python -m games.kernels")
         else:
+            state = state_module(name)
+            if state is not None:
+                for path in fields.write([state]):
+                    print(f"wrote {path}")
             build.build(out, kernel=src)
             print(f"built {out} ({out.stat().st_size} bytes)")
     return status

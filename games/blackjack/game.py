@@ -94,27 +94,26 @@ Rewards
     peek): per hand with one split allowed, from -4.5 (a split, both hands doubled and
     lost, and insurance) to +4 bets.
 
-State in the World (game properties)
-    ``s`` the packed table state (bit layout in :mod:`games.blackjack.table`), ``hand``
-    hands dealt, ``ins`` the insured seats (bits); per seat ``bank{i}`` (chips off the
-    table), ``stake{i}`` (chips wagered this hand), ``r{i}.{k}`` (hand k's summary, see
-    :mod:`games.blackjack.rules`; the seat's hand count - 1 in bits 18-19 of ``r{i}.0``)
-    and ``pen{i}`` (penalties). Cards are tokens: stack ``cards`` (their home), source
-    ``shoe``, stack ``discard``, zone ``dealer`` (the hole card face down) and zone
-    ``p{i}h{k}`` per seat hand. Card token ``t`` has rank ``(t - 1) % 13`` (created deck by
-    deck, suit by suit, ace to king). When the cards of the last hand stay on the table,
-    the hole card is turned face up; earlier hands go face down into the discard pile.
+State in the World
+    Every property, container and bit is declared and documented in
+    :mod:`games.blackjack.state` (the layout's page): ``s`` the packed table state, the
+    hand count and insured seats, per seat its bankroll, stake, hand summaries and
+    penalties; the cards are tokens in a shoe, a discard pile and one zone per hand. When
+    the cards of the last hand stay on the table, the hole card is turned face up;
+    earlier hands go face down into the discard pile.
 
 Speed
     Each move is one World call. Moves run in the game's kernel
     (``games/blackjack/kernel.zig``): the Python planner (:mod:`games.blackjack.table`,
-    :mod:`games.blackjack.move`) ported to Zig and compiled into the WASM module with the
-    core, so one call from Python plans and applies a move, dealer play, settlement and
-    the next deal included. The Python planner is the
-    reference: both change the World alike, and a test compares state hashes move by move.
-    The kernel runs in Worlds made by ``new_world()`` (the Engine's); in any other World
-    every move takes the Python planner, with the same result.
-    ``benchmarks/games_blackjack.py`` measures it beside gymnasium's ``Blackjack-v1``.
+    :mod:`games.blackjack.move`, :mod:`games.blackjack.rules`) ported to Zig and compiled
+    into the WASM module with the core, so one call from Python plans and applies a move,
+    dealer play, settlement and the next deal included. Both read the packed state through
+    the same declarations (:mod:`games.blackjack.state`; the kernel's are generated from
+    them). The Python planner is the specification: both change the World alike, and a
+    test compares state hashes move by move. The kernel runs in Worlds made by
+    ``new_world()`` (the Engine's); in any other World every move takes the Python planner,
+    with the same result. ``benchmarks/games_blackjack.py`` measures it beside
+    gymnasium's ``Blackjack-v1``.
 
 Version history
     v1: first version (the upstream bridge's actions and observation).
@@ -143,41 +142,28 @@ from games.blackjack.actions import (
     refusal,
 )
 from games.blackjack.move import TableMove
-from games.blackjack.rules import (
-    DONE,
-    RANKS,
-    SUITS,
-    SUMMARY_MASK,
-    VALUES,
-    best,
-    hand_of,
-    is_soft,
-    pair_rank,
-)
-from games.blackjack.table import (
-    HAND_OVER,
-    ILL_SHIFT,
-    IN_SHIFT,
-    INSURE,
-    LOW,
+from games.blackjack.rules import RANKS, SUITS, VALUES, best, hand_of, is_soft, pair_rank, rank_of
+from games.blackjack.state import (
+    BANK,
+    HAND_ZONE,
     MAX_SPLITS,
-    MOVER_SHIFT,
-    NH_SHIFT,
-    OVER,
-    PER_MOVE,
-    PHASE_SHIFT,
-    SEAT_SHIFT,
-    UP_SHIFT,
-    Table,
-    hole_card_variants,
+    PENALTIES,
+    RECORD,
+    STAKE,
+    HandRecord,
+    Phase,
+    TableState,
+    phase,
+    to_move,
 )
+from games.blackjack.table import Table, hole_card_variants
 from games.kernels import bind
 from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
 
-#: ``bj_move``'s input: action, the move's shuffle seed, the bits of an unavailable action
-#: played as Stand.
+#: ``bj_move``'s input: action, the move's shuffle seed, and the move's report when the
+#: action was unavailable (``TableState`` fields ``illegal`` and ``mover``).
 _KERNEL_MOVE = struct.Struct("<IIQ").pack
 
 
@@ -185,7 +171,7 @@ class Decision(NamedTuple):
     """What a seat to move sees, in the terms basic strategy uses."""
 
     #: PLAY or INSURE.
-    phase: int
+    phase: Phase
     total: int
     soft: bool
     #: The dealer's upcard value, 2..11 (ace = 11).
@@ -202,8 +188,8 @@ class Blackjack(Game):
     ``penetration`` (0 < p <= 1, default 0.75), ``hands`` (default 1) and
     ``illegal_action`` ("stand", "error" or "penalty").
 
-    The instance holds only this configuration, plus caches of encoded World commands
-    (pure functions of their arguments, see :class:`~games.blackjack.table.Table`).
+    The instance holds only this configuration (and :class:`~games.blackjack.table.Table`,
+    the planner built from it).
     """
 
     info = GameInfo(
@@ -291,7 +277,16 @@ class Blackjack(Game):
             ),
             max_length=0 if illegal_action == "penalty" else length,
         )
-        self.table = Table(self)
+        self.table = Table(
+            self.num_players,
+            decks=decks,
+            h17=h17,
+            splits=splits,
+            bankroll=bankroll,
+            bet=bet,
+            penetration=self.penetration,
+            hands=hands,
+        )
         t = self.table
         #: ``bj_configure``'s input (see games/blackjack/kernel.zig).
         self._kernel_config = struct.pack(
@@ -339,23 +334,21 @@ class Blackjack(Game):
         fns = self._kernel_fns(world)
         if fns is not None and not fns[1](_KERNEL_MOVE(0, ctx.seed, 0)):
             return  # the kernel dealt it
-        m = TableMove(self.table, world, ctx)
+        m = TableMove(world, ctx)
         m.finish(self.table.deal(m, 0))
 
     def current_player(self, world: World) -> str | None:
         """The seat to move, or None once the game is over."""
-        s: int = world.property("s")
-        return None if (s >> PHASE_SHIFT) & 3 == OVER else self.seats[(s >> SEAT_SHIFT) & 7]
+        i = to_move(world.property("s"))
+        return None if i is None else self.seats[i]
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """The available actions of ``seat`` now (module docstring); all False when it is
         not to move. This is the mask, whatever the ``illegal_action`` policy.
         """
         s: int = world.property("s")
-        if (s >> PHASE_SHIFT) & 3 == OVER or self.seats[(s >> SEAT_SHIFT) & 7] != seat:
-            bits = 0
-        else:
-            bits = self.table.mask(world, s)
+        i = to_move(s)
+        bits = 0 if i is None or self.seats[i] != seat else self.table.mask(world, s)
         mask: np.ndarray = MASKS[bits].copy()
         return mask
 
@@ -370,7 +363,8 @@ class Blackjack(Game):
         property read).
         """
         s: int = world.property("s")
-        if (s >> PHASE_SHIFT) & 3 == OVER or self.seats[(s >> SEAT_SHIFT) & 7] != seat:
+        i = to_move(s)
+        if i is None or self.seats[i] != seat:
             return False
         if type(action) is not int or not 0 <= action < 5:
             return False
@@ -383,8 +377,8 @@ class Blackjack(Game):
         """
         if self.illegal_action == "error" or type(action) is not int or not 0 <= action < 5:
             return False
-        s: int = world.property("s")
-        return (s >> PHASE_SHIFT) & 3 != OVER and self.seats[(s >> SEAT_SHIFT) & 7] == seat
+        i = to_move(world.property("s"))
+        return i is not None and self.seats[i] == seat
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
         """Play ``action`` for the seat to move (see the module docstring for the rules and
@@ -392,25 +386,25 @@ class Blackjack(Game):
         """
         a = action if type(action) is int and 0 <= action < 5 else action_id(action)
         s: int = world.property("s")
-        phase = (s >> PHASE_SHIFT) & 3
-        i = (s >> SEAT_SHIFT) & 7
-        if phase == OVER:
+        i = to_move(s)
+        if i is None:
             raise IllegalMove("the game is over")
         if self.seats[i] != seat:
             raise IllegalMove(f"it is {self.seats[i]}'s turn, not {seat!r}'s")
         table = self.table
         mask = table.mask(world, s)
-        ill = 0
+        report = 0  # the move's own report in the new state: an unavailable action
         if not mask >> a & 1:
             if self.illegal_action == "error":
-                raise IllegalMove(refusal(a, mask, phase == INSURE))
-            ill = ((a + 1) << ILL_SHIFT) | (i << MOVER_SHIFT)
-            if self.illegal_action == "penalty":
-                pen = f"pen{i}"
+                raise IllegalMove(refusal(a, mask, phase(s) is Phase.INSURE))
+            report = TableState.pack(illegal=a + 1, mover=i)
+            if self.illegal_action == "penalty":  # nothing happens but the penalty
+                low = TableState.low.get(s)
+                s2 = TableState.replace(TableState.per_move.clear(s), low=low) | report
                 world.apply(
                     Batch()
-                    .set_property(pen, world.property(pen, 0) + 1)
-                    .set_property("s", (s & ~PER_MOVE) | (s & LOW) | ill),
+                    .set_property(PENALTIES[i], world.property(PENALTIES[i], 0) + 1)
+                    .set_property("s", s2),
                     atomic=False,
                 )
                 return
@@ -421,29 +415,28 @@ class Blackjack(Game):
             if type(state) is tuple and state[0] is self._kernel_config
             else self._kernel_fns(world)
         )
-        if fns is not None and not fns[0](_KERNEL_MOVE(a, ctx.seed, ill)):
+        if fns is not None and not fns[0](_KERNEL_MOVE(a, ctx.seed, report)):
             return  # the kernel played it; else it declined and changed nothing
-        m = TableMove(table, world, ctx)
-        if phase == INSURE:
+        m = TableMove(world, ctx)
+        if phase(s) is Phase.INSURE:
             s2 = table.insure(m, s, a == INSURANCE)
         elif a == HIT:
             s2 = table.hit(m, s)
         elif a == STAND:
-            s2 = table.hand_done(m, s, (s & SUMMARY_MASK) | DONE)
+            s2 = table.stand(m, s)
         elif a == DOUBLE:
             s2 = table.double(m, s)
         else:
             s2 = table.split(m, s)
-        m.finish(s2 | ill, s)
+        m.finish(s2 | report, s)  # a new state's report fields are clear
 
     def is_over(self, world: World) -> bool:
         """Every hand is played, or no seat can afford a bet."""
-        s: int = world.property("s")
-        return (s >> PHASE_SHIFT) & 3 == OVER
+        return to_move(world.property("s")) is None
 
     def hand_over(self, world: World) -> bool:
         """The last move ended a hand (it settled)."""
-        return bool(world.property("s") & HAND_OVER)
+        return bool(TableState.hand_over.get(world.property("s")))
 
     def default_action(self, world: World, seat: str) -> int | None:
         """A timed-out seat stands (in the insurance round: declines insurance)."""
@@ -455,16 +448,17 @@ class Blackjack(Game):
         """The 7-element observation (module docstring); never the hole card."""
         i = self._seat_index(seat)
         s: int = world.property("s")
-        if (s >> PHASE_SHIFT) & 3 != OVER and (s >> SEAT_SHIFT) & 7 == i:
-            h = s & SUMMARY_MASK
+        if to_move(s) == i:
+            h = TableState.hand.get(s)
             mask = self.table.mask(world, s)
         else:
-            h = world.property(f"r{i}.0", 0) & SUMMARY_MASK if (s >> IN_SHIFT) >> i & 1 else 0
+            playing = TableState.seats_in.get(s) >> i & 1
+            h = HandRecord.hand.get(world.property(RECORD[i][0], 0)) if playing else 0
             mask = 0
         return np.array(
             [
                 best(h) / 30.0,
-                ((s >> UP_SHIFT) & 15) / 11.0,
+                TableState.upcard.get(s) / 11.0,
                 1.0 if is_soft(h) else 0.0,
                 (mask >> DOUBLE) & 1,
                 (mask >> SPLIT) & 1,
@@ -477,15 +471,16 @@ class Blackjack(Game):
     def decision(self, world: World, seat: str) -> Decision:
         """The seat's decision in basic-strategy terms (for bots); the seat must be to move."""
         s: int = world.property("s")
-        if (s >> PHASE_SHIFT) & 3 == OVER or self.seats[(s >> SEAT_SHIFT) & 7] != seat:
+        i = to_move(s)
+        if i is None or self.seats[i] != seat:
             raise ValueError(f"{seat!r} is not to move")
-        h = s & SUMMARY_MASK
+        h = TableState.hand.get(s)
         pr = pair_rank(h)
         return Decision(
-            (s >> PHASE_SHIFT) & 3,
+            phase(s),
             best(h),
             is_soft(h),
-            (s >> UP_SHIFT) & 15,
+            TableState.upcard.get(s),
             None if pr is None else (11 if pr == 0 else VALUES[pr]),
             self.table.mask(world, s),
         )
@@ -494,8 +489,8 @@ class Blackjack(Game):
         """Each seat's change in bankroll in bets, minus penalties."""
         p = world.properties()
         return {
-            seat: (p[f"bank{i}"] + p[f"stake{i}"] - self.bankroll) / self.bet
-            - PENALTY * p.get(f"pen{i}", 0)
+            seat: (p[BANK[i]] + p[STAKE[i]] - self.bankroll) / self.bet
+            - PENALTY * p.get(PENALTIES[i], 0)
             for i, seat in enumerate(self.seats)
         }
 
@@ -507,13 +502,13 @@ class Blackjack(Game):
         p = world.properties()
         s = p["s"]
         out: dict[str, dict[str, Any]] = {
-            seat: {"bankroll": p[f"bank{i}"], "stake": p[f"stake{i}"]}
+            seat: {"bankroll": p[BANK[i]], "stake": p[STAKE[i]]}
             for i, seat in enumerate(self.seats)
         }
-        ill = (s >> ILL_SHIFT) & 7
-        if ill:
-            info = out[self.seats[(s >> MOVER_SHIFT) & 7]]
-            info["illegal_action"] = ill - 1
+        illegal = TableState.illegal.get(s)
+        if illegal:
+            info = out[self.seats[TableState.mover.get(s)]]
+            info["illegal_action"] = illegal - 1
             if self.illegal_action == "stand":
                 info["played_as"] = "stand"
             else:
@@ -533,14 +528,14 @@ class Blackjack(Game):
         lines = [f"dealer: {dealer}"]
         p = world.properties()
         for i, name in enumerate(self.seats):
-            nh = 1 + ((p.get(f"r{i}.0", 0) >> 18) & 3)
-            if (s >> PHASE_SHIFT) & 3 != OVER and (s >> SEAT_SHIFT) & 7 == i:
-                nh = 1 + ((s >> NH_SHIFT) & 3)
+            splits = HandRecord.splits.get(p.get(RECORD[i][0], 0))
+            if to_move(s) == i:
+                splits = TableState.splits.get(s)
             hands = []
-            for k in range(nh):
-                toks = world.zone(f"p{i}h{k}")["token"].tolist()
+            for k in range(splits + 1):
+                toks = world.zone(HAND_ZONE[i][k])["token"].tolist()
                 if toks:
-                    h = hand_of([(t - 1) % 13 for t in toks])
+                    h = hand_of([rank_of(t) for t in toks])
                     hands.append(f"[{' '.join(_card(t) for t in toks)}] {best(h)}")
             lines.append(
                 f"{name}: bank {p[f'bank{i}']}, stake {p[f'stake{i}']}: {'  '.join(hands) or '-'}"
@@ -578,8 +573,7 @@ def _check_int(name: str, value: object, lo: int, hi: int) -> None:
 
 
 def _card(token: int) -> str:
-    r = (token - 1) % 13
-    return RANKS[r] + SUITS[((token - 1) // 13) % 4]
+    return RANKS[rank_of(token)] + SUITS[((token - 1) // 13) % 4]
 
 
 __all__ = [

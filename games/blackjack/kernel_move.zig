@@ -1,16 +1,38 @@
 //! One blackjack move being planned in the kernel: `TableMove` of
-//! `games/blackjack_move.py`. It collects core actions and property changes and applies
-//! them in one batch when it finishes (in several only where the Python planner applies
-//! its parts: a reshuffle, the discard pile coming back in).
+//! `games/blackjack/move.py` (the specification). It collects core actions and property
+//! changes and applies them in one batch when it finishes (in several only where the
+//! Python planner applies its parts: a reshuffle, the discard pile coming back in).
+//! The World's names (properties and zones) are here too, as `games/blackjack/state.py`
+//! spells them.
 
 const std = @import("std");
 const core = @import("core");
 const k = core.kernel;
-const table = @import("kernel.zig");
-const bank_key = table.bank_key;
-const stake_key = table.stake_key;
-const HAND_OVER = table.HAND_OVER;
-const LOW = table.LOW;
+const TableState = @import("kernel_state.zig").table_state;
+
+pub const MAX_SEATS = 6;
+pub const MAX_HANDS = 4;
+
+fn perSeat(comptime fmt: []const u8) [MAX_SEATS][]const u8 {
+    var out: [MAX_SEATS][]const u8 = undefined;
+    for (0..MAX_SEATS) |i| out[i] = std.fmt.comptimePrint(fmt, .{i});
+    return out;
+}
+
+fn perHand(comptime fmt: []const u8) [MAX_SEATS][MAX_HANDS][]const u8 {
+    var out: [MAX_SEATS][MAX_HANDS][]const u8 = undefined;
+    for (0..MAX_SEATS) |i| {
+        for (0..MAX_HANDS) |h| out[i][h] = std.fmt.comptimePrint(fmt, .{ i, h });
+    }
+    return out;
+}
+
+/// Property names by seat: `BANK`, `STAKE` and `RECORD` (by seat and hand) in state.py.
+pub const bank_key = perSeat("bank{d}");
+pub const stake_key = perSeat("stake{d}");
+pub const record_key = perHand("r{d}.{d}");
+/// Zone names of the seats' hands, by seat and hand (`HAND_ZONE`).
+pub const hand_zone = perHand("p{d}h{d}");
 
 const Prop = struct { key: []const u8, value: i64 };
 
@@ -32,6 +54,7 @@ pub const Move = struct {
     /// The error code of a batch the core refused (0: none).
     failed: u32 = 0,
 
+    /// An (int) property as this move has left it so far (0 if unset).
     pub fn prop(m: *Move, key: []const u8) i64 {
         var i = m.np;
         while (i > 0) {
@@ -45,6 +68,7 @@ pub const Move = struct {
         return @bitCast(m.prop(key));
     }
 
+    /// Set a property (when the move is applied).
     pub fn setp(m: *Move, key: []const u8, value: i64) void {
         for (m.props[0..m.np]) |*p| {
             if (std.mem.eql(u8, p.key, key)) {
@@ -120,8 +144,8 @@ pub const Move = struct {
         return x ^ (x >> 16);
     }
 
-    /// Apply the planned actions, then the property changes (the ones that differ from
-    /// the world: bankrolls and the hand count last, as the Python planner orders them).
+    /// Apply the planned actions, then the properties that changed: the others in the
+    /// order first set, then the bankrolls and the hand count (as the Python planner).
     pub fn flush(m: *Move) void {
         for ([_]bool{ false, true }) |money| {
             for (m.props[0..m.np]) |p| {
@@ -142,14 +166,14 @@ pub const Move = struct {
         m.have_shoe = false;
     }
 
-    /// Set the new table state and apply the move. `old` is the state before it (its LOW
-    /// bit stands when the move did not look at the shoe).
+    /// Set the new table state `s` and apply the move. `old` is the state before it: its
+    /// `low` stands when the move did not look at the shoe.
     pub fn finish(m: *Move, s_in: u64, old: u64) void {
         var s = s_in;
-        if (m.hand_over) s |= HAND_OVER;
+        if (m.hand_over) s = TableState.hand_over.set(s, 1);
         if (m.touched) {
-            if (m.remaining() < 2) s |= LOW;
-        } else s |= old & LOW;
+            s = TableState.low.set(s, if (m.remaining() < 2) 1 else 0);
+        } else s = TableState.low.set(s, TableState.low.get(old));
         m.setu("s", s);
         m.flush();
     }

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from games.blackjack.game import Blackjack
-from games.blackjack.table import INSURE
+from games.blackjack.state import Phase
 from hypertoken.core import World
 from hypertoken.game import MoveContext
 
@@ -102,7 +102,7 @@ def basic_strategy(
 def basic_strategy_action(game: Blackjack, world: World, seat: str) -> int:
     """The bot: basic strategy for ``seat``, which must be to move (never insures)."""
     d = game.decision(world, seat)
-    if d.phase == INSURE:
+    if d.phase is Phase.INSURE:
         return STAND  # decline insurance
     return basic_strategy(
         d.total,
@@ -120,7 +120,7 @@ def mimic_dealer_action(game: Blackjack, world: World, seat: str) -> int:
     double, split or insure.
     """
     d = game.decision(world, seat)
-    if d.phase == INSURE:
+    if d.phase is Phase.INSURE:
         return STAND
     hits = d.total < 17 or (d.total == 17 and d.soft and game.h17)
     return HIT if hits else STAND

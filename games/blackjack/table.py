@@ -1,213 +1,124 @@
 """The table of :mod:`games.blackjack`: how each move changes the World.
 
-Speed is the design constraint (the game is a training environment), so a move is planned
-in Python and applied as ONE batch of World actions:
+This is the planner, and the specification of the game's kernel (``kernel.zig``, which
+ports it function by function): a move reads the table state ``s`` (a
+:class:`~games.blackjack.state.TableState`, whose fields document every bit), plans its
+World actions on a :class:`~games.blackjack.move.TableMove` and returns the next table
+state. A change here needs the same change there: the differential tests
+(``tests/games/test_blackjack_engine.py``, and every rule scenario in
+``tests/games/test_blackjack_rules.py``) play both and compare state hashes move by move.
 
-- everything a decision needs is packed into one int property, ``s`` (the table state: phase,
-  seat to move, its hand summary, upcard, ...), the first property, so reading it is cheap;
-- the cards a move will draw are read beforehand from the shoe's zero-copy view;
-- the encoded commands are cached per argument tuple (:meth:`Table.cmd`), so a move mostly
-  concatenates ready bytes, and the batch runs without an atomic copy of the arena (the
-  plan is checked before it runs; the Engine restores its snapshot if anything fails).
-
-A move is planned on a :class:`~games.blackjack.move.TableMove`. Hand summaries are
-described in :mod:`games.blackjack.rules`.
-
-This planner is the reference for the game's kernel (``games/blackjack/kernel.zig``),
-which ports it function by function and runs in Worlds made by ``Blackjack.new_world``;
-a change here needs the same change there (the differential test in
-``tests/games/test_blackjack_engine.py`` fails until both agree).
+A World of the plain core (``World()``) runs every move here; a World of the game's
+module (``Blackjack.new_world``) runs them in the kernel.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+from games.blackjack.move import TableMove
 from games.blackjack.rules import (
-    CARDS_SHIFT,
-    DONE,
-    DOUBLED,
-    PAIR_SHIFT,
     RANKS,
-    SPLIT,
     SUITS,
-    SUMMARY_MASK,
     VALUES,
     add,
     best,
+    cards,
     dealer_hits,
+    finished,
     hand_of,
     hand_return,
     is_bust,
+    is_done,
     is_natural,
+    pair_rank,
+    rank_of,
+)
+from games.blackjack.state import (
+    BANK,
+    HAND_ZONE,
+    RECORD,
+    STAKE,
+    Hand,
+    HandRecord,
+    Phase,
+    TableState,
+    phase,
 )
 from hypertoken.core import Batch, To, World
-
-if TYPE_CHECKING:
-    from games.blackjack.game import Blackjack
-    from games.blackjack.move import TableMove
-
-MAX_SPLITS = 3
-
-# Bits of the table state "s" (documented with the fields in games.blackjack).
-PHASE_SHIFT = 18
-PLAY, INSURE, OVER = 0, 1, 2
-SEAT_SHIFT = 20
-K_SHIFT = 23
-NH_SHIFT = 25
-UP_SHIFT = 27
-RICH_SHIFT = 31
-HAND_OVER = 1 << 37
-ILL_SHIFT = 38
-MOVER_SHIFT = 41
-LOW = 1 << 44
-IN_SHIFT = 45
-PER_MOVE = HAND_OVER | (7 << ILL_SHIFT) | (7 << MOVER_SHIFT) | LOW
-#: Fields that stay the same for the whole hand.
-KEEP = (15 << UP_SHIFT) | (63 << RICH_SHIFT) | (63 << IN_SHIFT)
-#: The seat's hand count - 1, kept in bits 18-19 of its first hand's summary ``r{i}.0``.
-R0_NH_SHIFT = 18
-
-_CACHE_LIMIT = 1 << 14  # cached values per property name
+from hypertoken.game import MoveContext
 
 HIT_BIT, STAND_BIT, DOUBLE_BIT, SPLIT_BIT, INSURANCE_BIT = (1 << a for a in range(5))
 
-#: Two-card hands by ``13 * first rank + second rank``.
-_TWO = tuple(hand_of((a, b)) for a in range(13) for b in range(13))
-#: ``add`` memoised (a pure function of a small domain: the reachable summaries).
-_ADDED: dict[int, int] = {}
+
+def turn(s: int, seat: int, hand: int, in_phase: Phase = Phase.PLAY) -> int:
+    """The state where ``seat`` decides on ``hand``, in the same deal as ``s`` (its
+    hand-wide fields kept; the seat's first hand, the move's report clear).
+    """
+    return TableState.replace(TableState.hand_wide.of(s), phase=in_phase, seat=seat, hand=hand)
 
 
-def _add(h: int, rank: int) -> int:
-    key = h << 4 | rank
-    out = _ADDED.get(key)
-    if out is None:
-        out = _ADDED[key] = add(h, rank)
-    return out
+def play_on(s: int, hand: int, current: int | None = None) -> int:
+    """The state where the seat to move in ``s`` decides on ``hand``: the same hand, or
+    its hand number ``current``.
+    """
+    s = TableState.hand.set(TableState.per_move.clear(s), hand)
+    return s if current is None else TableState.current.set(s, current)
 
 
-def _rank(token: int) -> int:
-    return (token - 1) % 13
+def first_hand(m: TableMove, seat: int) -> int:
+    """The summary of ``seat``'s first hand, as the move has left it."""
+    return HandRecord.hand.get(m.prop(RECORD[seat][0]))
 
 
 class Table:
-    """The static half of the game: configuration-derived names, cached commands and the
-    move planner. Holds nothing that changes during play.
-    """
+    """A table's settings and the move planner. Holds nothing that changes during play."""
 
-    def __init__(self, game: Blackjack) -> None:
-        self.n = n = game.num_players
-        self.bet = game.bet
-        self.bankroll = game.bankroll
-        self.half = game.bet // 2
-        self.splits = game.splits
-        self.h17 = game.h17
-        self.hands = game.hands
-        self.size = 52 * game.decks
+    def __init__(
+        self,
+        seats: int,
+        *,
+        decks: int,
+        h17: bool,
+        splits: int,
+        bankroll: int,
+        bet: int,
+        penetration: float,
+        hands: int,
+    ) -> None:
+        self.n = seats
+        self.h17, self.splits, self.hands = h17, splits, hands
+        self.bankroll, self.bet, self.half = bankroll, bet, bet // 2
+        self.size = 52 * decks
         #: Reshuffle before a hand when fewer cards than this remain (the cut card).
-        self.cut = self.size - round(self.size * game.penetration)
-        #: Chips that cover every extra wager one seat can make in a hand.
-        self.extra = self.half + game.splits * game.bet + (game.splits + 1) * game.bet
-        self.zones = tuple(tuple(f"p{i}h{k}" for k in range(game.splits + 1)) for i in range(n))
-        # Property names, built once.
-        self.kbank = tuple(f"bank{i}" for i in range(n))
-        self.kstake = tuple(f"stake{i}" for i in range(n))
-        self.khand = tuple(tuple(f"r{i}.{k}" for k in range(game.splits + 1)) for i in range(n))
-        self.collect_cmd = Batch().collect(
-            ["zone:dealer", *(f"zone:{z}" for hz in self.zones for z in hz)], "discard"
-        )
-        self._props: dict[str, dict[Any, Batch]] = {}
-        self._combos: dict[tuple[Any, ...], Batch] = {}
-        self._draws: dict[tuple[str, int], Batch] = {}
-        self._flips: dict[int, Batch] = {}
-        self._deals: dict[tuple[tuple[int, ...], bool], Batch] = {}
+        self.cut = self.size - round(self.size * penetration)
+        #: Chips that cover every extra wager one seat can make in a hand (insurance,
+        #: the splits, and doubling every hand).
+        self.extra = self.half + splits * bet + (splits + 1) * bet
+        #: Every zone a hand's cards lie in, as ``batch.collect`` names them.
+        self.table_zones = [
+            "zone:dealer",
+            *(f"zone:{HAND_ZONE[i][k]}" for i in range(seats) for k in range(splits + 1)),
+        ]
         self._setup: Batch | None = None
+        self._offers: dict[int, tuple[int, int, int, int, bool]] = {}
 
-    # ---- cached commands -----------------------------------------------------------------
-    # Each is built once per argument tuple (they are pure functions of it), so a move
-    # mostly concatenates ready bytes.
-
-    def set_cmd(self, key: str, value: int) -> Batch:
-        """``set_property(key, value)``."""
-        per_key = self._props.get(key)
-        if per_key is None:
-            per_key = self._props[key] = {}
-        b = per_key.get(value)
-        if b is None:
-            if len(per_key) >= _CACHE_LIMIT:
-                per_key.clear()
-            b = per_key[value] = Batch().set_property(key, value)
-        return b
-
-    def cmd(self, desc: tuple[Any, ...]) -> Batch:
-        """The command a plan descriptor stands for: ``("p", key, value)``,
-        ``("draw", zone, n)``, ``("deal", seats, clear)``, ``("flip", token)`` or
-        ``("collect",)``.
-        """
-        op = desc[0]
-        if op == "p":
-            return self.set_cmd(desc[1], desc[2])
-        if op == "draw":
-            return self.draw_cmd(desc[1], desc[2])
-        if op == "deal":
-            return self.deal_cmd(desc[1], desc[2])
-        if op == "flip":
-            return self.flip_cmd(desc[1])
-        if op == "collect":
-            return self.collect_cmd
-        raise KeyError(desc)
-
-    def combo(self, descs: tuple[tuple[Any, ...], ...]) -> Batch:
-        """The commands of ``descs`` in one batch (cached: a move's plan repeats often)."""
-        b = self._combos.get(descs)
-        if b is None:
-            if len(self._combos) >= 4 * _CACHE_LIMIT:
-                self._combos.clear()
-            b = Batch()
-            for d in descs:
-                b.extend(self.cmd(d))
-            self._combos[descs] = b
-        return b
-
-    def draw_cmd(self, zone: str, n: int) -> Batch:
-        """Draw ``n`` cards face up from the shoe to ``zone``."""
-        b = self._draws.get((zone, n))
-        if b is None:
-            b = self._draws[(zone, n)] = Batch().source_draw("shoe", n, f"zone:{zone}")
-        return b
-
-    def flip_cmd(self, token: int) -> Batch:
-        """Turn a card face up."""
-        b = self._flips.get(token)
-        if b is None:
-            b = self._flips[token] = Batch().flip(token, "up")
-        return b
-
-    def deal_cmd(self, seats: tuple[int, ...], clear: bool) -> Batch:
-        """Deal a hand to ``seats`` and the dealer (hole card down), clearing the table
-        into the discard pile first when ``clear``.
-        """
-        b = self._deals.get((seats, clear))
-        if b is None:
-            zones = [f"zone:{self.zones[i][0]}" for i in seats]
-            b = Batch().extend(self.collect_cmd) if clear else Batch()
-            b.deal("source:shoe", 1, [*zones, "zone:dealer"])
-            b.deal("source:shoe", 1, [*zones, To.zone("dealer", face_up=False)])
-            self._deals[(seats, clear)] = b
-        return b
+    def seats_in(self, s: int) -> list[int]:
+        """The seats playing this hand, in seat order."""
+        return [i for i in range(self.n) if TableState.seats_in.get(s) >> i & 1]
 
     def setup_batch(self) -> Batch:
-        """Properties (``s`` first: the hottest read), containers and the cards."""
+        """Properties (``s`` first: the hottest read), containers and the cards (built
+        once: 312 tokens to encode with six decks).
+        """
         if self._setup is None:
             b = Batch().set_property("s", 0).set_property("hand", 0).set_property("ins", 0)
             for i in range(self.n):
-                b.set_property(self.kbank[i], self.bankroll).set_property(self.kstake[i], 0)
-                b.set_property(self.khand[i][0], 0)
+                b.set_property(BANK[i], self.bankroll).set_property(STAKE[i], 0)
+                b.set_property(RECORD[i][0], 0)
             b.stack_create("cards").stack_create("discard").source_create("shoe")
             b.zone_create("dealer")
-            for hz in self.zones:
-                for z in hz:
-                    b.zone_create(z)
+            for i in range(self.n):
+                for k in range(self.splits + 1):
+                    b.zone_create(HAND_ZONE[i][k])
             for _ in range(self.size // 52):
                 for suit in SUITS:
                     for rank in RANKS:
@@ -216,24 +127,44 @@ class Table:
             self._setup = b
         return self._setup
 
-    # ---- reading the state ---------------------------------------------------------------
+    # ---- the actions available ---------------------------------------------------------
+
+    def offers(self, s: int) -> tuple[int, int, int, int, bool]:
+        """What table state ``s`` (not over) offers the seat to move: ``(seat, actions,
+        wagers, chips, count_cards)``. ``actions`` are available as they stand, ``wagers``
+        only if the seat's bankroll holds ``chips`` (none when ``rich`` says it does), and
+        with ``count_cards`` the shoe may be out: :meth:`mask` counts the cards left.
+
+        A pure function of ``s`` and the settings, so :meth:`mask` memoises it.
+        """
+        seat = TableState.seat.get(s)
+        rich = bool(TableState.rich.get(s) >> seat & 1)
+        count_cards = bool(TableState.low.get(s))
+        if phase(s) is Phase.INSURE:
+            if rich:
+                return seat, STAND_BIT | INSURANCE_BIT, 0, 0, False
+            return seat, STAND_BIT, INSURANCE_BIT, self.half, False
+        actions, wagers = HIT_BIT | STAND_BIT, 0
+        h = TableState.hand.get(s)
+        if cards(h) == 2:  # the first two cards: double, and split a pair
+            wagers = DOUBLE_BIT
+            if pair_rank(h) is not None and TableState.splits.get(s) < self.splits:
+                wagers |= SPLIT_BIT
+        if rich:
+            actions, wagers = actions | wagers, 0
+        return seat, actions, wagers, self.bet, count_cards
 
     def mask(self, world: World, s: int) -> int:
         """Bits of the available actions of the seat to move, in state ``s`` (not over)."""
-        i = (s >> SEAT_SHIFT) & 7
-        rich = (s >> RICH_SHIFT) >> i & 1
-        if (s >> PHASE_SHIFT) & 3 == INSURE:
-            if rich or world.property(self.kbank[i]) >= self.half:
-                return STAND_BIT | INSURANCE_BIT
-            return STAND_BIT
-        bits = HIT_BIT | STAND_BIT
-        if (s >> CARDS_SHIFT) & 0x1F == 2:
-            extra = DOUBLE_BIT
-            if (s >> PAIR_SHIFT) & 0xF and (s >> NH_SHIFT) & 3 < self.splits:
-                extra |= SPLIT_BIT
-            if rich or world.property(self.kbank[i]) >= self.bet:
-                bits |= extra
-        if s & LOW:
+        offer = self._offers.get(s)
+        if offer is None:  # offers(s) memoised: this runs on every step, kernel or not
+            if len(self._offers) >= 1 << 14:
+                self._offers.clear()
+            offer = self._offers[s] = self.offers(s)
+        seat, bits, wagers, chips, count_cards = offer
+        if wagers and world.property(BANK[seat]) >= chips:
+            bits |= wagers
+        if count_cards:  # the shoe is (nearly) out: count the discard pile too
             left = len(world.shoe("shoe")) + len(world.stack("discard"))
             if left < 2:
                 bits &= ~SPLIT_BIT
@@ -245,121 +176,93 @@ class Table:
 
     def hit(self, m: TableMove, s: int) -> int:
         """Take a card."""
-        i, k = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3
-        h = _add(s & SUMMARY_MASK, _rank(m.draw_to(self.zones[i][k])))
-        if h & DONE:
-            return self.hand_done(m, s, h)
-        return (s & ~(SUMMARY_MASK | PER_MOVE)) | h
+        seat, k = TableState.seat.get(s), TableState.current.get(s)
+        h = add(TableState.hand.get(s), rank_of(m.draw_to(HAND_ZONE[seat][k])))
+        return self.hand_done(m, s, h) if is_done(h) else play_on(s, h)
+
+    def stand(self, m: TableMove, s: int) -> int:
+        """End the hand."""
+        return self.hand_done(m, s, finished(TableState.hand.get(s)))
 
     def double(self, m: TableMove, s: int) -> int:
         """Double the wager and take exactly one card."""
-        i, k = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3
-        m.wager(i, self.bet)
-        h = _add((s & SUMMARY_MASK) | DOUBLED, _rank(m.draw_to(self.zones[i][k])))
-        return self.hand_done(m, s, h | DONE)
+        seat, k = TableState.seat.get(s), TableState.current.get(s)
+        m.wager(seat, self.bet)
+        h = Hand.doubled.set(TableState.hand.get(s), 1)
+        h = add(h, rank_of(m.draw_to(HAND_ZONE[seat][k])))
+        return self.hand_done(m, s, finished(h))
 
     def split(self, m: TableMove, s: int) -> int:
         """Split the pair: the second card starts a new hand; each hand gets a card."""
-        i, k = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3
-        new = ((s >> NH_SHIFT) & 3) + 1  # the new hand's index = the old hand count
-        first, second = m.world.zone(self.zones[i][k])["token"].tolist()
-        r = _rank(first)
-        m.wager(i, self.bet)
-        m.add_batch(Batch().move(second, f"zone:{self.zones[i][new]}"))
-        done = DONE if r == 0 else 0  # split aces take one card each and stand
-        ha = _add(hand_of((r,), SPLIT), _rank(m.draw_to(self.zones[i][k]))) | done
-        hb = _add(hand_of((r,), SPLIT), _rank(m.draw_to(self.zones[i][new]))) | done
-        m.setp(self.khand[i][new], hb)
-        s = (s & ~(3 << NH_SHIFT)) | (new << NH_SHIFT)
+        seat, k = TableState.seat.get(s), TableState.current.get(s)
+        new = TableState.splits.get(s) + 1  # the new hand's number = the old hand count
+        zone, new_zone = HAND_ZONE[seat][k], HAND_ZONE[seat][new]
+        first, second = m.world.zone(zone)["token"].tolist()
+        m.wager(seat, self.bet)
+        m.batch.move(second, f"zone:{new_zone}")
+        start = hand_of([rank_of(first)], Hand.pack(split=1))
+        here = add(start, rank_of(m.draw_to(zone)))
+        there = add(start, rank_of(m.draw_to(new_zone)))
+        if rank_of(first) == 0:  # split aces take one card each and stand
+            here, there = finished(here), finished(there)
+        m.setp(RECORD[seat][new], HandRecord.pack(hand=there))
+        s = TableState.splits.set(s, new)
         if k:  # hand 0 is finished: its record keeps the hand count
-            r0 = m.prop(self.khand[i][0])
-            m.setp(self.khand[i][0], (r0 & ~(3 << R0_NH_SHIFT)) | (new << R0_NH_SHIFT))
-        if ha & DONE:
-            return self.hand_done(m, s, ha)
-        return (s & ~(SUMMARY_MASK | PER_MOVE)) | ha
+            m.setp(RECORD[seat][0], HandRecord.splits.set(m.prop(RECORD[seat][0]), new))
+        return self.hand_done(m, s, here) if is_done(here) else play_on(s, here)
 
     def hand_done(self, m: TableMove, s: int, h: int) -> int:
-        """Record the finished hand and move on: the seat's next hand, the next seat, or
-        the dealer.
+        """Record the finished hand ``h`` and move on: the seat's next hand, the next seat,
+        or the dealer.
         """
-        i, k, last = (s >> SEAT_SHIFT) & 7, (s >> K_SHIFT) & 3, (s >> NH_SHIFT) & 3
-        keys = self.khand[i]
-        m.setp(keys[k], h | (last << R0_NH_SHIFT if k == 0 else 0))
-        for k2 in range(k + 1, last + 1):
-            h2 = m.prop(keys[k2]) & SUMMARY_MASK
-            if not h2 & DONE:
-                return (s & ~(SUMMARY_MASK | PER_MOVE | (3 << K_SHIFT))) | (k2 << K_SHIFT) | h2
-        seats_in = (s >> IN_SHIFT) & 63
-        for j in range(i + 1, self.n):  # the next seat with a hand to play
-            if seats_in >> j & 1:
-                h0 = m.prop(self.khand[j][0]) & SUMMARY_MASK
-                if not h0 & DONE:
-                    return (s & KEEP) | (j << SEAT_SHIFT) | h0
-        return self.end_of_play(m, s, i, h if k == last else -1)
+        seat, k = TableState.seat.get(s), TableState.current.get(s)
+        last = TableState.splits.get(s)  # the seat's last hand
+        m.setp(RECORD[seat][k], HandRecord.pack(hand=h, splits=last if k == 0 else 0))
+        for later in range(k + 1, last + 1):
+            h2 = HandRecord.hand.get(m.prop(RECORD[seat][later]))
+            if not is_done(h2):
+                return play_on(s, h2, current=later)
+        for other in self.seats_in(s):
+            if other > seat and not is_done(first_hand(m, other)):
+                return turn(s, other, first_hand(m, other))
+        return self.end_of_play(m, s)
 
     def insure(self, m: TableMove, s: int, take: bool) -> int:
         """One seat's insurance decision; after the last one the dealer peeks."""
-        i = (s >> SEAT_SHIFT) & 7
+        seat = TableState.seat.get(s)
         if take:
-            m.wager(i, self.half)
-            m.setp("ins", m.prop("ins") | 1 << i)
-        seats_in = (s >> IN_SHIFT) & 63
-        for j in range(i + 1, self.n):
-            if seats_in >> j & 1:
-                return (
-                    (s & KEEP)
-                    | (INSURE << PHASE_SHIFT)
-                    | (j << SEAT_SHIFT)
-                    | (m.prop(self.khand[j][0]) & SUMMARY_MASK)
-                )
+            m.wager(seat, self.half)
+            m.setp("ins", m.prop("ins") | 1 << seat)
+        seats = self.seats_in(s)
+        for other in seats:
+            if other > seat:
+                return turn(s, other, first_hand(m, other), Phase.INSURE)
         dealer = m.world.zone("dealer")["token"].tolist()
-        ins = m.prop("ins")
-        seats = [j for j in range(self.n) if seats_in >> j & 1]
-        if VALUES[_rank(dealer[1])] == 10:  # ace up, ten in the hole: blackjack
-            self.settle(
-                m,
-                seats,
-                [[m.prop(self.khand[j][0]) & SUMMARY_MASK] for j in seats],
-                dealer,
-                True,
-                ins,
-            )
-            return self.deal(m, s & KEEP)
-        if ins:  # no blackjack: the insurance is lost
-            for j in seats:
-                if ins >> j & 1:
-                    m.setp(self.kstake[j], m.prop(self.kstake[j]) - self.half)
+        insured = m.prop("ins")
+        if VALUES[rank_of(dealer[1])] == 10:  # ace up, ten in the hole: blackjack
+            hands = [[first_hand(m, i)] for i in seats]
+            self.settle(m, seats, hands, dealer, dealer_bj=True, insured=insured)
+            return self.deal(m, TableState.hand_wide.of(s))
+        if insured:  # no blackjack: the insurance is lost
+            for i in seats:
+                if insured >> i & 1:
+                    m.setp(STAKE[i], m.prop(STAKE[i]) - self.half)
             m.setp("ins", 0)
-        for j in seats:
-            h0 = m.prop(self.khand[j][0]) & SUMMARY_MASK
-            if not h0 & DONE:
-                return (s & KEEP) | (j << SEAT_SHIFT) | h0
-        return self.end_of_play(m, s, -1, -1)
+        for i in seats:
+            if not is_done(first_hand(m, i)):
+                return turn(s, i, first_hand(m, i))
+        return self.end_of_play(m, s)
 
-    def end_of_play(self, m: TableMove, s: int, cur: int, h_last: int) -> int:
-        """Every seat has played: the dealer plays, the hand settles, the next is dealt.
-        ``cur`` is the seat that just finished (its hand count is in ``s``) and ``h_last``
-        its last hand's summary, when known.
-        """
+    def end_of_play(self, m: TableMove, s: int) -> int:
+        """Every seat has played: the dealer plays, the hand settles, the next is dealt."""
         dealer = m.world.zone("dealer")["token"].tolist()
-        seats_in = (s >> IN_SHIFT) & 63
-        seats: list[int] = []
-        hands: list[list[int]] = []
-        for j in range(self.n):
-            if seats_in >> j & 1:
-                keys = self.khand[j]
-                if j == cur:
-                    last = (s >> NH_SHIFT) & 3
-                    if last == 0 and h_last >= 0:  # the common case: one hand, just played
-                        seats.append(j)
-                        hands.append([h_last])
-                        continue
-                else:
-                    last = (m.prop(keys[0]) >> R0_NH_SHIFT) & 3
-                seats.append(j)
-                hands.append([m.prop(keys[k]) & SUMMARY_MASK for k in range(last + 1)])
-        self.settle(m, seats, hands, dealer, False, 0)
-        return self.deal(m, s & KEEP)
+        seats = self.seats_in(s)
+        hands = []
+        for i in seats:
+            count = HandRecord.splits.get(m.prop(RECORD[i][0])) + 1
+            hands.append([HandRecord.hand.get(m.prop(RECORD[i][k])) for k in range(count)])
+        self.settle(m, seats, hands, dealer, dealer_bj=False, insured=0)
+        return self.deal(m, TableState.hand_wide.of(s))
 
     def settle(
         self,
@@ -367,95 +270,138 @@ class Table:
         seats: list[int],
         hands: list[list[int]],
         dealer: list[int],
+        *,
         dealer_bj: bool,
         insured: int,
     ) -> None:
         """Reveal the hole card, let the dealer draw (if a hand is still live) and pay
-        ``hands[n]`` of ``seats[n]``.
+        ``hands[n]`` of ``seats[n]``. With a dealer blackjack, a seat's blackjack pushes,
+        insurance (bit i of ``insured``) pays 2:1 and every other hand loses.
         """
         m.hole = dealer[1]  # turned up if the cards stay on the table (see deal)
-        d = _TWO[13 * _rank(dealer[0]) + _rank(dealer[1])]
-        if not dealer_bj and any(not is_bust(h) and not is_natural(h) for hs in hands for h in hs):
-            n = 0  # cards drawn from the shoe as it is, in one command
-            while dealer_hits(d, self.h17):
-                if m.remaining() > 0:
-                    t = m.next_card()
-                    n += 1
-                else:  # the shoe is empty: apply what is planned, draw the slow way
-                    if n:
-                        m.parts.append(("draw", "dealer", n))
-                        n = 0
-                    got = m.try_draw("dealer")
-                    if got is None:  # no card left anywhere: the dealer stands
-                        break
-                    t = got
-                d = _add(d & ~DONE, _rank(t))
-            if n:
-                m.parts.append(("draw", "dealer", n))
+        d = hand_of([rank_of(dealer[0]), rank_of(dealer[1])])
+        live = any(not is_bust(h) and not is_natural(h) for hs in hands for h in hs)
+        if not dealer_bj and live:
+            d = self.dealer_plays(m, d)
         total = best(d)
-        bet = self.bet
-        for j, hs in zip(seats, hands, strict=True):
+        for i, hs in zip(seats, hands, strict=True):
             if dealer_bj:
-                ret = bet if is_natural(hs[0]) else 0
-                if insured >> j & 1:
+                ret = self.bet if is_natural(hs[0]) else 0
+                if insured >> i & 1:
                     ret += 3 * self.half
             else:
-                ret = 0
-                for h in hs:
-                    ret += hand_return(h, bet, total)
-            m.setp(self.kbank[j], m.prop(self.kbank[j]) + ret)
-            m.setp(self.kstake[j], 0)
+                ret = sum(hand_return(h, self.bet, total) for h in hs)
+            m.setp(BANK[i], m.prop(BANK[i]) + ret)
+            m.setp(STAKE[i], 0)
         if insured:
             m.setp("ins", 0)
         m.hand_over = True
+
+    def dealer_plays(self, m: TableMove, d: int) -> int:
+        """The dealer draws to ``d`` until it stands; its final hand."""
+        drawn = 0  # cards taken from the shoe as it is, drawn in one action
+        while dealer_hits(d, self.h17):
+            if m.remaining() > 0:
+                card = m.next_card()
+                drawn += 1
+            else:  # the shoe is empty: draw what was taken, then draw the slow way
+                if drawn:
+                    m.batch.source_draw("shoe", drawn, "zone:dealer")
+                    drawn = 0
+                got = m.try_draw("dealer")
+                if got is None:  # no card left anywhere: the dealer stands
+                    break
+                card = got
+            d = add(Hand.done.set(d, 0), rank_of(card))
+        if drawn:
+            m.batch.source_draw("shoe", drawn, "zone:dealer")
+        return d
 
     def deal(self, m: TableMove, keep: int) -> int:
         """Deal the next hand and return the state of its first decision. Hands that need
         no decision (the dealer peeks a blackjack, or every seat has one) settle at once and
         the next is dealt. Returns the OVER state when the hands are played or nobody can
-        bet.
+        bet. ``keep``: the hand-wide fields of the hand before (0 for the first).
         """
-        n, bet = self.n, self.bet
         while True:
             number = m.prop("hand")
-            banks = [m.prop(self.kbank[i]) for i in range(n)]
-            seats = tuple(i for i in range(n) if banks[i] >= bet)
+            banks = [m.prop(BANK[i]) for i in range(self.n)]
+            seats = [i for i in range(self.n) if banks[i] >= self.bet]
             if number >= self.hands or not seats:
                 if m.hole:  # the last hand stays on the table: show the hole card
-                    m.parts.append(("flip", m.hole))
-                return (OVER << PHASE_SHIFT) | keep
-            c = len(seats)
-            clear = number > 0
-            if m.remaining() < max(self.cut, 2 * c + 2):
+                    m.batch.flip(m.hole, "up")
+                return TableState.replace(keep, phase=Phase.OVER)
+            clear = number > 0  # the last hand's cards are still on the table
+            if m.remaining() < max(self.cut, 2 * len(seats) + 2):
                 if clear:
-                    m.parts.append(("collect",))
+                    m.batch.collect(self.table_zones, "discard")
                     clear = False
                 m.reshuffle()
             m.setp("hand", number + 1)
-            m.parts.append(("deal", seats, clear))
-            toks = m.take(2 * c + 2)
-            first: list[int] = []
+            if clear:
+                m.batch.collect(self.table_zones, "discard")
+            # One card to each seat, the upcard, one more each, the hole card (face down).
+            zones = [f"zone:{HAND_ZONE[i][0]}" for i in seats]
+            m.batch.deal("source:shoe", 1, [*zones, "zone:dealer"])
+            m.batch.deal("source:shoe", 1, [*zones, To.zone("dealer", face_up=False)])
+            dealt = m.take(2 * len(seats) + 2)
+            firsts, up, hole = dealt[: len(seats)], dealt[len(seats)], dealt[-1]
+            seconds = dealt[len(seats) + 1 : -1]
+            hands = []
             rich = seats_in = 0
-            for j, i in enumerate(seats):
-                h = _TWO[13 * _rank(toks[j]) + _rank(toks[j + c + 1])]
-                first.append(h)
-                m.setp(self.khand[i][0], h)
-                m.setp(self.kbank[i], banks[i] - bet)
-                m.setp(self.kstake[i], bet)
+            for i, a, b in zip(seats, firsts, seconds, strict=True):
+                h = hand_of([rank_of(a), rank_of(b)])
+                hands.append(h)
+                m.setp(RECORD[i][0], HandRecord.pack(hand=h))
+                m.setp(BANK[i], banks[i] - self.bet)
+                m.setp(STAKE[i], self.bet)
                 seats_in |= 1 << i
-                if banks[i] - bet >= self.extra:
+                if banks[i] - self.bet >= self.extra:
                     rich |= 1 << i
-            up, hole = _rank(toks[c]), _rank(toks[-1])
-            upv = 11 if up == 0 else VALUES[up]
-            keep = (upv << UP_SHIFT) | (rich << RICH_SHIFT) | (seats_in << IN_SHIFT)
-            if upv == 11:  # ace up: the insurance round comes first
-                return keep | (INSURE << PHASE_SHIFT) | (seats[0] << SEAT_SHIFT) | first[0]
-            dealer_bj = upv == 10 and hole == 0
+            upcard = 11 if rank_of(up) == 0 else VALUES[rank_of(up)]
+            keep = TableState.pack(upcard=upcard, rich=rich, seats_in=seats_in)
+            if upcard == 11:  # ace up: the insurance round comes first
+                return turn(keep, seats[0], hands[0], Phase.INSURE)
+            dealer_bj = upcard == 10 and rank_of(hole) == 0
             if not dealer_bj:
-                for j, i in enumerate(seats):
-                    if not first[j] & DONE:
-                        return keep | (i << SEAT_SHIFT) | first[j]
-            self.settle(m, list(seats), [[h] for h in first], [toks[c], toks[-1]], dealer_bj, 0)
+                for i, h in zip(seats, hands, strict=True):
+                    if not is_done(h):
+                        return turn(keep, i, h)
+            self.settle(m, seats, [[h] for h in hands], [up, hole], dealer_bj=dealer_bj, insured=0)
+
+
+def restack(table: Table, world: World, ranks: str, ctx: MoveContext) -> None:
+    """Testing aid: start the game over with ``ranks`` on top of the shoe.
+
+    Every card returns to the shoe, which is shuffled with ``ctx.seed``; then cards of the
+    given ranks (letters of ``A23456789TJQK``, spaces ignored) are put on top, the first
+    letter to be dealt first, bankrolls and wagers go back to their start, and the first
+    hand is dealt. Deal order: one card per seat, the upcard, a second card per seat, the
+    hole card; then hits, doubles and splits in play order, then the dealer's cards.
+    Uses only World actions, after ``Blackjack.setup``.
+    """
+    wanted = [RANKS.index(c) for c in ranks if c != " "]
+    world.source_reset("shoe")
+    world.source_shuffle("shoe", ctx.seed)
+    pool: dict[int, list[int]] = {}
+    for t in world.shoe("shoe").tolist():
+        pool.setdefault(rank_of(t), []).append(t)
+    try:
+        chosen = [pool[r].pop() for r in wanted]
+    except IndexError:
+        raise ValueError(f"the shoe has not enough cards for {ranks!r}") from None
+    b = Batch()
+    for t in reversed(chosen):
+        b.move(t, None).move(t, "source:shoe")
+    b.set_property("s", 0).set_property("hand", 0).set_property("ins", 0)
+    for i in range(table.n):
+        b.set_property(BANK[i], table.bankroll).set_property(STAKE[i], 0)
+        b.set_property(f"pen{i}", None)
+        for k in range(table.splits + 1):
+            b.set_property(RECORD[i][k], 0 if k == 0 else None)
+    world.apply(b)
+    m = TableMove(world, ctx)
+    m.finish(table.deal(m, 0))
 
 
 def hole_card_variants(world: World, seats: tuple[str, ...]) -> list[tuple[str, World]]:
@@ -469,7 +415,7 @@ def hole_card_variants(world: World, seats: tuple[str, ...]) -> list[tuple[str, 
     hole = int(placements["token"][1])
     out: list[tuple[str, World]] = []
     for other in world.shoe("shoe").tolist()[-3:]:
-        if (other - 1) % 13 == (hole - 1) % 13:
+        if rank_of(other) == rank_of(hole):
             continue
         variant = world.fork()
         variant.apply(

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from games.blackjack import DOUBLE, HIT, INSURANCE, SPLIT, STAND, Blackjack
-from games.blackjack.move import restack
 from games.blackjack.rules import (
     best,
     dealer_hits,
@@ -21,6 +20,8 @@ from games.blackjack.rules import (
     is_soft,
     pair_rank,
 )
+from games.blackjack.state import TableState
+from games.blackjack.table import restack
 from hypertoken.core import Batch, World
 from hypertoken.game import IllegalMove, MoveContext
 
@@ -51,7 +52,7 @@ def table(ranks: str, players: int = 1, **options: object) -> tuple[Blackjack, W
         world.agent_create(seat)
     world.game_start(0)
     game.setup(world, CTX)
-    restack(game, world, ranks, CTX)
+    restack(game.table, world, ranks, CTX)
     return game, world
 
 
@@ -380,12 +381,10 @@ def test_an_empty_shoe_takes_in_the_discard_pile_mid_hand() -> None:
 
 
 def test_no_card_left_anywhere_allows_only_stand() -> None:
-    from games.blackjack.table import LOW
-
     game, world = table("T 9 2 8", decks=1)
     for t in world.shoe("shoe").tolist():
         world.move(t, None)  # cards out of play (as if all were on the table)
-    world.set_property("s", world.property("s") | LOW)  # the game's own moves keep LOW
+    world.set_property("s", TableState.low.set(world.property("s"), 1))  # as moves keep it
     assert mask(game, world) == [STAND]
     play(game, world, HIT)  # played as Stand: 12 against 17
     assert game.is_over(world) and game.rewards(world) == {"player_0": -1.0}
