@@ -10,6 +10,7 @@ import pytest
 
 import games.kernels as kernels
 from hypertoken.core import World
+from hypertoken.game import fields
 
 
 @pytest.mark.parametrize("name", kernels.KERNELS)
@@ -28,3 +29,8 @@ def test_unknown_and_missing_kernels_are_refused_clearly(
     monkeypatch.setattr(kernels, "HERE", tmp_path)
     with pytest.raises(FileNotFoundError, match=r"python -m games\.kernels"):
         kernels.module("blackjack")
+
+
+@pytest.mark.parametrize("state", [s for n in kernels.KERNELS if (s := kernels.state_module(n))])
+def test_every_kernel_state_declaration_is_generated_fresh(state: str) -> None:
+    assert fields.check([state]) == 0, f"run `python -m hypertoken.game.fields {state}`"
