@@ -7,13 +7,13 @@ from contextlib import contextmanager
 
 import pytest
 
-from hypertoken.core import CoreError, World
+from hypertoken.core import CoreError, To, World
 
 
 def make_stack(world: World, name: str, n: int, kind: str = "card", group: str = "") -> list[int]:
     """Create stack ``name`` holding ``n`` new tokens labelled "0".."n-1"; return their ids."""
     world.stack_create(name)
-    return [world.token_create(kind, str(i), group, f"stack:{name}") for i in range(n)]
+    return [world.token_create(kind, str(i), group, To.stack(name)) for i in range(n)]
 
 
 def ids(view: object) -> list[int]:
