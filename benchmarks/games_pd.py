@@ -15,7 +15,7 @@ Rows (``rows(quick)`` returns them; ``benchmarks/bench_games.py`` prints them):
   ``Random`` players, 100 turns, played over and over.
 - pd_random_play_recorded: the same with ``record=True`` (every move also written to a
   local Chronicle in batches, so each episode can be replayed). Same baseline.
-- pd_round_robin: the 14 strategies' round robin (with self-play, 100 rounds) through
+- pd_round_robin: every strategy's round robin (with self-play, 100 rounds) through
   ``games.prisoners_dilemma.tournament``. Baseline: the same 105 pairings as ``axelrod.Match``
   es of the
   equivalent axelrod strategies.
@@ -54,6 +54,7 @@ AXELROD_NAMES = {
     "suspicious_tit_for_tat": "SuspiciousTitForTat",
     "adaptive": "Adaptive",
     "gradual": "Gradual",
+    "original_gradual": "OriginalGradual",
     "prober": "Prober",
     "soft_majority": "GoByMajority",
     "hard_majority": "HardGoByMajority",
@@ -126,7 +127,7 @@ def axelrod_random_play(axl: Any, episodes: int) -> Callable[[], int]:
 
 
 def axelrod_round_robin(axl: Any) -> Callable[[], int]:
-    """The 14 strategies' pairings (self-play included) as fresh axelrod Matches."""
+    """Every strategy's pairings (self-play included) as fresh axelrod Matches."""
     names = list(STRATEGIES)
     pairs = [(a, b) for i, a in enumerate(names) for b in names[i:]]
 
@@ -140,7 +141,7 @@ def axelrod_round_robin(axl: Any) -> Callable[[], int]:
 
 
 def ours_round_robin() -> int:
-    """The 14 strategies' round robin through the game."""
+    """Every strategy's round robin through the game."""
     result = round_robin(rounds=ROUNDS, repetitions=1, seed=0)
     return len(result.matches) * ROUNDS
 
@@ -207,9 +208,9 @@ def rows(quick: bool) -> list[dict[str, Any]]:
             "pd_round_robin",
             robin,
             base_rr,
-            matches=len(STRATEGIES) * 15 // 2,
+            matches=len(STRATEGIES) * (len(STRATEGIES) + 1) // 2,
             rounds=ROUNDS,
-            note=note + "; 14 strategies, self-play, 1 repetition",
+            note=note + f"; {len(STRATEGIES)} strategies, self-play, 1 repetition",
         ),
     ]
 

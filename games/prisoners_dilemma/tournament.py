@@ -121,7 +121,7 @@ def play_match(
 
 
 def parse_strategies(names: str | Iterable[str] | None) -> list[str]:
-    """Strategy names from a comma-separated string or a list (None: all 14, in order).
+    """Strategy names from a comma-separated string or a list (None: all of them, in order).
     Unknown or repeated names raise ValueError.
     """
     if names is None:

@@ -55,7 +55,7 @@ def tournament() -> None:
     "--strategies",
     default=None,
     metavar="NAME,NAME,...",
-    help="A comma-separated subset of the 14 strategies. [default: all]",
+    help="A comma-separated subset of the strategies. [default: all]",
 )
 @click.option(
     "--self-play/--no-self-play",
@@ -67,9 +67,8 @@ def tournament_prisoners_dilemma(
     strategies: str | None, rounds: int, repetitions: int, seed: int, noise: float, self_play: bool
 ) -> None:
     """Round robin of the classic iterated prisoner's dilemma strategies, with a ranked
-    table of mean scores. Strategies: always_cooperate, always_defect, random,
-    tit_for_tat, tit_for_two_tats, generous_tit_for_tat, grudger, pavlov,
-    suspicious_tit_for_tat, adaptive, gradual, prober, soft_majority, hard_majority.
+    table of mean scores. The strategies are those of games.prisoners_dilemma.strategies
+    (an unknown name in --strategies lists them all).
     """
     try:
         run_cli(
