@@ -6,6 +6,7 @@ the ``--check`` of a committed file.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
@@ -335,9 +336,14 @@ def test_check_fails_on_a_stale_file_and_names_the_command(
     err = capsys.readouterr().err
     assert "kernel_state.zig is stale" in err
     assert "Run `python -m hypertoken.game.fields layoutpkg.state`" in err
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    cli = [sys.executable, "-m", "hypertoken.game.fields", "--check", "layoutpkg.state"]
+    done = subprocess.run(cli, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "kernel_state.zig is stale" in done.stderr
     assert fields.write(["layoutpkg.state"]) == [zig]  # regenerated ...
     assert fields.write(["layoutpkg.state"]) == []  # ... and then left alone
     assert fields.check(["layoutpkg.state"]) == 0
+    assert subprocess.run(cli, env=env, capture_output=True).returncode == 0
 
 
 def test_a_module_without_zig_file_is_refused(
