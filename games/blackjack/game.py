@@ -124,7 +124,7 @@ from __future__ import annotations
 import dataclasses
 import struct
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -142,21 +142,18 @@ from games.blackjack.actions import (
     refusal,
 )
 from games.blackjack.move import TableMove
-from games.blackjack.rules import RANKS, SUITS, VALUES, best, hand_of, is_soft, pair_rank, rank_of
 from games.blackjack.state import (
     BANK,
-    HAND_ZONE,
     MAX_SPLITS,
     PENALTIES,
-    RECORD,
     STAKE,
-    HandRecord,
     Phase,
     TableState,
     phase,
     to_move,
 )
-from games.blackjack.table import Table, hole_card_variants
+from games.blackjack.table import Table
+from games.blackjack.view import Decision, decision, hole_card_variants, observation, render
 from games.kernels import bind
 from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
@@ -165,21 +162,6 @@ from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContex
 #: ``bj_move``'s input: action, the move's shuffle seed, and the move's report when the
 #: action was unavailable (``TableState`` fields ``illegal`` and ``mover``).
 _KERNEL_MOVE = struct.Struct("<IIQ").pack
-
-
-class Decision(NamedTuple):
-    """What a seat to move sees, in the terms basic strategy uses."""
-
-    #: PLAY or INSURE.
-    phase: Phase
-    total: int
-    soft: bool
-    #: The dealer's upcard value, 2..11 (ace = 11).
-    upcard: int
-    #: The card value (2..11) of a two-card pair of equal rank, else None.
-    pair: int | None
-    #: Bits of the available actions (bit a = action a).
-    mask: int
 
 
 class Blackjack(Game):
@@ -446,27 +428,7 @@ class Blackjack(Game):
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """The 7-element observation (module docstring); never the hole card."""
-        i = self._seat_index(seat)
-        s: int = world.property("s")
-        if to_move(s) == i:
-            h = TableState.hand.get(s)
-            mask = self.table.mask(world, s)
-        else:
-            playing = TableState.seats_in.get(s) >> i & 1
-            h = HandRecord.hand.get(world.property(RECORD[i][0], 0)) if playing else 0
-            mask = 0
-        return np.array(
-            [
-                best(h) / 30.0,
-                TableState.upcard.get(s) / 11.0,
-                1.0 if is_soft(h) else 0.0,
-                (mask >> DOUBLE) & 1,
-                (mask >> SPLIT) & 1,
-                (mask >> INSURANCE) & 1,
-                len(world.shoe("shoe")) / self.table.size,
-            ],
-            dtype=np.float32,
-        )
+        return observation(self.table, world, self._seat_index(seat))
 
     def decision(self, world: World, seat: str) -> Decision:
         """The seat's decision in basic-strategy terms (for bots); the seat must be to move."""
@@ -474,16 +436,7 @@ class Blackjack(Game):
         i = to_move(s)
         if i is None or self.seats[i] != seat:
             raise ValueError(f"{seat!r} is not to move")
-        h = TableState.hand.get(s)
-        pr = pair_rank(h)
-        return Decision(
-            phase(s),
-            best(h),
-            is_soft(h),
-            TableState.upcard.get(s),
-            None if pr is None else (11 if pr == 0 else VALUES[pr]),
-            self.table.mask(world, s),
-        )
+        return decision(self.table, world, s)
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's change in bankroll in bets, minus penalties."""
@@ -521,26 +474,7 @@ class Blackjack(Game):
 
     def render(self, world: World, seat: str | None = None) -> str:
         """The dealer's cards (the hole card as ?? until revealed), then every seat's hands."""
-        s: int = world.property("s")
-        dealer = " ".join(
-            _card(int(p["token"])) if p["face_up"] else "??" for p in world.zone("dealer")
-        )
-        lines = [f"dealer: {dealer}"]
-        p = world.properties()
-        for i, name in enumerate(self.seats):
-            splits = HandRecord.splits.get(p.get(RECORD[i][0], 0))
-            if to_move(s) == i:
-                splits = TableState.splits.get(s)
-            hands = []
-            for k in range(splits + 1):
-                toks = world.zone(HAND_ZONE[i][k])["token"].tolist()
-                if toks:
-                    h = hand_of([rank_of(t) for t in toks])
-                    hands.append(f"[{' '.join(_card(t) for t in toks)}] {best(h)}")
-            lines.append(
-                f"{name}: bank {p[f'bank{i}']}, stake {p[f'stake{i}']}: {'  '.join(hands) or '-'}"
-            )
-        return "\n".join(lines)
+        return render(world, self.seats)
 
     # ---- log names ---------------------------------------------------------------------
 
@@ -570,10 +504,6 @@ class Blackjack(Game):
 def _check_int(name: str, value: object, lo: int, hi: int) -> None:
     if type(value) is not int or not lo <= value <= hi:
         raise ValueError(f"blackjack {name} must be an int in {lo}..{hi}, not {value!r}")
-
-
-def _card(token: int) -> str:
-    return RANKS[rank_of(token)] + SUITS[((token - 1) // 13) % 4]
 
 
 __all__ = [

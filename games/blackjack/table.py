@@ -402,27 +402,3 @@ def restack(table: Table, world: World, ranks: str, ctx: MoveContext) -> None:
     world.apply(b)
     m = TableMove(world, ctx)
     m.finish(table.deal(m, 0))
-
-
-def hole_card_variants(world: World, seats: tuple[str, ...]) -> list[tuple[str, World]]:
-    """Worlds that differ from ``world`` only in the dealer's face-down card (swapped with
-    one of the shoe's top cards of another rank), for every seat; none once the hole card
-    is face up. What ``Blackjack.hidden_variants`` offers the contract suite.
-    """
-    placements = world.zone("dealer")
-    if len(placements) < 2 or bool(placements["face_up"][1]):
-        return []
-    hole = int(placements["token"][1])
-    out: list[tuple[str, World]] = []
-    for other in world.shoe("shoe").tolist()[-3:]:
-        if rank_of(other) == rank_of(hole):
-            continue
-        variant = world.fork()
-        variant.apply(
-            Batch()
-            .move(hole, "source:shoe")
-            .move(other, None)
-            .place("dealer", other, face_up=False)
-        )
-        out.extend((seat, variant) for seat in seats)
-    return out
