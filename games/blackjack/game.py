@@ -385,8 +385,8 @@ class Blackjack(Game):
                 s2 = TableState.replace(TableState.per_move.clear(s), low=low) | report
                 world.apply(
                     Batch()
-                    .set_property(PENALTIES[i], world.property(PENALTIES[i], 0) + 1)
-                    .set_property("s", s2),
+                    .game_set_property(PENALTIES[i], world.property(PENALTIES[i], 0) + 1)
+                    .game_set_property("s", s2),
                     atomic=False,
                 )
                 return

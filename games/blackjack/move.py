@@ -106,7 +106,7 @@ class TableMove:
             if not pile:
                 return None
             for card in pile:
-                self.batch.move(card, "source:shoe")
+                self.batch.token_move(card, "source:shoe")
             self.batch.source_shuffle("shoe", self.seed())
             self.run()
             self.remaining()
@@ -140,7 +140,7 @@ class TableMove:
         now = self._world_props()
         changed = [(k, v) for k, v in self._set.items() if k not in now or now[k] != v]
         for key, value in sorted(changed, key=lambda kv: kv[0][0] == "b" or kv[0] == "hand"):
-            self.batch.set_property(key, value)
+            self.batch.game_set_property(key, value)
         self._set = {}
         self._props = None
         self.run()

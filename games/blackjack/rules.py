@@ -9,6 +9,8 @@ rank, and the flags doubled, split and done.
 
 from __future__ import annotations
 
+import functools
+
 from games.blackjack.state import Hand, rank_of
 
 #: Card ranks in creation order; a token's rank is ``(token_id - 1) % 13`` (:func:`rank_of`).
@@ -79,6 +81,7 @@ def finished(h: int) -> int:
     return Hand.done.set(h, 1)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a pure function over a small domain, called often
 def add(h: int, rank: int) -> int:
     """The summary after the card of ``rank`` joins the hand. A hand that reaches 21 or
     more is done (hitting 21 cannot help, so it stands by itself).

@@ -93,32 +93,53 @@ class Table:
         #: Chips that cover every extra wager one seat can make in a hand (insurance,
         #: the splits, and doubling every hand).
         self.extra = self.half + splits * bet + (splits + 1) * bet
-        #: Every zone a hand's cards lie in, as ``batch.collect`` names them.
-        self.table_zones = [
-            "zone:dealer",
-            *(f"zone:{HAND_ZONE[i][k]}" for i in range(seats) for k in range(splits + 1)),
-        ]
+        #: Clear the table: every zone a hand's cards lie in, into the discard pile.
+        self.collect = Batch().batch_collect(
+            ["zone:dealer", *(f"zone:{z}" for hz in HAND_ZONE[:seats] for z in hz[: splits + 1])],
+            "discard",
+        )
         self._setup: Batch | None = None
+        self._deals: dict[tuple[int, ...], Batch] = {}
         self._offers: dict[int, tuple[int, int, int, int, bool]] = {}
 
     def seats_in(self, s: int) -> list[int]:
         """The seats playing this hand, in seat order."""
         return [i for i in range(self.n) if TableState.seats_in.get(s) >> i & 1]
 
+    def deal_actions(self, seats: tuple[int, ...]) -> Batch:
+        """Deal a hand to ``seats`` and the dealer: one card to each seat, the upcard, one
+        more each, the hole card face down. (They depend only on the seats, so they are
+        encoded once per seat set: encoding is much of a Python-planned move's time.)
+        """
+        actions = self._deals.get(seats)
+        if actions is None:
+            zones = [f"zone:{HAND_ZONE[i][0]}" for i in seats]
+            actions = self._deals[seats] = (
+                Batch()
+                .batch_draw("source:shoe", 1, [*zones, "zone:dealer"])
+                .batch_draw("source:shoe", 1, [*zones, To.zone("dealer", face_up=False)])
+            )
+        return actions
+
     def setup_batch(self) -> Batch:
         """Properties (``s`` first: the hottest read), containers and the cards (built
         once: 312 tokens to encode with six decks).
         """
         if self._setup is None:
-            b = Batch().set_property("s", 0).set_property("hand", 0).set_property("ins", 0)
+            b = (
+                Batch()
+                .game_set_property("s", 0)
+                .game_set_property("hand", 0)
+                .game_set_property("ins", 0)
+            )
             for i in range(self.n):
-                b.set_property(BANK[i], self.bankroll).set_property(STAKE[i], 0)
-                b.set_property(RECORD[i][0], 0)
+                b.game_set_property(BANK[i], self.bankroll).game_set_property(STAKE[i], 0)
+                b.game_set_property(RECORD[i][0], 0)
             b.stack_create("cards").stack_create("discard").source_create("shoe")
-            b.zone_create("dealer")
+            b.space_create_zone("dealer")
             for i in range(self.n):
                 for k in range(self.splits + 1):
-                    b.zone_create(HAND_ZONE[i][k])
+                    b.space_create_zone(HAND_ZONE[i][k])
             for _ in range(self.size // 52):
                 for suit in SUITS:
                     for rank in RANKS:
@@ -199,7 +220,7 @@ class Table:
         zone, new_zone = HAND_ZONE[seat][k], HAND_ZONE[seat][new]
         first, second = m.world.zone(zone)["token"].tolist()
         m.wager(seat, self.bet)
-        m.batch.move(second, f"zone:{new_zone}")
+        m.batch.token_move(second, f"zone:{new_zone}")
         start = hand_of([rank_of(first)], Hand.pack(split=1))
         here = add(start, rank_of(m.draw_to(zone)))
         there = add(start, rank_of(m.draw_to(new_zone)))
@@ -329,22 +350,19 @@ class Table:
             seats = [i for i in range(self.n) if banks[i] >= self.bet]
             if number >= self.hands or not seats:
                 if m.hole:  # the last hand stays on the table: show the hole card
-                    m.batch.flip(m.hole, "up")
+                    m.batch.space_flip(m.hole, "up")
                 return TableState.replace(keep, phase=Phase.OVER)
             clear = number > 0  # the last hand's cards are still on the table
             if m.remaining() < max(self.cut, 2 * len(seats) + 2):
                 if clear:
-                    m.batch.collect(self.table_zones, "discard")
+                    m.batch.extend(self.collect)
                     clear = False
                 m.reshuffle()
             m.setp("hand", number + 1)
             if clear:
-                m.batch.collect(self.table_zones, "discard")
-            # One card to each seat, the upcard, one more each, the hole card (face down).
-            zones = [f"zone:{HAND_ZONE[i][0]}" for i in seats]
-            m.batch.deal("source:shoe", 1, [*zones, "zone:dealer"])
-            m.batch.deal("source:shoe", 1, [*zones, To.zone("dealer", face_up=False)])
-            dealt = m.take(2 * len(seats) + 2)
+                m.batch.extend(self.collect)
+            m.batch.extend(self.deal_actions(tuple(seats)))
+            dealt = m.take(2 * len(seats) + 2)  # in deal order
             firsts, up, hole = dealt[: len(seats)], dealt[len(seats)], dealt[-1]
             seconds = dealt[len(seats) + 1 : -1]
             hands = []
@@ -392,13 +410,13 @@ def restack(table: Table, world: World, ranks: str, ctx: MoveContext) -> None:
         raise ValueError(f"the shoe has not enough cards for {ranks!r}") from None
     b = Batch()
     for t in reversed(chosen):
-        b.move(t, None).move(t, "source:shoe")
-    b.set_property("s", 0).set_property("hand", 0).set_property("ins", 0)
+        b.token_move(t, None).token_move(t, "source:shoe")
+    b.game_set_property("s", 0).game_set_property("hand", 0).game_set_property("ins", 0)
     for i in range(table.n):
-        b.set_property(BANK[i], table.bankroll).set_property(STAKE[i], 0)
-        b.set_property(f"pen{i}", None)
+        b.game_set_property(BANK[i], table.bankroll).game_set_property(STAKE[i], 0)
+        b.game_set_property(f"pen{i}", None)
         for k in range(table.splits + 1):
-            b.set_property(RECORD[i][k], 0 if k == 0 else None)
+            b.game_set_property(RECORD[i][k], 0 if k == 0 else None)
     world.apply(b)
     m = TableMove(world, ctx)
     m.finish(table.deal(m, 0))

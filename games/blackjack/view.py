@@ -124,9 +124,9 @@ def hole_card_variants(world: World, seats: tuple[str, ...]) -> list[tuple[str, 
         variant = world.fork()
         variant.apply(
             Batch()
-            .move(hole, "source:shoe")
-            .move(other, None)
-            .place("dealer", other, face_up=False)
+            .token_move(hole, "source:shoe")
+            .token_move(other, None)
+            .space_place("dealer", other, face_up=False)
         )
         out.extend((seat, variant) for seat in seats)
     return out

@@ -358,7 +358,7 @@ def test_reshuffle_exactly_below_the_cut_card(left: int, reshuffled: bool) -> No
     game, world = table("T 9 9 8", decks=1, penetration=0.5, hands=2)
     shoe = world.shoe("shoe").tolist()
     for t in shoe[: len(shoe) - left]:  # deal those out to the discard pile
-        world.move(t, "stack:discard")
+        world.token_move(t, "stack:discard")
     play(game, world, STAND)  # 19 against 17: the dealer draws nothing
     assert game.hand_over(world) and not game.is_over(world)
     assert game.rewards(world) == {"player_0": 1.0}
@@ -373,7 +373,7 @@ def test_reshuffle_exactly_below_the_cut_card(left: int, reshuffled: bool) -> No
 def test_an_empty_shoe_takes_in_the_discard_pile_mid_hand() -> None:
     game, world = table("T 9 2 8", decks=1)  # 12 against 17
     for t in world.shoe("shoe").tolist():
-        world.move(t, "stack:discard")
+        world.token_move(t, "stack:discard")
     play(game, world, HIT)  # the discard pile is shuffled into the shoe, then drawn from
     assert len(world.zone("p0h0")) == 3
     assert len(world.stack("discard")) == 0
@@ -383,8 +383,8 @@ def test_an_empty_shoe_takes_in_the_discard_pile_mid_hand() -> None:
 def test_no_card_left_anywhere_allows_only_stand() -> None:
     game, world = table("T 9 2 8", decks=1)
     for t in world.shoe("shoe").tolist():
-        world.move(t, None)  # cards out of play (as if all were on the table)
-    world.set_property("s", TableState.low.set(world.property("s"), 1))  # as moves keep it
+        world.token_move(t, None)  # cards out of play (as if all were on the table)
+    world.game_set_property("s", TableState.low.set(world.property("s"), 1))  # as moves keep it
     assert mask(game, world) == [STAND]
     play(game, world, HIT)  # played as Stand: 12 against 17
     assert game.is_over(world) and game.rewards(world) == {"player_0": -1.0}
@@ -530,7 +530,7 @@ def test_with_no_card_left_anywhere_seats_stand_and_the_dealer_stands() -> None:
     shoe = world.shoe("shoe").tolist()
     aside = Batch().stack_create("aside")
     for t in shoe[:-1]:
-        aside.move(t, "stack:aside")
+        aside.token_move(t, "stack:aside")
     world.apply(aside)
     assert mask(game, world) == [HIT, STAND, DOUBLE]
     play(game, world, HIT)  # the last card: 13

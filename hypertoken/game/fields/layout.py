@@ -194,6 +194,7 @@ class Layout:
     width: ClassVar[int] = 0
     mask: ClassVar[int] = 0
     bits: ClassVar[int] = 63
+    _named: ClassVar[dict[str, Field[Any]]] = {}
 
     def __new__(cls) -> Layout:
         raise TypeError(
@@ -248,6 +249,7 @@ class Layout:
                         )
                     f._members[m.value] = m
         cls.fields = tuple(sorted(declared, key=lambda f: f.shift))
+        cls._named = {f.name: f for f in declared}
         cls.mask = used
         cls.width = used.bit_length()
         cls.groups = tuple(v for v in vars(cls).values() if isinstance(v, Group))
@@ -269,9 +271,10 @@ class Layout:
     @classmethod
     def replace(cls, packed: int, **values: int) -> int:
         """``packed`` with the named fields set to ``values`` (the others kept)."""
+        named = cls._named
         for key, value in values.items():
-            f = vars(cls).get(key)
-            if not isinstance(f, Field):
+            f = named.get(key)
+            if f is None:
                 raise TypeError(
                     f"layout {cls.__name__} has no field {key!r} "
                     f"(fields: {', '.join(f.name for f in cls.fields)})"
