@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from hypertoken.core import World, mulberry32
@@ -86,12 +88,13 @@ def test_take_more_than_held_is_an_error_even_for_an_unseen_resource(w: World) -
 
 def test_negative_amounts_are_refused(w: World) -> None:
     w.agent_give_resource("alice", "gold", 5)
-    for action in (
+    actions: tuple[Callable[[], object], ...] = (
         lambda: w.agent_give_resource("alice", "gems", -1),
         lambda: w.agent_take_resource("alice", "gold", -1),
         lambda: w.agent_transfer_resource("alice", "bob", "gold", -1),
         lambda: w.agent_steal_resource("alice", "bob", "wood", -2),
-    ):
+    )
+    for action in actions:
         with refused(w, BadArgumentError, "amount must not be negative"):
             action()
 
@@ -228,6 +231,6 @@ def test_draw_and_discard_cards(w: World) -> None:
 
 def test_agent_argument_types(w: World) -> None:
     with refused(w, ActionTypeError, "agent.give_resource", "argument 3"):
-        w.agent_give_resource("alice", "gold", 1.5)
+        w.agent_give_resource("alice", "gold", 1.5)  # type: ignore[arg-type]
     with refused(w, ActionTypeError, "agent.set_meta", "NaN"):
         w.agent_set_meta("alice", "x", float("nan"))

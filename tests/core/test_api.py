@@ -90,7 +90,8 @@ def _helper_call(fn: Any) -> tuple[str, str]:
     assert len(calls) == 1, f"{fn.__name__} makes {len(calls)} core calls"
     (call,) = calls
     assert isinstance(call.args[0], ast.Constant), fn.__name__
-    return call.func.attr, call.args[0].value  # type: ignore[attr-defined]
+    assert isinstance(call.func, ast.Attribute) and isinstance(call.args[0].value, str)
+    return call.func.attr, call.args[0].value
 
 
 # ---- one naming rule --------------------------------------------------------------------

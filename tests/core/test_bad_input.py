@@ -291,7 +291,9 @@ def test_bad_token_ids(w: World) -> None:
         w.agent_add_token("ann", 5)
 
 
-BAD_TYPES: list[tuple[str, Callable[[World], Any], str]] = [
+#: Deliberately ill-typed calls: each takes its World as ``Any`` so the type checker lets
+#: through what the facade must refuse at run time.
+BAD_TYPES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("str for int", lambda w: w.stack_draw("deck", "2"), "argument 2 must be an int"),
     ("bool for int", lambda w: w.stack_draw("deck", True), "not bool True"),
     ("float for int", lambda w: w.stack_draw("deck", 2.0), "not float 2.0"),
@@ -340,7 +342,7 @@ BAD_TYPES: list[tuple[str, Callable[[World], Any], str]] = [
 
 @pytest.mark.parametrize(("what", "action", "needle"), BAD_TYPES, ids=[b[0] for b in BAD_TYPES])
 def test_wrong_python_types_are_refused_before_the_core(
-    w: World, what: str, action: Callable[[World], Any], needle: str
+    w: World, what: str, action: Callable[[Any], Any], needle: str
 ) -> None:
     with refused(w, ActionTypeError, needle) as info:
         action(w)

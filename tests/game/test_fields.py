@@ -100,7 +100,7 @@ def test_other_declaration_mistakes_are_refused_clearly() -> None:
     with pytest.raises(LayoutError, match="needs a doc"):
         Field(3, " ")
     with pytest.raises(LayoutError, match="IntEnum class"):
-        Field(3, "x", values=dict)  # type: ignore[call-overload]
+        Field(3, "x", values=dict)  # type: ignore[call-overload, type-var]
     with pytest.raises(LayoutError, match="declares no Field"):
 
         class Empty(Layout):

@@ -13,7 +13,8 @@ import games
 from games.kernels import bind
 from games.prisoners_dilemma.game import _KERNEL as KERNEL
 from games.prisoners_dilemma.game import BLOCK, PrisonersDilemma, history
-from games.prisoners_dilemma.strategies import Payoffs, get_strategy
+from games.prisoners_dilemma.payoffs import Payoffs
+from games.prisoners_dilemma.strategies import get_strategy
 from games.prisoners_dilemma.tournament import play_match
 from hypertoken.core import World
 from hypertoken.engine import IllegalMoveError, LocalEngine, RoomEngine

@@ -20,7 +20,8 @@ import random
 import pytest
 
 from games.prisoners_dilemma import PrisonersDilemma, history
-from games.prisoners_dilemma.strategies import DETERMINISTIC, Payoffs, get_strategy
+from games.prisoners_dilemma.payoffs import Payoffs
+from games.prisoners_dilemma.strategies import DETERMINISTIC, get_strategy
 from games.prisoners_dilemma.tournament import play_match
 from hypertoken.engine import LocalEngine
 

@@ -8,11 +8,11 @@ import random
 
 import pytest
 
+from games.prisoners_dilemma.payoffs import Payoffs
 from games.prisoners_dilemma.strategies import (
     DETERMINISTIC,
     STRATEGIES,
     GenerousTitForTat,
-    Payoffs,
     get_strategy,
 )
 

@@ -4,6 +4,8 @@ the ``hypertoken tournament prisoners-dilemma`` command.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from click.testing import CliRunner
 
@@ -76,7 +78,7 @@ def test_nothing_leaks_between_matches() -> None:
     """The same match gives the same result wherever it falls in the schedule, and the
     same as on a brand-new engine.
     """
-    options = {"rounds": 60, "repetitions": 2, "seed": 4, "noise": 0.1}
+    options: dict[str, Any] = {"rounds": 60, "repetitions": 2, "seed": 4, "noise": 0.1}
     first = round_robin(["random", "generous_tit_for_tat", "pavlov"], **options)
     later = round_robin(
         ["always_defect", "gradual", "random", "pavlov", "generous_tit_for_tat"], **options
