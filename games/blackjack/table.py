@@ -93,8 +93,8 @@ class Table:
         #: Chips that cover every extra wager one seat can make in a hand (insurance,
         #: the splits, and doubling every hand).
         self.extra = self.half + splits * bet + (splits + 1) * bet
-        #: Clear the table: every zone a hand's cards lie in, into the discard pile.
-        self.collect = Batch().batch_collect(
+        #: The action that clears the table: every zone with cards, into the discard pile.
+        self.clear_table = Batch().batch_collect(
             ["zone:dealer", *(f"zone:{z}" for hz in HAND_ZONE[:seats] for z in hz[: splits + 1])],
             "discard",
         )
@@ -355,12 +355,12 @@ class Table:
             clear = number > 0  # the last hand's cards are still on the table
             if m.remaining() < max(self.cut, 2 * len(seats) + 2):
                 if clear:
-                    m.batch.extend(self.collect)
+                    m.batch.extend(self.clear_table)
                     clear = False
                 m.reshuffle()
             m.setp("hand", number + 1)
             if clear:
-                m.batch.extend(self.collect)
+                m.batch.extend(self.clear_table)
             m.batch.extend(self.deal_actions(tuple(seats)))
             dealt = m.take(2 * len(seats) + 2)  # in deal order
             firsts, up, hole = dealt[: len(seats)], dealt[len(seats)], dealt[-1]
