@@ -177,7 +177,7 @@ class Stats:
 class Peer:
     index: int
     room: int
-    ws: aiohttp.ClientWebSocketResponse
+    ws: aiohttp.ClientWebSocketResponse[bool]
     peer_id: str = ""
 
 
@@ -239,7 +239,6 @@ class Load:
 
     async def read(self, peer: Peer, joined: asyncio.Event) -> None:
         """Receive frames for one peer until its socket closes, checking every message."""
-        stats_of = lambda: self.stats  # noqa: E731 (phases swap the stats object)
         relay = self.relay
         async for msg in peer.ws:
             if msg.type is not aiohttp.WSMsgType.BINARY:
@@ -260,7 +259,7 @@ class Load:
             else:
                 data, sender_ok, room_ok = msg.data, True, True
             sender, seq, sent_ns = STAMP.unpack_from(data)
-            stats = stats_of()
+            stats = self.stats  # read per message: phases swap the stats object
             if (
                 not sender_ok
                 or not room_ok

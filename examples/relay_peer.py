@@ -87,7 +87,7 @@ def say(options: Options, text: str) -> None:
 
 async def connect(
     session: aiohttp.ClientSession, options: Options
-) -> aiohttp.ClientWebSocketResponse:
+) -> aiohttp.ClientWebSocketResponse[bool]:
     """Open the WebSocket, retrying while the relay starts up."""
     for attempt in range(1, options.connect_attempts + 1):
         try:
@@ -100,7 +100,7 @@ async def connect(
     raise AssertionError("unreachable")
 
 
-async def receive(ws: aiohttp.ClientWebSocketResponse) -> RelayMessage:
+async def receive(ws: aiohttp.ClientWebSocketResponse[bool]) -> RelayMessage:
     """Return the next relay message; raise ConnectionError when the relay closes."""
     msg = await ws.receive()
     if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
@@ -108,7 +108,7 @@ async def receive(ws: aiohttp.ClientWebSocketResponse) -> RelayMessage:
     raise ConnectionError(f"relay closed the connection ({ws.close_code})")
 
 
-async def handshake(ws: aiohttp.ClientWebSocketResponse, options: Options) -> tuple[str, int]:
+async def handshake(ws: aiohttp.ClientWebSocketResponse[bool], options: Options) -> tuple[str, int]:
     """Answer the challenge; return this peer's id and the relay's frame size limit."""
     key = Ed25519PrivateKey.generate()
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -130,7 +130,7 @@ async def handshake(ws: aiohttp.ClientWebSocketResponse, options: Options) -> tu
 
 
 async def send_payload(
-    ws: aiohttp.ClientWebSocketResponse, options: Options, seq: int, frame_limit: int
+    ws: aiohttp.ClientWebSocketResponse[bool], options: Options, seq: int, frame_limit: int
 ) -> None:
     """Send payload number ``seq`` to the room, in parts if it is bigger than one frame."""
     body = msgpack.packb({"name": options.name, "n": seq, "fill": b"\x00" * options.payload_bytes})

@@ -212,8 +212,8 @@ def test_kernel_changes_the_world_as_the_python_planner_does(
     games_ = [Blackjack(players, **options) for _ in range(2)]  # type: ignore[arg-type]
     worlds = []
     for game, world in zip(games_, (games_[0].new_world(), World()), strict=True):
-        for seat in game.seats:
-            world.agent_create(seat)
+        for name in game.seats:
+            world.agent_create(name)
         world.game_start(0)
         game.setup(world, MoveContext(0, 0, 0, 99))
         worlds.append(world)
@@ -227,7 +227,9 @@ def test_kernel_changes_the_world_as_the_python_planner_does(
         played.append(status == 0)
         return status
 
-    settings, (_, deal) = worlds[0].kernel_state  # type: ignore[misc]
+    state = worlds[0].kernel_state
+    assert isinstance(state, tuple)
+    settings, (_, deal) = state
     assert worlds[0].state_hash() == worlds[1].state_hash(), "after setup"
     worlds[0].kernel_state = (settings, (counting, deal))
     rng = random.Random(players)

@@ -74,8 +74,8 @@ def play(case: int, planner: str) -> tuple[list[str], str]:
     players, options = CASES[case]
     game = Blackjack(players, **options)
     world = game.new_world() if planner == "kernel" else World()
-    for seat in game.seats:
-        world.agent_create(seat)
+    for name in game.seats:
+        world.agent_create(name)
     world.game_start(0)
     game.setup(world, MoveContext(0, 0, 0, 1000 + case))
     rng = random.Random(case)
