@@ -38,7 +38,6 @@ _EXPORTS: dict[str, str] = {
     "CoreError": "hypertoken.core",
     "Game": "hypertoken.game",
     "GameInfo": "hypertoken.game",
-    "IllegalMove": "hypertoken.game",
     "IllegalMoveError": "hypertoken.game",
     "Chronicle": "hypertoken.log",
     "ChronicleError": "hypertoken.log",
@@ -47,7 +46,6 @@ _EXPORTS: dict[str, str] = {
     "SyncSession": "hypertoken.log",
     "RoomEngine": "hypertoken.engine",
     "LocalEngine": "hypertoken.engine",
-    "Engine": "hypertoken.engine",
     "EngineError": "hypertoken.engine",
     "make": "games",
 }
@@ -55,8 +53,8 @@ _EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:
     from games import make
     from hypertoken.core import Batch, CoreError, To, World
-    from hypertoken.engine import Engine, EngineError, LocalEngine, RoomEngine
-    from hypertoken.game import Game, GameInfo, IllegalMove, IllegalMoveError
+    from hypertoken.engine import EngineError, LocalEngine, RoomEngine
+    from hypertoken.game import Game, GameInfo, IllegalMoveError
     from hypertoken.log import Chronicle, ChronicleError, Identity, RoomConfig, SyncSession
 
 
@@ -78,12 +76,10 @@ __all__ = [
     "Chronicle",
     "ChronicleError",
     "CoreError",
-    "Engine",
     "EngineError",
     "Game",
     "GameInfo",
     "Identity",
-    "IllegalMove",
     "IllegalMoveError",
     "LocalEngine",
     "RoomConfig",
