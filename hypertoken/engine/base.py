@@ -102,6 +102,8 @@ class FoldCore:
             trust=config.trust,
             loop=loop,
             rules=rules,
+            witness=config.witness_id,
+            seed_timeout_ms=config.seed_timeout_ms,
         )
         #: The fold's bookkeeping outside the World; replaced, never shared, by restores.
         self.st = FoldState()

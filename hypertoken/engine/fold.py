@@ -1,40 +1,52 @@
 """The fold of a room's Chronicle: :class:`LogFold`, the state and the reading half of
 :class:`~hypertoken.engine.RoomEngine`.
 
-The fold applies the chronicle's entries in document order, epoch after epoch, through the
-referee (:mod:`hypertoken.engine.referee`). When an entry merged in *before* entries
-already applied, it restores the nearest snapshot at or before it and refolds. Snapshots
-are kept every ``snapshot_every`` entries and at each epoch start; a state hash is noted
-every ``hash_every`` entries so peers can detect a desync; an epoch closes after
-``epoch_size`` entries (or a hand, if the room asks), and entries appended to a closed
-epoch are rejected ("epoch closed").
+The fold applies the chronicle's accepted entries in their signed order
+(:attr:`hypertoken.log.chronicle.Chronicle.graph`), through the referee
+(:mod:`hypertoken.engine.referee`). It never reads list positions of a document. When
+entries are accepted that sort *before* entries already applied (a concurrent entry, or a
+fork that changes verdicts), it restores the nearest snapshot at or before the first
+changed position and refolds. Snapshots are kept every ``snapshot_every`` entries and at
+each epoch start; a state hash is noted every ``hash_every`` entries so peers can detect a
+desync.
+
+**Epochs and checkpoints.** An entry's epoch follows from its lamport. When the fold
+enters epoch *e+1* it notes the state it left epoch *e* in; once epoch *e* is closed (every
+seat holder has moved past it, see :mod:`hypertoken.log.dag`), that state is final on this
+peer and a seat holder signs it as its checkpoint for *e+1*. A late joiner that holds no
+history starts from epoch *b*'s final checkpoint (every seat holder signed the same one),
+and keeps watching it: if the seat holders sign a different final checkpoint later (an
+equivocation came to light), it starts again from that one.
 
 **Folding never writes.** What a seated peer must write because of what the fold reached
-(its hash records, and its signed checkpoint when an epoch closes) is queued in
-:attr:`LogFold.pending_hashes` and :attr:`LogFold.pending_checkpoints`; the room engine
-writes the queue in its writing methods. The chronicle only changes through those.
+(its hash records, and its signed checkpoints) is queued in :attr:`LogFold.pending_hashes`
+and :attr:`LogFold.pending_checkpoints`; the room engine writes the queue in its writing
+methods. The chronicle only changes through those.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hypertoken.core import World
 from hypertoken.engine.base import EngineError, FoldCore
 from hypertoken.engine.rules import GameLoop, RuleEngine
-from hypertoken.engine.state import FoldState, Outcome, text_digest
+from hypertoken.engine.state import FoldState, Outcome
 from hypertoken.game import Game
-from hypertoken.log.checkpoint import Checkpoint, choose_checkpoint
+from hypertoken.log.checkpoint import Checkpoint
 from hypertoken.log.chronicle import Chronicle
-from hypertoken.log.entries import Entry, EntryError, decode_entry
+from hypertoken.log.dag import EntryGraph
+from hypertoken.log.entries import Entry
 
 logger = logging.getLogger(__name__)
 
-#: (epoch, index, outcomes so far, World snapshot, FoldState) at a fold position.
-Snap = tuple[int, int, int, bytes, FoldState]
+#: (order position, World snapshot, FoldState) at a fold position.
+Snap = tuple[int, bytes, FoldState]
+#: The state the fold entered an epoch with: (position, state hash, log digest, World
+#: snapshot, encoded FoldState).
+Boundary = tuple[int, bytes, bytes, bytes, bytes]
 
 
 @dataclass(frozen=True)
@@ -43,8 +55,8 @@ class RoomSnapshot:
 
     world: bytes
     state: FoldState
-    outcomes: int
-    applied: tuple[tuple[int, int], ...]
+    #: How many entries of the order were folded.
+    position: int
 
 
 class LogFold(FoldCore):
@@ -74,54 +86,72 @@ class LogFold(FoldCore):
         self.writes = writes
         #: At most this many rewind snapshots are kept; older ones are thinned out.
         self.max_snapshots = 256
-        self.base = (chronicle.first_epoch, 0)
-        self.applied: dict[int, list[str]] = {}
+        #: The graph folded, and how many of its changes were seen.
+        self._graph: EntryGraph = chronicle.graph
+        self._seen_changes = 0
+        #: Entries of the order folded so far; one outcome each.
+        self.pos = 0
         self.outcomes: list[Outcome] = []
+        #: digest -> whether the fold accepted the entry (as of its latest fold).
+        self.verdicts: dict[bytes, bool] = {}
         self.snaps: list[Snap] = []
-        #: epoch -> entry text -> the referee's static verdict. Pure, so forks share it.
-        self.checked: dict[int, dict[str, Entry | str]] = {}
-        self.seen_heads: dict[int, list[bytes]] = {}
         self.seen_version = -1
-        self.closed: dict[int, int] = {}
-        self.hash_log: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+        #: epoch -> the state the fold entered it with.
+        self.boundaries: dict[int, Boundary] = {}
+        #: The epoch this fold started from and the agreement of its final checkpoint.
+        self.base_epoch = 0
+        self.base_agreement: tuple[bytes, bytes] | None = None
+        #: entries folded -> (log digest, state hash) there, every ``hash_every``.
+        self.hash_log: dict[int, tuple[bytes, bytes]] = {}
         #: epoch -> the checkpoint this peer owes for its start (the newest wins).
         self.pending_checkpoints: dict[int, Checkpoint] = {}
-        #: (epoch, record) hash records this peer owes, in fold order.
-        self.pending_hashes: list[tuple[int, str]] = []
+        #: epoch -> the agreement of the checkpoint this peer last signed for it.
+        self.signed: dict[int, tuple[bytes, bytes]] = {}
+        #: (epoch, count, log digest, state hash) hash records this peer owes.
+        self.pending_hashes: list[tuple[int, int, bytes, bytes]] = []
+        self._recorded: set[tuple[int, bytes]] = set()
 
     # ---- construction and forks ------------------------------------------------------
 
     def bootstrap(self) -> None:
-        """Start the fold at the first held epoch: empty, or from its checkpoint."""
+        """Start the fold at the first held epoch: empty, or from its final checkpoint."""
         chronicle = self.chronicle
         first = chronicle.first_epoch
-        st = FoldState(epoch=first)
         if first > 0:
-            cps = choose_checkpoint(
-                chronicle.checkpoints(first), self.config.peers, self.config.context(first), first
-            )
-            if not any(self._try_checkpoint(cp) for cp in cps):
+            cp = chronicle.final_checkpoint(first)
+            if cp is None:
                 raise EngineError(
-                    f"epoch {first} holds no valid checkpoint to start from "
-                    "(load an earlier epoch, or wait for a peer's checkpoint)"
+                    f"epoch {first} has no final checkpoint (every seat holder must sign "
+                    "the same state): load an earlier epoch, or wait for the checkpoints"
                 )
-            st = self.st
-        self.st = st
-        self.base = (first, 0)
-        self.snaps = [self._make_snap()]
+            self._start_from(first, cp)
+        else:
+            self.st = FoldState(epoch=0)
+            self._reset_fold()
 
-    def _try_checkpoint(self, cp: Checkpoint) -> bool:
+    def _start_from(self, epoch: int, cp: Checkpoint) -> None:
         try:
             st = FoldState.decode(cp.fold)
             self.world.restore(cp.world, verify=True)
         except (ValueError, EngineError) as exc:
-            logger.warning("checkpoint for epoch %d does not restore: %s", cp.epoch, exc)
-            return False
+            raise EngineError(f"epoch {epoch}'s final checkpoint does not restore: {exc}") from None
         self.st = st
-        ok = st.epoch == cp.epoch and st.index == 0 and self.state_hash() == cp.state_hash
-        if not ok:
-            logger.warning("checkpoint for epoch %d does not hash to what it claims", cp.epoch)
-        return ok
+        if st.epoch != cp.epoch or st.index != 0 or self.state_hash() != cp.state_hash:
+            raise EngineError(f"epoch {epoch}'s final checkpoint does not hash to what it claims")
+        self.chronicle.rebase(epoch, cp)
+        self.base_epoch = epoch
+        self.base_agreement = cp.agreement
+        self._reset_fold()
+
+    def _reset_fold(self) -> None:
+        self._graph = self.chronicle.graph
+        self._seen_changes = 0
+        self.pos = 0
+        self.outcomes = []
+        self.boundaries = {}
+        self.hash_log = {}
+        self.snaps = [(0, self.world.snapshot(), self.st.copy())]
+        self.seen_version = -1
 
     def fork(self, chronicle: Chronicle) -> LogFold:
         """An independent copy folding ``chronicle`` (a fork of this fold's chronicle)."""
@@ -142,67 +172,95 @@ class LogFold(FoldCore):
     def _copy_from(self, other: LogFold) -> None:
         super()._copy_from(other)
         self.max_snapshots = other.max_snapshots
-        self.base = other.base
-        self.applied = {e: list(a) for e, a in other.applied.items()}
+        self._graph = self.chronicle.graph  # the fork's copy, with the same changes seen
+        self._seen_changes = other._seen_changes
+        self.pos = other.pos
         self.outcomes = list(other.outcomes)
+        self.verdicts = dict(other.verdicts)
         self.snaps = list(other.snaps)  # each snap is immutable bytes and a private state
-        self.checked = other.checked  # pure: shared, so a fork verifies nothing twice
-        # An Automerge fork keeps the heads, so what was seen is still seen.
-        self.seen_heads = dict(other.seen_heads)
         self.seen_version = self.chronicle.version
-        self.closed = dict(other.closed)
+        self.boundaries = dict(other.boundaries)
+        self.base_epoch = other.base_epoch
+        self.base_agreement = other.base_agreement
         self.hash_log = dict(other.hash_log)
         self.pending_checkpoints = dict(other.pending_checkpoints)
+        self.signed = dict(other.signed)
         self.pending_hashes = list(other.pending_hashes)
+        self._recorded = set(other._recorded)
+
+    # ---- one entry ----------------------------------------------------------------------
+
+    def judge(self, entry: Entry) -> tuple[str, int, int, Boundary | None]:
+        """Judge and apply ``entry`` as the next in the order: (reason, epoch, index, the
+        boundary it enters a new epoch at or None). A rejected entry changes nothing;
+        :meth:`commit` records either.
+        """
+        st = self.st
+        epoch = self.config.epoch_of(entry.lamport)
+        boundary = None
+        if epoch != st.epoch:
+            if epoch < st.epoch:  # the order is sorted: only a broken graph gets here
+                raise EngineError(f"entry of epoch {epoch} after epoch {st.epoch}")
+            boundary = (
+                self.pos,
+                self.state_hash(),
+                st.log_digest,
+                self.world.snapshot(),
+                st.encode(),
+            )
+            index = 0
+        else:
+            index = st.index
+        fork = self._graph.forks.get(entry.actor)
+        if fork is not None and entry.seq >= fork:
+            return (
+                f"actor {entry.actor} equivocated: two entries of its chain at seq {fork}",
+                epoch,
+                index,
+                boundary,
+            )
+        return self.referee.apply(st, entry, epoch, index), epoch, index, boundary
+
+    def commit(
+        self, entry: Entry, reason: str, epoch: int, index: int, boundary: Boundary | None
+    ) -> Outcome:
+        """Record the judged entry at the fold position and move on."""
+        st = self.st
+        if boundary is not None:
+            st.epoch, st.index = epoch, 0
+            self.boundaries[epoch] = boundary
+            self._push_snap()  # the state the epoch starts from (before this entry)
+        outcome = Outcome(
+            epoch,
+            index,
+            not reason,
+            reason,
+            entry.actor,
+            entry.seat,
+            entry.move,
+            entry.args,
+            entry.time_ms,
+            entry.lamport,
+            entry.digest,
+        )
+        self.outcomes.append(outcome)
+        self.verdicts[entry.digest] = not reason
+        self.pos += 1
+        st.index = index + 1
+        st.count += 1
+        st.log_digest = hashlib.blake2b(st.log_digest + entry.digest, digest_size=16).digest()
+        if st.count % self.snapshot_every == 0:
+            self._push_snap()
+        if st.count % self.hash_every == 0:
+            self._note_hash(epoch)
+        return outcome
 
     # ---- bookkeeping ------------------------------------------------------------------
 
-    def cache(self, epoch: int) -> dict[str, Entry | str]:
-        """The static verdicts of ``epoch``'s entries."""
-        cache = self.checked.get(epoch)
-        if cache is None:
-            cache = self.checked[epoch] = {}
-        return cache
-
-    def record(self, e: int, text: str, entry: Entry | None, reason: str) -> Outcome:
-        """Note that the entry at the fold position was folded, and move on."""
-        st = self.st
-        i = st.index
-        digest = text_digest(text)
-        if entry is None:
-            outcome = Outcome(e, i, False, reason, "", "", "", (), 0, 0, digest)
-        else:
-            outcome = Outcome(
-                e,
-                i,
-                not reason,
-                reason,
-                entry.actor,
-                entry.seat,
-                entry.move,
-                entry.args,
-                entry.time_ms,
-                entry.lamport,
-                digest,
-            )
-        applied = self.applied.get(e)
-        if applied is None:
-            applied = self.applied[e] = []
-        applied.append(text)
-        self.outcomes.append(outcome)
-        st.index = i + 1
-        st.count += 1
-        st.log_digest = hashlib.blake2b(st.log_digest + digest, digest_size=16).digest()
-        return outcome
-
-    def _make_snap(self) -> Snap:
-        st = self.st
-        return (st.epoch, st.index, len(self.outcomes), self.world.snapshot(), st.copy())
-
     def _push_snap(self) -> None:
         snaps = self.snaps
-        snap = self._make_snap()
-        if snaps and (snaps[-1][0], snaps[-1][1]) == (snap[0], snap[1]):
+        snap = (self.pos, self.world.snapshot(), self.st.copy())
+        if snaps and snaps[-1][0] == snap[0]:
             snaps[-1] = snap
         else:
             snaps.append(snap)
@@ -212,185 +270,127 @@ class LogFold(FoldCore):
             half = len(snaps) // 2
             snaps[1:half] = snaps[1:half:2]
 
-    def rewind(self, pos: tuple[int, int]) -> int:
-        """Restore the newest snapshot at or before ``pos``; return the outcomes kept."""
+    def rewind(self, pos: int) -> None:
+        """Restore the newest snapshot at or before order position ``pos``."""
         snaps = self.snaps
-        while len(snaps) > 1 and (snaps[-1][0], snaps[-1][1]) > pos:
+        while len(snaps) > 1 and snaps[-1][0] > pos:
             snaps.pop()
-        e0, i0, n_out, world, st = snaps[-1]
+        p0, world, st = snaps[-1]
         self.world.restore(world)
         self.st = st.copy()
-        del self.outcomes[n_out:]
-        self.applied = {e: (a if e < e0 else a[:i0]) for e, a in self.applied.items() if e <= e0}
-        self.closed = {e: c for e, c in self.closed.items() if e < e0}
-        self.hash_log = {k: v for k, v in self.hash_log.items() if k <= (e0, i0)}
-        return n_out
+        del self.outcomes[p0:]
+        self.pos = p0
+        self.boundaries = {e: b for e, b in self.boundaries.items() if b[0] < p0 or (
+            b[0] == p0 and e <= st.epoch)}
+        count = st.count
+        self.hash_log = {c: v for c, v in self.hash_log.items() if c <= count}
 
-    def mark_seen(self, epochs: Iterable[int]) -> None:
-        """Note the chronicle as folded up to now (nothing else changed it since)."""
-        chronicle = self.chronicle
-        for e in epochs:
-            if chronicle.has_epoch(e):
-                self.seen_heads[e] = chronicle.heads(e)
-        self.seen_version = chronicle.version
+    def _note_hash(self, epoch: int) -> None:
+        st = self.st
+        h = self.state_hash()
+        self.hash_log[st.count] = (st.log_digest, h)
+        if self.writes and (st.count, st.log_digest) not in self._recorded:
+            self._recorded.add((st.count, st.log_digest))
+            self.pending_hashes.append((epoch, st.count, st.log_digest, h))
 
     # ---- folding ------------------------------------------------------------------------
 
     def refresh(self) -> list[Outcome]:
-        """Fold whatever changed in the chronicle since the last look, rewinding to the
+        """Fold whatever the chronicle accepted since the last look, rewinding to the
         nearest snapshot first if entries landed before ones already applied. Returns the
         outcomes produced (refolded ones included). Writes nothing.
         """
         chronicle = self.chronicle
-        before = len(self.outcomes)
         if chronicle.version == self.seen_version:
             return []
-        earliest: tuple[int, int] | None = None
-        for e in chronicle.epochs:
-            if e < self.base[0]:
-                continue
-            heads = chronicle.heads(e)
-            if self.seen_heads.get(e) == heads:
-                continue
-            self.seen_heads[e] = heads
-            applied = self.applied.get(e)
-            if not applied:
-                continue
-            raw = chronicle.raw(e)
-            n = len(applied)
-            if raw[:n] != applied:
-                i = next(k for k in range(n) if raw[k] != applied[k])
-                if earliest is None or (e, i) < earliest:
-                    earliest = (e, i)
-        if earliest is not None:
-            before = self.rewind(earliest)
+        before = self.pos
+        if self.base_epoch:
+            self._watch_base()
+        graph = chronicle.graph
+        if graph is not self._graph:
+            self._graph = graph
+            self._seen_changes = 0
+            self.rewind(0)
+        low = graph.changed_since(self._seen_changes)
+        self._seen_changes = len(graph.changes)
+        if low is not None and low < self.pos:
+            self.rewind(low)
+        before = min(before, self.pos)
         self._fold_forward()
+        self._queue_checkpoints()
         self.seen_version = chronicle.version
         return self.outcomes[before:]
 
     def _fold_forward(self) -> None:
-        chronicle = self.chronicle
-        check = self.referee.check
-        while True:
-            st = self.st
-            e = st.epoch
-            if not chronicle.has_epoch(e):
-                return
-            raw = chronicle.raw(e)
-            cache = self.cache(e)
-            while st.epoch == e and st.index < len(raw):
-                text = raw[st.index]
-                got = cache.get(text)
-                if got is None:
-                    got = cache[text] = check(e, text)
-                if isinstance(got, str):
-                    self.record(e, text, None, got)
-                    self.after_entry(e, True)
-                else:
-                    reason = self.referee.apply(st, got, e, st.index)
-                    self.record(e, text, got, reason)
-                    self.after_entry(e, bool(reason))
-                st = self.st
-            if st.epoch == e:
-                return
+        order = self._graph.order
+        judge, commit = self.judge, self.commit
+        for i in range(self.pos, len(order)):
+            entry = order[i]
+            reason, epoch, index, boundary = judge(entry)
+            commit(entry, reason, epoch, index, boundary)
 
-    def after_entry(self, e: int, rejected: bool) -> None:
-        """Epoch close, snapshots and hash records, after the entry at ``index - 1``."""
-        st = self.st
-        config = self.config
-        size = config.epoch_size
-        if (size and st.index >= size) or (
-            config.epoch_per_hand
-            and not rejected
-            and st.started
-            and self.game.hand_over(self.world)
-        ):
-            self._close_epoch(e)
-            return
-        if st.count % self.snapshot_every == 0:
-            self._push_snap()
-        if st.count % self.hash_every == 0:
-            self._note_hash(e, st.index)
-
-    def _close_epoch(self, e: int) -> None:
-        st = self.st
-        self.closed[e] = st.index
-        st.epoch, st.index = e + 1, 0
-        self._push_snap()
-        if self.writes:
-            self.pending_checkpoints[e + 1] = Checkpoint(
-                e + 1, self.state_hash(), st.log_digest, self.world.snapshot(), st.encode()
+    def _watch_base(self) -> None:
+        """A late joiner's base: start again if the seat holders now agree on another
+        final checkpoint for it.
+        """
+        cp = self.chronicle.final_checkpoint(self.base_epoch)
+        if cp is not None and cp.agreement != self.base_agreement:
+            logger.warning(
+                "the final checkpoint of epoch %d changed: bootstrapping again", self.base_epoch
             )
+            self._start_from(self.base_epoch, cp)
 
-    def _note_hash(self, e: int, index: int) -> None:
-        st = self.st
-        h = self.state_hash()
-        self.hash_log[(e, index)] = (st.log_digest, h)
-        if self.writes:
-            self.pending_hashes.append((e, f"{e}:{index}:{st.log_digest.hex()}:{h.hex()}"))
+    def _queue_checkpoints(self) -> None:
+        if not self.writes:
+            return
+        graph = self._graph
+        for epoch, (_, state, log, world, fold) in self.boundaries.items():
+            if epoch <= self.base_epoch or self.signed.get(epoch) == (state, log):
+                continue
+            if not graph.closed(epoch - 1):
+                continue
+            refs = {r[0]: r for r in graph.epoch_refs(epoch - 1)}
+            for actor, tips in graph.tips_until(epoch - 1).items():
+                for d, seq, lamport in tips:
+                    refs.setdefault(d, (d, actor, seq, lamport))
+            self.pending_checkpoints[epoch] = Checkpoint(
+                epoch,
+                state,
+                log,
+                world,
+                fold,
+                tuple(refs[d] for d in sorted(refs)),
+                tuple(sorted(graph.forks_until(epoch - 1).items())),
+            )
+            self.signed[epoch] = (state, log)
 
     # ---- reading ----------------------------------------------------------------------
 
     def all_outcomes(self) -> list[Outcome]:
-        """Every entry's outcome in fold order, late entries of closed epochs included."""
-        late: list[Outcome] = []
-        chronicle = self.chronicle
-        for e, n in self.closed.items():
-            if chronicle.has_epoch(e):
-                late.extend(self._late(e, i, t) for i, t in enumerate(chronicle.raw(e)[n:], n))
-        if not late:
-            return list(self.outcomes)
-        return sorted([*self.outcomes, *late], key=lambda o: (o.epoch, o.index))
-
-    def _late(self, e: int, i: int, text: str) -> Outcome:
-        reason = f"epoch {e} closed after {self.closed[e]} entries"
-        try:
-            x = decode_entry(text)
-        except EntryError:
-            return Outcome(e, i, False, reason, "", "", "", (), 0, 0, text_digest(text))
-        return Outcome(
-            e,
-            i,
-            False,
-            reason,
-            x.actor,
-            x.seat,
-            x.move,
-            x.args,
-            x.time_ms,
-            x.lamport,
-            text_digest(text),
-        )
+        """Every folded entry's outcome, in the signed order."""
+        return list(self.outcomes)
 
     def desyncs(self, me: str) -> list[tuple[str, int, int]]:
-        """(peer, epoch, index) where a peer other than ``me`` recorded a different state
-        hash for the same log digest.
+        """(peer, epoch, entries folded) where a peer other than ``me`` signed a different
+        state hash for the same log digest.
         """
         found = []
-        for e in self.chronicle.epochs:
-            for actor, records in self.chronicle.hash_records(e).items():
-                if actor == me:
+        chronicle = self.chronicle
+        for e in chronicle.epochs:
+            for peer, records in chronicle.hash_records(e).items():
+                if peer == me:
                     continue
-                for rec in records:
-                    try:
-                        re, ri, log, state = rec.split(":")
-                        mine = self.hash_log.get((int(re), int(ri)))
-                    except ValueError:
-                        continue
-                    if mine and mine[0].hex() == log and mine[1].hex() != state:
-                        found.append((actor, int(re), int(ri)))
+                for epoch, count, log, state in records:
+                    mine = self.hash_log.get(count)
+                    if mine and mine[0] == log and mine[1] != state:
+                        found.append((peer, epoch, count))
         return found
 
     # ---- snapshots ----------------------------------------------------------------------
 
     def snapshot(self) -> RoomSnapshot:
         """The fold now: World, fold state and position."""
-        return RoomSnapshot(
-            self.world.snapshot(),
-            self.st.copy(),
-            len(self.outcomes),
-            tuple((e, len(a)) for e, a in self.applied.items()),
-        )
+        return RoomSnapshot(self.world.snapshot(), self.st.copy(), self.pos)
 
     def restore(self, snap: RoomSnapshot) -> None:
         """Go back to a snapshot of this fold; the next refresh folds forward from there."""
@@ -399,13 +399,12 @@ class LogFold(FoldCore):
                 f"a room engine restores a RoomSnapshot (its own snapshot()), "
                 f"not {type(snap).__name__}"
             )
+        if snap.position > self.pos:
+            raise EngineError("a snapshot ahead of the fold cannot be restored")
         self.world.restore(snap.world)
         self.st = snap.state.copy()
-        del self.outcomes[snap.outcomes :]
-        lengths = dict(snap.applied)
-        self.applied = {e: a[: lengths[e]] for e, a in self.applied.items() if e in lengths}
-        pos = (snap.state.epoch, snap.state.index)
-        self.snaps = [s for s in self.snaps if (s[0], s[1]) <= pos]
-        self.closed = {e: c for e, c in self.closed.items() if e < snap.state.epoch}
-        self.seen_heads.clear()
+        del self.outcomes[snap.position :]
+        self.pos = snap.position
+        self.snaps = [s for s in self.snaps if s[0] <= snap.position]
+        self.boundaries = {e: b for e, b in self.boundaries.items() if b[0] <= snap.position}
         self.seen_version = -1

@@ -28,7 +28,7 @@ from hypertoken.engine.state import SEED_SET, FoldState, training_seed
 from hypertoken.game import Game, IllegalMoveError, MoveContext, Rule
 from hypertoken.log.chronicle import Chronicle
 from hypertoken.log.config import RoomConfig
-from hypertoken.log.entries import local_entry
+from hypertoken.log.entries import Entry, make_entry
 
 #: The actor of every training entry.
 LOCAL_ACTOR = "local"
@@ -83,8 +83,10 @@ class TrainingFold(FoldCore):
         self.episode_seed = 0
         #: (seat, action) of every move of this episode.
         self.moves: list[tuple[str, int]] = []
-        #: Recorded entry texts not yet written to :attr:`chronicle`.
-        self.pending: list[str] = []
+        #: Recorded entries not yet written to :attr:`chronicle`.
+        self.pending: list[Entry] = []
+        #: The digest of the newest recorded entry (the next one's ``prev``).
+        self.last_digest = b""
         #: This episode's recording (None unless recording).
         self.chronicle: Chronicle | None = None
 
@@ -109,6 +111,7 @@ class TrainingFold(FoldCore):
         self.episode_seed = other.episode_seed
         self.moves = list(other.moves)
         self.pending = list(other.pending)
+        self.last_digest = other.last_digest
         self.chronicle = other.chronicle.fork() if other.chronicle is not None else None
 
 
@@ -176,7 +179,6 @@ class LocalEngine(EngineBase[TrainingFold]):
         fold.episode_seed = fold.episode_seed if seed is None else int(seed)
         fold.world.restore(self._started_blank())
         st = fold.st = FoldState(room_seed=training_seed(fold.episode_seed))
-        st.lamports[LOCAL_ACTOR] = 0
         fold.moves = []
         fold.pending = []
         referee = fold.referee
@@ -187,11 +189,8 @@ class LocalEngine(EngineBase[TrainingFold]):
         st.index = st.count = 1
         if fold.recording:
             fold.chronicle = Chronicle.create(fold.config)
-            fold.pending.append(
-                local_entry(
-                    LOCAL_ACTOR, fold.game.seats[0], SEED_SET, (fold.episode_seed,), 0, 0
-                ).to_text()
-            )
+            fold.last_digest = b""
+            self._record(0, fold.game.seats[0], SEED_SET, (fold.episode_seed,))
 
     def step(self, action: int, seat: str | None = None) -> None:
         """Play ``action`` for ``seat`` (default: the seat to move). An illegal move raises
@@ -216,20 +215,30 @@ class LocalEngine(EngineBase[TrainingFold]):
         )
         if reason:
             raise IllegalMoveError(reason)
-        st.lamports[LOCAL_ACTOR] = i
         st.index = st.count = i + 1
         fold.moves.append((seat, action))
         if fold.recording:
             name, args = fold.game.move_name(action)
-            fold.pending.append(local_entry(LOCAL_ACTOR, seat, name, args, i, i).to_text())
+            self._record(i, seat, name, args)
             if len(fold.pending) >= fold.record_batch:
                 self.flush()
+
+    def _record(self, i: int, seat: str, move: str, args: tuple[object, ...]) -> None:
+        """Buffer the unsigned entry of move ``i`` (a chain of one writer: seq ``i``)."""
+        fold = self._fold
+        prev = fold.last_digest
+        entry = make_entry(
+            None, b"", seat, move, args, i, seq=i, prev=prev, parents=(), lamport=i + 1,
+            actor=LOCAL_ACTOR,
+        )
+        fold.last_digest = entry.digest
+        fold.pending.append(entry)
 
     def flush(self) -> None:
         """Write recorded moves still in memory to :attr:`chronicle` (one change)."""
         fold = self._fold
         if fold.pending and fold.chronicle is not None:
-            fold.chronicle.append_many(fold.pending, 0)
+            fold.chronicle.append_entries(fold.pending)
             fold.pending = []
 
     def _started_blank(self) -> bytes:

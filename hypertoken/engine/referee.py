@@ -1,17 +1,36 @@
 """The fold's referee: how one log entry is judged and applied to the World.
 
-Every peer runs this same code over the same merged log, so every peer accepts and rejects
-the same entries for the same reasons and reaches the same World. The checks, in order:
+Every peer runs this same code over the same accepted log in the same signed order, so
+every peer accepts and rejects the same entries for the same reasons and reaches the same
+World. What reaches the referee was already checked on its own by the chronicle (decoded,
+signed by a seat holder for this room, seat held by its author, links valid; see
+:mod:`hypertoken.log.chronicle` and :mod:`hypertoken.log.dag`). The referee judges the move:
 
-1. static, cached per entry: the text decodes; the entry is signed (unless the room is
-   ``local``); the actor holds a seat; the signature verifies for this room and epoch;
-   the named seat exists and is held by the actor;
-2. order: the actor's lamport must exceed every lamport seen from it before, which rejects
-   a replayed entry (an honest peer's own entries always appear in its order);
-3. the move: system moves (seed commit/reveal, timeouts) or a game move, which must be the
-   seat's turn, legal, and apply cleanly. A refused move leaves the World as it was.
+- system moves: the seed protocol (``seed.commit``, ``seed.reveal``, ``seed.set`` in
+  training), and timeout claims (``turn.timeout``, ``seed.timeout``);
+- a game move, which must be the seat's turn, legal, and apply cleanly. A refused move
+  leaves the World as it was.
 
-:class:`FoldState` is the fold's bookkeeping outside the World (lamports, seed protocol,
+**Timeouts put trust in clocks, so one clock is never enough.** Entry times are their
+signers' claims. A claim that a turn (or the seed phase) has been idle past its deadline
+counts only if its own time says so, and the timeout happens only once *every* seat holder
+other than the idle seat's has claimed it, and there are at least two of them, or once the
+room's witness (``RoomConfig.witness``, for example a spectator peer) has. A claimant
+with a fast clock therefore cannot skip an online opponent's turn: the others' clocks must
+agree. In a room of two seat holders without a witness, timeouts cannot be configured.
+The trust this leaves: all other seat holders together (or the witness alone) can time a
+seat out early.
+
+**The seed phase has a deadline** (``RoomConfig.seed_timeout_ms``, from the first commit).
+After it, claims as above close the stage: seats that did not commit forfeit and the
+others reveal; then, seats that committed but did not reveal forfeit, and the room seed is
+the hash of the reveals made and the forfeits. A forfeited seat stays in the game; its
+turns are played by timeouts. The bias that remains is the *last revealer's*: the last
+seat to reveal sees every other reveal first, so it can choose between two room seeds (its
+reveal, or forfeiting). That is one bit of influence, paid for by forfeiting, which every
+peer sees and games may penalise; it cannot choose the seed beyond that.
+
+:class:`FoldState` is the fold's bookkeeping outside the World (seed protocol, claims,
 position). The engines snapshot it together with the World.
 """
 
@@ -25,8 +44,10 @@ from typing import Any
 from hypertoken.core import CoreError, World
 from hypertoken.engine.rules import GameLoop, RuleEngine
 from hypertoken.engine.state import (
+    SEED_CLAIM,
     SEED_COMMIT,
     SEED_SET,
+    SEED_TIMEOUT,
     SYSTEM_MOVES,
     TURN_TIMEOUT,
     FoldState,
@@ -35,8 +56,9 @@ from hypertoken.engine.state import (
     training_seed,
 )
 from hypertoken.game import Game, IllegalMoveError, MoveContext, TurnOrder
-from hypertoken.log.entries import Entry, EntryError, decode_entry, entry_context, verify_entry
-from hypertoken.log.identity import Verifier, peer_id_of
+from hypertoken.log.config import WITNESS_SEAT
+from hypertoken.log.entries import Entry
+from hypertoken.log.identity import peer_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +76,8 @@ class Referee:
         trust: str,
         loop: GameLoop,
         rules: RuleEngine,
+        witness: str = "",
+        seed_timeout_ms: int = 0,
     ) -> None:
         self.game = game
         self.world = world
@@ -64,44 +88,13 @@ class Referee:
         self.loop = loop
         self.rules = rules
         self.order = game.info.turn_order
-        self._peers = {peer_id_of(k): k for k in self.seats.values() if len(k) == 32}
-        self._contexts: dict[int, bytes] = {}
-        self.verifier = Verifier()
+        #: seat -> the peer id holding it ("" in a local room).
+        self.holder = {s: peer_id_of(k) if len(k) == 32 else "" for s, k in self.seats.items()}
+        self.holders = frozenset(h for h in self.holder.values() if h)
+        self.witness = witness
+        self.seed_timeout_ms = seed_timeout_ms
         #: (room seed, epoch, BLAKE2b state after both): seeds of one epoch share it.
         self._seed_prefix: tuple[bytes, int, Any] | None = None
-
-    # ---- static checks ------------------------------------------------------------
-
-    def context(self, epoch: int) -> bytes:
-        """The signing context of an epoch (cached)."""
-        ctx = self._contexts.get(epoch)
-        if ctx is None:
-            ctx = self._contexts[epoch] = entry_context(self.room, epoch)
-        return ctx
-
-    def check(self, epoch: int, text: str) -> Entry | str:
-        """Decode and verify an entry; an entry or the reason it is rejected. Pure, so the
-        room fold caches the answer per (epoch, text) and verifies each signature once.
-        """
-        try:
-            entry = decode_entry(text)
-        except EntryError as exc:
-            return f"malformed entry: {exc}"
-        key = b""
-        if self.trust != "local":
-            if not entry.signed:
-                return "unsigned entry in a room whose entries must be signed"
-            found = self._peers.get(entry.actor)
-            if found is None:
-                return f"actor {entry.actor!r} holds no seat in this room"
-            key = found
-            if not verify_entry(entry, key, self.context(epoch), self.verifier):
-                return f"bad signature (not actor {entry.actor!r}'s for this room and epoch)"
-        if entry.seat not in self.seats:
-            return f"no seat named {entry.seat!r} (seats: {', '.join(self.seat_order)})"
-        if key and self.seats[entry.seat] != key:
-            return f"seat {entry.seat!r} is not held by actor {entry.actor!r}"
-        return entry
 
     # ---- judging and applying --------------------------------------------------------
 
@@ -124,17 +117,12 @@ class Referee:
 
     def apply(self, st: FoldState, entry: Entry, epoch: int, index: int) -> str:
         """Judge ``entry`` at (epoch, index) and apply it if legal. Returns "" if accepted,
-        else the reason; a rejected entry changes only the actor's lamport in ``st``.
+        else the reason; a rejected entry changes nothing.
         """
-        last = st.lamports.get(entry.actor, -1)
-        if entry.lamport <= last:
-            return (
-                f"replayed or out-of-order entry: lamport {entry.lamport} from actor "
-                f"{entry.actor!r}, which already reached {last}"
-            )
-        st.lamports[entry.actor] = entry.lamport
         ctx = MoveContext(entry.time_ms, epoch, index, self.seed_at(st, epoch, index))
         move = entry.move
+        if entry.seat == WITNESS_SEAT and move not in (TURN_TIMEOUT, SEED_TIMEOUT):
+            return "the witness only claims timeouts"
         if move in SYSTEM_MOVES:
             return self._system(st, entry, ctx)
         try:
@@ -197,6 +185,8 @@ class Referee:
         st.turn_started_ms = ctx.time_ms
         st.over = over
         st.truncated = truncated
+        if st.claims:
+            st.claims.clear()  # a new turn: claims about the last one are void
         return ""
 
     def start(
@@ -235,6 +225,8 @@ class Referee:
             return self._timeout(st, entry, ctx)
         if st.started or st.room_seed:
             return "the room seed is already fixed"
+        if move == SEED_TIMEOUT:
+            return self._seed_timeout(st, entry, ctx)
         if move == SEED_SET:
             if self.trust != "local":
                 return "seed.set is only allowed in local (training) chronicles"
@@ -244,11 +236,15 @@ class Referee:
             return self._start_or_undo(st, ctx)
         if len(args) != 1 or type(args[0]) is not bytes:
             return f"{move} takes one bytes argument"
+        if seat in st.forfeits:
+            return f"seat {seat!r} forfeited the seed phase"
         if move == SEED_COMMIT:
             if seat in st.commits:
                 return f"seat {seat!r} already committed to a seed contribution"
             if len(args[0]) != 32:
                 return "a seed commitment is 32 bytes"
+            if not st.commits:
+                st.seed_started_ms = entry.time_ms
             st.commits[seat] = args[0]
             return ""
         # SEED_REVEAL
@@ -256,24 +252,78 @@ class Referee:
             return f"seat {seat!r} already revealed its seed contribution"
         if seat not in st.commits:
             return f"seat {seat!r} revealed without committing first"
-        missing = [s for s in self.seat_order if s not in st.commits]
+        missing = [s for s in self.seat_order if s not in st.commits and s not in st.forfeits]
         if missing:
             return f"seed reveal before every seat committed (missing {missing})"
         if commitment_of(args[0]) != st.commits[seat]:
             return f"seed reveal does not match seat {seat!r}'s commitment"
         st.reveals[seat] = args[0]
-        if len(st.reveals) == len(self.seat_order):
-            st.room_seed = room_seed_of([st.reveals[s] for s in self.seat_order])
-            return self._start_or_undo(st, ctx, seat)
-        return ""
+        reason = self._seed_if_complete(st, ctx)
+        if reason:
+            del st.reveals[seat]
+        return reason
 
-    def _start_or_undo(self, st: FoldState, ctx: MoveContext, revealed: str = "") -> str:
+    def _seed_if_complete(self, st: FoldState, ctx: MoveContext) -> str:
+        """Fix the room seed and start the game once every seat still in has revealed."""
+        players = [s for s in self.seat_order if s not in st.forfeits]
+        if not players or any(s not in st.reveals for s in players):
+            return ""
+        forfeits = [s for s in self.seat_order if s in st.forfeits]
+        st.room_seed = room_seed_of([st.reveals[s] for s in players], forfeits)
+        return self._start_or_undo(st, ctx)
+
+    def _start_or_undo(self, st: FoldState, ctx: MoveContext) -> str:
         ctx = MoveContext(ctx.time_ms, ctx.epoch, ctx.index, self.seed_at(st, ctx.epoch, ctx.index))
         reason = self.start(st, ctx)
         if reason:  # leave the seed protocol as it was before this entry
             st.room_seed = b""
-            st.reveals.pop(revealed, None)
         return reason
+
+    def _claim(self, st: FoldState, key: str, claimant: str, idle: set[str]) -> str | bool:
+        """Record ``claimant``'s timeout claim under ``key``; True once the claims suffice
+        (see the module docstring), False while more are needed, or the reason it is refused.
+        """
+        if self.trust == "local":
+            return True  # one trusted process
+        if claimant in idle:
+            return "a seat cannot claim its own timeout"
+        if claimant == self.witness:
+            return True
+        claims = st.claims.get(key, [])
+        if claimant in claims:
+            return f"peer {claimant} already claimed this timeout"
+        claims = [*claims, claimant]
+        st.claims[key] = claims
+        others = self.holders - idle
+        return len(others) >= 2 and others <= set(claims)
+
+    def _seed_timeout(self, st: FoldState, entry: Entry, ctx: MoveContext) -> str:
+        if not self.seed_timeout_ms:
+            return "this room has no seed deadline"
+        if not st.commits:
+            return "the seed phase has not begun (no seat has committed)"
+        if entry.time_ms - st.seed_started_ms < self.seed_timeout_ms:
+            return (
+                f"the seed phase has not timed out ({entry.time_ms - st.seed_started_ms} ms "
+                f"of {self.seed_timeout_ms})"
+            )
+        players = [s for s in self.seat_order if s not in st.forfeits]
+        committing = any(s not in st.commits for s in players)
+        late = [s for s in players if s not in (st.reveals if not committing else st.commits)]
+        if len(late) == len(players):
+            return "no seat would be left in the game"
+        got = self._claim(st, SEED_CLAIM, entry.actor, {self.holder[s] for s in late})
+        if isinstance(got, str):
+            return got
+        if got:
+            st.claims.pop(SEED_CLAIM, None)
+            st.forfeits = [s for s in self.seat_order if s in st.forfeits or s in late]
+            st.seed_started_ms = entry.time_ms
+            if not committing:
+                reason = self._seed_if_complete(st, ctx)
+                if reason:
+                    return reason
+        return ""
 
     def _timeout(self, st: FoldState, entry: Entry, ctx: MoveContext) -> str:
         if not self.loop.turn_timeout_ms:
@@ -298,7 +348,19 @@ class Referee:
             return _refusal(exc)
         if action is None:
             return f"{self.game.info.env_id} has no default move for a timed-out turn"
-        return self.play(st, target, action, ctx)
+        claims = st.claims.get(target)
+        got = self._claim(st, target, entry.actor, {self.holder.get(target, "")} - {""})
+        if isinstance(got, str):
+            return got
+        if not got:
+            return ""
+        reason = self.play(st, target, action, ctx)
+        if reason:  # the claim that would have timed the turn out is refused whole
+            if claims is None:
+                st.claims.pop(target, None)
+            else:
+                st.claims[target] = claims
+        return reason
 
 
 def _refusal(exc: BaseException) -> str:

@@ -38,9 +38,10 @@ from hypertoken.engine.fold import LogFold, RoomSnapshot
 from hypertoken.engine.rules import GameLoop, RuleEngine
 from hypertoken.engine.state import SEED_COMMIT, SEED_REVEAL, Outcome, commitment_of
 from hypertoken.game import Game, IllegalMoveError, Rule
+from hypertoken.log.checkpoint import sign_hash_record
 from hypertoken.log.chronicle import Chronicle
-from hypertoken.log.config import RoomConfig
-from hypertoken.log.entries import Entry, encode_body, signing_payload
+from hypertoken.log.config import WITNESS_SEAT, RoomConfig
+from hypertoken.log.entries import Entry, encode_body, make_entry
 from hypertoken.log.identity import Identity
 from hypertoken.log.sync import SyncSession
 
@@ -100,16 +101,23 @@ class RoomEngine(EngineBase[LogFold]):
         config = chronicle.config
         #: This peer's key (None: read-only).
         self.identity = identity
-        #: The seats this peer holds, in seat order.
+        #: The seats this peer holds, in seat order (the room's witness holds the
+        #: pseudo-seat ``"@witness"``, which only claims timeouts).
         self.my_seats: tuple[str, ...] = (
             tuple(config.seats_of(identity.peer_id)) if identity is not None else ()
         )
+        if identity is not None and not self.my_seats and identity.peer_id == config.witness_id:
+            self.my_seats = (WITNESS_SEAT,)
         #: Reveal this peer's seed contributions as soon as every seat has committed.
         self.auto_reveal = auto_reveal
         self._writes = bool(self.my_seats) and config.trust == "open"
+        self._records = self._writes and self.my_seats != (WITNESS_SEAT,)
         self._sessions: dict[str, SyncSession] = {}
-        #: Seats whose reveal this peer has written (so a rewind does not write it twice).
-        self._revealing: set[str] = set()
+        #: seat -> the digest of this peer's reveal for it (retried if it was rejected).
+        self._revealing: dict[str, bytes] = {}
+        if identity is not None and (self.my_seats or config.trust == "local"):
+            if config.trust == "open":
+                chronicle.bind_writer(identity.peer_id)
         if _resume is not None:
             if _resume.chronicle is not chronicle or _resume.game is not game:
                 raise ValueError("a resumed fold continues this game over this chronicle")
@@ -124,7 +132,7 @@ class RoomEngine(EngineBase[LogFold]):
             RuleEngine((*game.rules(), *rules)),
             snapshot_every=snapshot_every,
             hash_every=hash_every,
-            writes=self._writes,
+            writes=self._records,
         )
         self._fold.bootstrap()
         self._fold.refresh()
@@ -180,8 +188,11 @@ class RoomEngine(EngineBase[LogFold]):
         reveals follow, at :meth:`advance`, once every seat has committed (``auto_reveal``).
         """
         self._need_writer()
+        self._catch_up()
         for seat in self.my_seats:
             st = self._fold.st
+            if seat == WITNESS_SEAT or seat in st.forfeits:
+                continue
             if seat not in st.commits and not st.room_seed:
                 self._submit(seat, SEED_COMMIT, (commitment_of(self.contribution(seat)),))
         self._reveal_if_ready()
@@ -192,7 +203,7 @@ class RoomEngine(EngineBase[LogFold]):
         """
         identity = self._need_writer()
         return identity.sign(
-            b"hypertoken/seed-contribution\0" + self.config.context(0) + seat.encode()
+            b"hypertoken/seed-contribution/2\0" + self.config.genesis + seat.encode()
         )
 
     def submit(
@@ -288,40 +299,44 @@ class RoomEngine(EngineBase[LogFold]):
             raise SeatError(f"seat {seat!r} is not yours (this peer holds {list(self.my_seats)})")
         if chronicle.version != fold.seen_version:
             self.advance()
-        st = fold.st
-        e, i = st.epoch, st.index
-        if not chronicle.has_epoch(e):
-            chronicle.open_epoch(e)
         if time_ms is None:
             time_ms = int(time.time() * 1000)
-        lamport = max(st.lamports.values(), default=0) + 1
-        body, frozen = encode_body(identity.peer_id, seat, move, args, time_ms, lamport)
-        had = st.lamports.get(identity.peer_id)
-        probe = Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, b"", body)
-        reason = fold.referee.apply(st, probe, e, i)
+        me = identity.peer_id
+        seq, prev, parents, lamport = chronicle.graph.links_for(me)
+        # Judge the move as the next entry (it sorts after everything held), then sign it.
+        body, frozen = encode_body(
+            me, seat, move, args, time_ms, seq=seq, prev=prev, parents=parents, lamport=lamport
+        )
+        probe = Entry(
+            me, seat, move, frozen, time_ms, seq, prev, parents, lamport, b"", body, b""
+        )
+        reason, epoch, index, boundary = fold.judge(probe)
         if reason and validate:
-            # A refused move left the World as it was; only our lamport moved. Put it back.
-            if had is None:
-                del st.lamports[identity.peer_id]
-            else:
-                st.lamports[identity.peer_id] = had
-            raise IllegalMoveError(reason)
-        sig = identity.sign(signing_payload(fold.referee.context(e), body))
-        entry = Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, sig, body)
-        text = entry.to_text()
+            raise IllegalMoveError(reason)  # a refused move changed nothing
+        entry = make_entry(
+            identity,
+            self.config.genesis,
+            seat,
+            move,
+            frozen,
+            time_ms,
+            seq=seq,
+            prev=prev,
+            parents=parents,
+            lamport=lamport,
+        )
         try:
-            chronicle.append(text, e)
+            chronicle.append_entry(entry)
         except BaseException:
             # The World holds a move the log does not: fold back to what the log says.
-            fold.rewind((e, i))
+            fold.rewind(fold.pos)
             fold.seen_version = -1
             raise
-        fold.cache(e)[text] = entry
-        outcome = fold.record(e, text, entry, reason)
-        fold.after_entry(e, bool(reason))
-        # Everything written since the fold above was ours and is folded: note it as seen,
-        # or the next refresh would re-read the whole epoch for nothing.
-        fold.mark_seen({e, e + 1, *self._write_due()})
+        fold._seen_changes = len(chronicle.graph.changes)  # our own entry, at the end
+        outcome = fold.commit(entry, reason, epoch, index, boundary)
+        # Everything written since the fold above was ours and is folded.
+        self._write_due()
+        fold.seen_version = chronicle.version
         return outcome
 
     # ---- folding and the protocol's writes ---------------------------------------------
@@ -344,42 +359,49 @@ class RoomEngine(EngineBase[LogFold]):
         produced = fold.refresh()
         start = len(fold.outcomes) - len(produced)
         if self._writes:
-            fold.mark_seen(self._write_due())
+            self._write_due()
+            fold.seen_version = fold.chronicle.version
             self._reveal_if_ready()
         return fold.outcomes[start:]
 
-    def _write_due(self) -> set[int]:
-        """Write the queued hash records and checkpoints; return the epochs written."""
+    def _write_due(self) -> None:
+        """Write the queued hash records and checkpoints."""
         fold = self._fold
         if not (fold.pending_checkpoints or fold.pending_hashes):
-            return set()
+            return
         chronicle, identity = fold.chronicle, self.identity
         assert identity is not None  # only a writer's fold queues anything
         me = identity.peer_id
-        touched = set(fold.pending_checkpoints)
-        for e, cp in fold.pending_checkpoints.items():
+        genesis = self.config.genesis
+        for e, cp in sorted(fold.pending_checkpoints.items()):
+            text = cp.sign(identity, genesis)
             chronicle.open_epoch(e)
-            text = cp.sign(identity, self.config.context(e))
             if chronicle.checkpoints(e).get(me) != text:
                 chronicle.put_checkpoint(e, me, text)
-        for e, record in fold.pending_hashes:
-            chronicle.record_hash(e, me, record)
-            touched.add(e)
+        for e, count, log, state in fold.pending_hashes:
+            if chronicle.has_epoch(e):
+                chronicle.record_hash(e, me, sign_hash_record(identity, genesis, e, count, log, state))
         fold.pending_checkpoints = {}
         fold.pending_hashes = []
-        return touched
 
     def _reveal_if_ready(self) -> None:
-        """Reveal our seed contributions once every seat has committed."""
-        st = self._fold.st
+        """Reveal our seed contributions once every seat still in the game has committed,
+        and again if a reveal of ours was rejected while the seed is still open.
+        """
+        fold = self._fold
+        st = fold.st
         if not (self.auto_reveal and self._writes) or st.room_seed:
             return
-        if len(st.commits) < len(self.config.seats):
+        if any(s not in st.commits for s in self.config.seats if s not in st.forfeits):
             return
         for seat in self.my_seats:
-            if seat in st.commits and seat not in st.reveals and seat not in self._revealing:
-                self._revealing.add(seat)
-                self._submit(seat, SEED_REVEAL, (self.contribution(seat),))
+            if seat not in st.commits or seat in st.reveals or seat in st.forfeits:
+                continue
+            mine = self._revealing.get(seat)
+            if mine is not None and fold.verdicts.get(mine) is not False:
+                continue  # written and accepted, or not folded yet
+            outcome = self._submit(seat, SEED_REVEAL, (self.contribution(seat),))
+            self._revealing[seat] = outcome.digest
 
     def fold(self) -> FoldResult:
         """Bring the World up to date with the chronicle and return the fold's result.
@@ -394,7 +416,7 @@ class RoomEngine(EngineBase[LogFold]):
         the fold itself. Never writes.
         """
         fold = self._fold
-        fold.rewind(fold.base)
+        fold.rewind(0)
         fold.seen_version = -1
         return self.fold()
 
@@ -462,7 +484,7 @@ class RoomEngine(EngineBase[LogFold]):
             auto_reveal=self.auto_reveal,
             _resume=fold.fork(chronicle),
         )
-        other._revealing = set(self._revealing)
+        other._revealing = dict(self._revealing)
         return other
 
     def __repr__(self) -> str:

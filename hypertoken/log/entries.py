@@ -1,17 +1,29 @@
 """Log entries: encoding, signing and checking.
 
-An entry is the msgpack map ``{actor, seat, move, args, time_ms, lamport}`` (the *body*)
-plus an Ed25519 signature. What the Chronicle stores is text:
-``base64(format byte + signature + body)``. Text rather than Automerge bytes because
-automerge 1.0.0rc1 returns bytes as ``list[int]``, which makes reading a long log ~8x
-slower (measured: 15 ms against 2 ms for 5,000 entries).
+An entry is the msgpack map (the *body*)::
 
-The signature covers ``DOMAIN + context + body``, where the context binds the room and
-the epoch. An entry therefore cannot be replayed into another room or epoch: its signature
-would not verify there. Replays within one epoch are caught by the fold (lamport order).
+    {actor, seat, move, args, time_ms, seq, prev, parents, lamport}
 
-Unsigned entries (format 0) exist for the training fast path and local recordings; the fold
-accepts them only in a chronicle whose trust mode is ``"local"``.
+plus an Ed25519 signature. Its place in the room's order comes from these signed fields,
+never from where a document happens to hold it:
+
+- ``seq`` and ``prev``: the author's sequence number (0, 1, 2, ...) and the digest of its
+  previous entry (``b""`` for seq 0): a per-author hash chain, so a missing entry is a gap
+  that waits rather than a hole folded around;
+- ``parents``: the digests of the entries the author had seen and nothing had built on
+  yet (its causal parents, sorted, without ``prev``);
+- ``lamport``: one more than the largest lamport among ``prev`` and ``parents`` (1 for an
+  entry with neither), so it is checkable and cannot be inflated.
+
+An entry's *digest* (16 bytes of BLAKE2b over the body) is its identity.
+
+What the Chronicle stores is text: ``base64(format byte + signature + body)``. Text rather
+than Automerge bytes because automerge 1.0.0rc1 returns bytes as ``list[int]``. The
+signature covers ``DOMAIN + genesis + body``, where the genesis is the room's
+(:attr:`hypertoken.log.config.RoomConfig.genesis`), so an entry is valid in one room only.
+
+Unsigned entries (format 0) exist for the training fast path and local recordings; they
+are accepted only in a chronicle whose trust mode is ``"local"``.
 """
 
 from __future__ import annotations
@@ -29,15 +41,21 @@ import msgpack
 from hypertoken.log.identity import SIGNATURE_SIZE, Identity, Verifier
 
 FORMAT_LOCAL = 0
-FORMAT_SIGNED = 1
-DOMAIN = b"hypertoken/entry/1"
-FIELDS = frozenset({"actor", "seat", "move", "args", "time_ms", "lamport"})
+FORMAT_SIGNED = 2
+DOMAIN = b"hypertoken/entry/2"
+FIELDS = frozenset({"actor", "seat", "move", "args", "time_ms", "seq", "prev", "parents", "lamport"})
+DIGEST_SIZE = 16
 
-#: Limits that keep one hostile entry from costing much to decode.
+#: Limits that keep one hostile entry from costing much to decode or to hold.
 MAX_TEXT = 16384
 MAX_NAME = 64
 MAX_ARGS = 64
 MAX_ARG_BYTES = 4096
+#: At most this many causal parents (a room's seats bound the honest number).
+MAX_PARENTS = 64
+#: Lamports and sequence numbers stay far below this (a room of 2**48 entries is not a
+#: room); an entry that claims more is refused.
+MAX_COUNTER = 2**48
 _I64 = 2**63
 
 
@@ -48,7 +66,7 @@ class EntryError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One decoded log entry. ``body`` is the exact signed bytes; ``sig`` is empty when
-    the entry is unsigned (format 0).
+    the entry is unsigned (format 0); ``digest`` is the entry's identity.
     """
 
     actor: str
@@ -56,9 +74,13 @@ class Entry:
     move: str
     args: tuple[Any, ...]
     time_ms: int
+    seq: int
+    prev: bytes
+    parents: tuple[bytes, ...]
     lamport: int
     sig: bytes
     body: bytes
+    digest: bytes
 
     @property
     def signed(self) -> bool:
@@ -66,9 +88,9 @@ class Entry:
         return bool(self.sig)
 
     @property
-    def digest(self) -> bytes:
-        """16-byte BLAKE2b of the body: the entry's identity for caches and log digests."""
-        return hashlib.blake2b(self.body, digest_size=16).digest()
+    def deps(self) -> tuple[bytes, ...]:
+        """Every entry this one depends on: ``prev`` (if any), then the parents."""
+        return (self.prev, *self.parents) if self.prev else self.parents
 
     def to_text(self) -> str:
         """The text stored in the Chronicle."""
@@ -76,11 +98,9 @@ class Entry:
         return base64.b64encode(head + self.body).decode("ascii")
 
 
-def entry_context(room: str, epoch: int) -> bytes:
-    """The 16 bytes that bind a signature to one room and one epoch."""
-    return hashlib.blake2b(
-        room.encode("utf-8") + b"\0" + epoch.to_bytes(8, "big"), digest_size=16
-    ).digest()
+def body_digest(body: bytes) -> bytes:
+    """The 16-byte digest (identity) of an entry body."""
+    return hashlib.blake2b(body, digest_size=DIGEST_SIZE).digest()
 
 
 def _check_name(field: str, value: object) -> str:
@@ -92,10 +112,10 @@ def _check_name(field: str, value: object) -> str:
     return value
 
 
-def _check_int(field: str, value: object) -> int:
-    if type(value) is not int or not 0 <= value < _I64:
+def _check_int(field: str, value: object, bound: int = _I64) -> int:
+    if type(value) is not int or not 0 <= value < bound:
         raise EntryError(
-            f"entry field {field!r} must be an int in 0..2**63-1, "
+            f"entry field {field!r} must be an int in 0..{bound - 1}, "
             f"not {type(value).__name__} {value!r:.40}"
         )
     return value
@@ -134,11 +154,43 @@ def _check_args(args: object) -> tuple[Any, ...]:
     return frozen
 
 
+def _check_links(seq: object, prev: object, parents: object) -> tuple[bytes, tuple[bytes, ...]]:
+    _check_int("seq", seq, MAX_COUNTER)
+    if type(prev) is not bytes or len(prev) not in (0, DIGEST_SIZE):
+        raise EntryError(f"entry field 'prev' is a {DIGEST_SIZE}-byte digest or empty")
+    if (seq == 0) != (not prev):
+        raise EntryError("an author's first entry (seq 0) and only it has no 'prev'")
+    if type(parents) not in (list, tuple) or len(parents) > MAX_PARENTS:
+        raise EntryError(f"entry field 'parents' is a list of at most {MAX_PARENTS} digests")
+    out = tuple(parents)
+    for p in out:
+        if type(p) is not bytes or len(p) != DIGEST_SIZE:
+            raise EntryError(f"entry parents are {DIGEST_SIZE}-byte digests")
+    if any(a >= b for a, b in zip(out, out[1:], strict=False)) or prev in out:
+        raise EntryError("entry parents must be sorted, distinct and exclude 'prev'")
+    return prev, out
+
+
+def lamport_of(dep_lamports: Sequence[int]) -> int:
+    """The lamport an entry with these dependencies' lamports must carry."""
+    return max(dep_lamports, default=0) + 1
+
+
 def encode_body(
-    actor: str, seat: str, move: str, args: Sequence[Any], time_ms: int, lamport: int
+    actor: str,
+    seat: str,
+    move: str,
+    args: Sequence[Any],
+    time_ms: int,
+    *,
+    seq: int,
+    prev: bytes,
+    parents: Sequence[bytes],
+    lamport: int,
 ) -> tuple[bytes, tuple[Any, ...]]:
     """Validate the fields and encode the body. Returns (body, args as a tuple)."""
     frozen = _check_args(args)
+    links = _check_links(seq, prev, sorted(parents))
     body = msgpack.packb(
         {
             "actor": _check_name("actor", actor),
@@ -146,43 +198,55 @@ def encode_body(
             "move": _check_name("move", move),
             "args": frozen,
             "time_ms": _check_int("time_ms", time_ms),
-            "lamport": _check_int("lamport", lamport),
+            "seq": seq,
+            "prev": links[0],
+            "parents": list(links[1]),
+            "lamport": _check_int("lamport", lamport, MAX_COUNTER),
         },
         use_bin_type=True,
     )
     return body, frozen
 
 
-def signing_payload(context: bytes, body: bytes) -> bytes:
-    """What the signature covers."""
-    return DOMAIN + context + body
+def signing_payload(genesis: bytes, body: bytes) -> bytes:
+    """What an entry's signature covers."""
+    return DOMAIN + genesis + body
 
 
-def sign_entry(
-    identity: Identity,
-    context: bytes,
+def make_entry(
+    identity: Identity | None,
+    genesis: bytes,
     seat: str,
     move: str,
     args: Sequence[Any],
     time_ms: int,
+    *,
+    seq: int,
+    prev: bytes,
+    parents: Sequence[bytes],
     lamport: int,
+    actor: str | None = None,
 ) -> Entry:
-    """Build and sign an entry whose actor is ``identity``'s peer id."""
-    body, frozen = encode_body(identity.peer_id, seat, move, args, time_ms, lamport)
-    sig = identity.sign(signing_payload(context, body))
-    return Entry(identity.peer_id, seat, move, frozen, time_ms, lamport, sig, body)
-
-
-def local_entry(
-    actor: str, seat: str, move: str, args: Sequence[Any], time_ms: int, lamport: int
-) -> Entry:
-    """Build an unsigned entry (training recordings, trust mode ``"local"``)."""
-    body, frozen = encode_body(actor, seat, move, args, time_ms, lamport)
-    return Entry(actor, seat, move, frozen, time_ms, lamport, b"", body)
+    """Build an entry: signed by ``identity`` (its actor is the identity's peer id), or
+    unsigned with the given ``actor`` when ``identity`` is None (trust mode ``"local"``).
+    """
+    who = identity.peer_id if identity is not None else actor
+    if who is None:
+        raise ValueError("an unsigned entry needs its actor")
+    ordered = tuple(sorted(parents))
+    body, frozen = encode_body(
+        who, seat, move, args, time_ms, seq=seq, prev=prev, parents=ordered, lamport=lamport
+    )
+    sig = identity.sign(signing_payload(genesis, body)) if identity is not None else b""
+    return Entry(
+        who, seat, move, frozen, time_ms, seq, prev, ordered, lamport, sig, body, body_digest(body)
+    )
 
 
 def decode_entry(text: object) -> Entry:
-    """Parse stored entry text. Anything malformed raises :class:`EntryError` saying what."""
+    """Parse stored entry text. Anything malformed raises :class:`EntryError` saying what.
+    The signature is not checked here (:func:`verify_entry` does that).
+    """
     if type(text) is not str:
         raise EntryError(f"a stored entry is text, not {type(text).__name__}")
     if len(text) > MAX_TEXT:
@@ -201,7 +265,7 @@ def decode_entry(text: object) -> Entry:
     elif fmt == FORMAT_LOCAL:
         sig, body = b"", raw[1:]
     else:
-        raise EntryError(f"unknown entry format {fmt} (this version knows 0 and 1)")
+        raise EntryError(f"unknown entry format {fmt} (this version knows 0 and 2)")
     try:
         fields = msgpack.unpackb(
             body,
@@ -209,27 +273,32 @@ def decode_entry(text: object) -> Entry:
             strict_map_key=True,
             max_str_len=MAX_TEXT,
             max_bin_len=MAX_TEXT,
-            max_array_len=MAX_ARGS,
+            max_array_len=max(MAX_ARGS, MAX_PARENTS),
             max_map_len=len(FIELDS),
         )
     except Exception as exc:  # msgpack raises several unrelated types for bad input
         raise EntryError(f"entry body is not valid msgpack ({type(exc).__name__})") from None
-    if type(fields) is not dict or set(fields) != FIELDS:
+    if type(fields) is not dict or fields.keys() != FIELDS:
         raise EntryError(f"entry body must be a map with exactly the fields {sorted(FIELDS)}")
+    prev, parents = _check_links(fields["seq"], fields["prev"], fields["parents"])
     return Entry(
         actor=_check_name("actor", fields["actor"]),
         seat=_check_name("seat", fields["seat"]),
         move=_check_name("move", fields["move"]),
         args=_check_args(fields["args"]),
         time_ms=_check_int("time_ms", fields["time_ms"]),
-        lamport=_check_int("lamport", fields["lamport"]),
+        seq=fields["seq"],
+        prev=prev,
+        parents=parents,
+        lamport=_check_int("lamport", fields["lamport"], MAX_COUNTER),
         sig=sig,
         body=body,
+        digest=body_digest(body),
     )
 
 
-def verify_entry(entry: Entry, public_key: bytes, context: bytes, verifier: Verifier) -> bool:
-    """Whether a signed entry's signature is ``public_key``'s over this context."""
+def verify_entry(entry: Entry, public_key: bytes, genesis: bytes, verifier: Verifier) -> bool:
+    """Whether a signed entry's signature is ``public_key``'s for the room ``genesis``."""
     if not entry.sig:
         return False
-    return verifier.verify(public_key, entry.sig, signing_payload(context, entry.body))
+    return verifier.verify(public_key, entry.sig, signing_payload(genesis, entry.body))

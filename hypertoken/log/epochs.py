@@ -1,18 +1,37 @@
-"""One epoch's Automerge document: its deterministic genesis, its object ids, and reading
-its metadata back.
+"""One epoch's Automerge document: its deterministic genesis, and the inspection that
+treats every document a peer receives as hostile.
 
-Every epoch document starts with one change built from the room metadata and the epoch
-number alone, written by an actor id derived from them: every peer builds a byte-identical
-first change (Python automerge leaves the change time at 0), so a peer can create epoch *k*
-on its own and sync it with the others. Two peers that created "the same" document
-independently would otherwise hold two conflicting ``entries`` lists, and one list's
-entries would vanish on merge. Writes after the genesis use the writer's own actor id.
+**Genesis.** Every epoch document starts with one change built from the room config and
+the epoch number alone, written by an actor derived from them, so every peer builds a
+byte-identical first change and can open epoch *k* on its own. The root holds ``format``,
+``config`` (the room's :meth:`~hypertoken.log.config.RoomConfig.encode` bytes as base64
+text), ``epoch``, and three objects: ``entries`` (a list of entry texts), ``checkpoints``
+(peer id -> signed checkpoint text) and ``hashes`` (peer id -> list of signed hash records).
+
+**Writers are bound to peers.** A peer writes with an Automerge actor whose first 8 bytes
+are its peer id (:func:`writer_actor`). Automerge records which actor inserted every list
+element and wrote every map value, so an inspection can say who wrote what.
+
+**Inspection.** :func:`inspect` reads a document and checks it against the state this
+peer already accepted (or against the genesis, for a loaded file). It refuses, with a
+:class:`~hypertoken.log.errors.ChronicleError` saying what, anything but:
+
+- the genesis metadata and objects, untouched (same values, same operations);
+- entry texts inserted by the actor of the peer that signed them, none deleted,
+  overwritten, moved or inserted twice (the new ones are returned for the chronicle to
+  check and accept);
+- checkpoints written by their own peer (under its peer id), and hash records appended to
+  their own peer's list.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from automerge.core import ROOT, Document, ObjType, ScalarType
@@ -20,146 +39,31 @@ from automerge.core import ROOT, Document, ObjType, ScalarType
 from hypertoken.log.config import RoomConfig
 from hypertoken.log.errors import ChronicleError
 
-FORMAT = "hypertoken.chronicle/1"
+FORMAT = "hypertoken.chronicle/2"
+ROOT_KEYS = frozenset({"format", "config", "epoch", "entries", "checkpoints", "hashes"})
+
+#: Automerge op id -> (actor, counter); see :func:`op_key`.
+OpKey = tuple[bytes, int]
 
 
-class EpochDoc:
-    """One epoch document and the ids of its objects (fixed by the genesis change)."""
-
-    __slots__ = ("_heads", "_raw", "checkpoints", "doc", "entries", "hashes", "number")
-
-    def __init__(self, doc: Document, number: int) -> None:
-        self.doc = doc
-        self.number = number
-        self.entries = _obj(doc, "entries", ObjType.List)
-        self.checkpoints = _obj(doc, "checkpoints", ObjType.Map)
-        self.hashes = _obj(doc, "hashes", ObjType.Map)
-        self._heads: list[bytes] | None = None
-        self._raw: list[str] = []
-
-    def raw(self) -> list[str]:
-        """Entry texts in document order, cached until the document's heads change."""
-        heads = self.doc.get_heads()
-        if heads != self._heads:
-            self._raw = [as_text(v) for v, _ in self.doc.values(self.entries)]
-            self._heads = heads
-        return self._raw
-
-
-def _obj(doc: Document, key: str, kind: ObjType) -> bytes:
-    got = doc.get(ROOT, key)
-    if got is None or got[0] != kind:
-        raise ChronicleError(f"not a chronicle epoch document (no {key!r} {kind.name})")
-    return got[1]
-
-
-def as_text(value: Any) -> str:
-    """A list element as text. Non-text elements (written by a hostile or buggy peer) map
-    to a marker that the fold rejects as malformed, so every peer handles them alike.
+def writer_actor(peer_id: str, suffix: bytes | None = None) -> bytes:
+    """The Automerge actor a peer writes with: its 8-byte peer id, then 8 bytes that tell
+    its writers apart (random unless given).
     """
-    if isinstance(value, tuple) and value[0] == ScalarType.Str and isinstance(value[1], str):
-        return value[1]
-    return "\0not-text"
+    head = bytes.fromhex(peer_id)
+    tail = (suffix or os.urandom(8))[:8].ljust(8, b"\0")
+    return head + tail
 
 
-def _scalar(doc: Document, obj: bytes, key: str) -> Any:
-    got = doc.get(obj, key)
-    if got is None or not isinstance(got[0], tuple):
-        raise ChronicleError(f"chronicle metadata lacks {key!r}")
-    return got[0][1]
+def actor_peer(actor: bytes) -> str:
+    """The peer id an Automerge actor writes for ("" if it cannot be a writer's)."""
+    return actor[:8].hex() if len(actor) == 16 else ""
 
 
-_PUT_TYPES = {
-    bool: ScalarType.Boolean,
-    int: ScalarType.Int,
-    float: ScalarType.F64,
-    str: ScalarType.Str,
-}
-
-
-def genesis(config: RoomConfig, epoch: int, actor: bytes | None = None) -> Document:
-    """The epoch's first change, identical on every peer (see the module docstring)."""
-    genesis_actor = hashlib.blake2b(
-        b"hypertoken/genesis\0" + config.room.encode() + b"\0" + epoch.to_bytes(8, "big"),
-        digest_size=16,
-    ).digest()
-    doc = Document(actor_id=genesis_actor)
-    with doc.transaction() as tx:
-        tx.put(ROOT, "format", ScalarType.Str, FORMAT)
-        room = tx.put_object(ROOT, "room", ObjType.Map)
-        tx.put(room, "room", ScalarType.Str, config.room)
-        tx.put(room, "game", ScalarType.Str, config.game)
-        tx.put(room, "game_version", ScalarType.Int, config.game_version)
-        tx.put(room, "core", ScalarType.Str, config.core)
-        tx.put(room, "trust", ScalarType.Str, config.trust)
-        tx.put(room, "epoch_size", ScalarType.Int, config.epoch_size)
-        tx.put(room, "epoch_per_hand", ScalarType.Boolean, config.epoch_per_hand)
-        tx.put(room, "max_turns", ScalarType.Int, config.max_turns)
-        tx.put(room, "turn_timeout_ms", ScalarType.Int, config.turn_timeout_ms)
-        phases = tx.put_object(room, "phases", ObjType.List)
-        for i, phase in enumerate(config.phases):
-            tx.insert(phases, i, ScalarType.Str, phase)
-        seats = tx.put_object(room, "seats", ObjType.Map)
-        for seat in config.seats:  # insertion order is seat order; keep it
-            tx.put(seats, seat, ScalarType.Str, config.seats[seat].hex())
-        order = tx.put_object(room, "seat_order", ObjType.List)
-        for i, seat in enumerate(config.seats):
-            tx.insert(order, i, ScalarType.Str, seat)
-        opts = tx.put_object(room, "options", ObjType.Map)
-        for k in sorted(config.options):
-            v = config.options[k]
-            tx.put(opts, k, _PUT_TYPES[type(v)], v)
-        tx.put(ROOT, "epoch", ScalarType.Int, epoch)
-        tx.put_object(ROOT, "entries", ObjType.List)
-        tx.put_object(ROOT, "checkpoints", ObjType.Map)
-        tx.put_object(ROOT, "hashes", ObjType.Map)
-    # Our own writes must not reuse the genesis actor.
-    doc.set_actor(actor or os.urandom(16))
-    return doc
-
-
-def read_config(doc: Document) -> tuple[RoomConfig, int]:
-    """The room metadata and epoch number of a loaded epoch document."""
-    if _scalar(doc, ROOT, "format") != FORMAT:
-        raise ChronicleError(f"not a {FORMAT} document")
-    room = _obj(doc, "room", ObjType.Map)
-    seats_obj = doc.get(room, "seats")
-    order_obj = doc.get(room, "seat_order")
-    opts_obj = doc.get(room, "options")
-    phases_obj = doc.get(room, "phases")
-    if seats_obj is None or order_obj is None or opts_obj is None or phases_obj is None:
-        raise ChronicleError("chronicle metadata lacks seats, options or phases")
-    order = [as_text(v) for v, _ in doc.values(order_obj[1])]
-    phases = tuple(as_text(v) for v, _ in doc.values(phases_obj[1]))
-    try:
-        seats = {s: bytes.fromhex(_scalar(doc, seats_obj[1], s)) for s in order}
-        options = {k: _scalar(doc, opts_obj[1], k) for k in doc.keys(opts_obj[1])}
-        config = RoomConfig(
-            room=_scalar(doc, room, "room"),
-            game=_scalar(doc, room, "game"),
-            game_version=_scalar(doc, room, "game_version"),
-            seats=seats,
-            trust=_scalar(doc, room, "trust"),
-            epoch_size=_scalar(doc, room, "epoch_size"),
-            epoch_per_hand=bool(_scalar(doc, room, "epoch_per_hand")),
-            options=options,
-            max_turns=_scalar(doc, room, "max_turns"),
-            turn_timeout_ms=_scalar(doc, room, "turn_timeout_ms"),
-            phases=phases,
-            core=_scalar(doc, room, "core"),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ChronicleError(f"chronicle metadata is malformed: {exc}") from None
-    epoch = _scalar(doc, ROOT, "epoch")
-    if type(epoch) is not int or epoch < 0:
-        raise ChronicleError("chronicle epoch number is malformed")
-    return config, epoch
-
-
-def op_key(obj_id: bytes) -> tuple[bytes, int]:
-    """(actor, counter) of an Automerge object id. The id's bytes also hold the actor's
-    index in the document's actor table, which differs between documents, so raw ids from
-    two documents cannot be compared.
+def op_key(obj_id: bytes) -> OpKey:
+    """(actor, counter) of an Automerge object or op id. The id's bytes also hold the
+    actor's index in the document's actor table, which differs between documents, so raw
+    ids from two documents cannot be compared.
     """
     n = obj_id[1]
     actor = obj_id[2 : 2 + n]
@@ -171,3 +75,250 @@ def op_key(obj_id: bytes) -> tuple[bytes, int]:
             values.append(acc)
             acc, shift = 0, 0
     return actor, values[-1] if len(values) == 2 else -1
+
+
+def genesis(config: RoomConfig, epoch: int, actor: bytes | None = None) -> Document:
+    """The epoch's first change, identical on every peer (see the module docstring)."""
+    genesis_actor = hashlib.blake2b(
+        b"hypertoken/genesis-actor\0" + config.genesis + epoch.to_bytes(8, "big"),
+        digest_size=16,
+    ).digest()
+    doc = Document(actor_id=genesis_actor)
+    with doc.transaction() as tx:
+        tx.put(ROOT, "format", ScalarType.Str, FORMAT)
+        tx.put(ROOT, "config", ScalarType.Str, base64.b64encode(config.encode()).decode())
+        tx.put(ROOT, "epoch", ScalarType.Int, epoch)
+        tx.put_object(ROOT, "entries", ObjType.List)
+        tx.put_object(ROOT, "checkpoints", ObjType.Map)
+        tx.put_object(ROOT, "hashes", ObjType.Map)
+    # Our own writes must not reuse the genesis actor.
+    doc.set_actor(actor or os.urandom(16))
+    return doc
+
+
+def read_config(doc: Document) -> RoomConfig:
+    """The room config a document's genesis carries (for a file loaded without one)."""
+    got = doc.get(ROOT, "config")
+    if got is None or not isinstance(got[0], tuple) or got[0][0] != ScalarType.Str:
+        raise ChronicleError("not a chronicle epoch document (no room config)")
+    try:
+        raw = base64.b64decode(got[0][1], validate=True)
+    except (binascii.Error, ValueError):
+        raise ChronicleError("the document's room config is not base64") from None
+    return RoomConfig.decode(raw)
+
+
+@dataclass
+class DocState:
+    """What was accepted of one epoch document: who wrote each element and value."""
+
+    #: The genesis's root values and objects: key -> op key.
+    root: dict[str, OpKey]
+    #: Entry texts and the op that inserted each, in document order.
+    entries: list[tuple[str, OpKey]] = field(default_factory=list)
+    #: Peer id -> (op that wrote its checkpoint, the text).
+    checkpoints: dict[str, tuple[OpKey, str]] = field(default_factory=dict)
+    #: Peer id -> (op that made its list, [(record text, op)]).
+    hashes: dict[str, tuple[OpKey, list[tuple[str, OpKey]]]] = field(default_factory=dict)
+
+    def copy(self) -> DocState:
+        """An independent copy (the lists are copied, the texts shared)."""
+        return DocState(
+            dict(self.root),
+            list(self.entries),
+            dict(self.checkpoints),
+            {k: (o, list(v)) for k, (o, v) in self.hashes.items()},
+        )
+
+
+class EpochDoc:
+    """One epoch document, the ids of its objects (fixed by the genesis change), and the
+    :class:`DocState` accepted of it.
+    """
+
+    __slots__ = ("checkpoints", "doc", "entries", "hashes", "number", "state")
+
+    def __init__(self, doc: Document, number: int, state: DocState) -> None:
+        self.doc = doc
+        self.number = number
+        self.entries = _obj(doc, "entries", ObjType.List)
+        self.checkpoints = _obj(doc, "checkpoints", ObjType.Map)
+        self.hashes = _obj(doc, "hashes", ObjType.Map)
+        self.state = state
+
+    @classmethod
+    def new(cls, config: RoomConfig, number: int, actor: bytes | None = None) -> EpochDoc:
+        """A fresh epoch document: just its genesis."""
+        doc = genesis(config, number, actor)
+        return cls(doc, number, DocState(_root_ops(doc)))
+
+    def raw(self) -> list[str]:
+        """Entry texts in document order (as accepted). Positions mean nothing: the
+        order is the signed one (:mod:`hypertoken.log.dag`).
+        """
+        return [t for t, _ in self.state.entries]
+
+
+def _obj(doc: Document, key: str, kind: ObjType) -> bytes:
+    got = doc.get(ROOT, key)
+    if got is None or got[0] != kind:
+        raise ChronicleError(f"not a chronicle epoch document (no {key!r} {kind.name})")
+    return got[1]
+
+
+def _root_ops(doc: Document) -> dict[str, OpKey]:
+    out = {}
+    for key in ROOT_KEYS:
+        got = doc.get(ROOT, key)
+        if got is None:
+            raise ChronicleError(f"not a chronicle epoch document (no {key!r})")
+        out[key] = op_key(got[1])
+    return out
+
+
+def _text(value: Any, what: str) -> str:
+    if isinstance(value, tuple) and value[0] == ScalarType.Str and isinstance(value[1], str):
+        return value[1]
+    raise ChronicleError(f"{what} is not text")
+
+
+def _subsequence(before: list[tuple[str, OpKey]], after: list[tuple[str, OpKey]], what: str
+                 ) -> list[tuple[str, OpKey]]:
+    """The elements of ``after`` not in ``before``, if ``before`` is a subsequence of it."""
+    new = []
+    i, n = 0, len(before)
+    for item in after:
+        if i < n and item[1] == before[i][1]:
+            if item[0] != before[i][0]:
+                raise ChronicleError(f"{what} element was overwritten")
+            i += 1
+        else:
+            new.append(item)
+    if i != n:
+        raise ChronicleError(f"{what}: {n - i} accepted element(s) were deleted or moved")
+    return new
+
+
+#: Checks one new entry text inserted by ``peer`` (raises ChronicleError to refuse).
+EntryCheck = Callable[[str, str], None]
+#: Checks one new signed record text by ``peer`` (returns whether it is valid).
+RecordCheck = Callable[[str, str], bool]
+
+
+def inspect(
+    ep: EpochDoc,
+    doc: Document,
+    *,
+    holders: Mapping[str, bytes],
+    check_entry: EntryCheck,
+    check_checkpoint: RecordCheck,
+    check_hash: RecordCheck,
+    bind_writers: bool = True,
+) -> tuple[DocState, list[str]]:
+    """Inspect ``doc`` (a changed copy of ``ep.doc``) against what was accepted of it
+    (``ep.state``). Returns the new state and the entry texts it adds, or raises
+    :class:`ChronicleError` saying what is refused. See the module docstring.
+    ``holders`` are the peers that may write records; ``bind_writers=False`` (trust mode
+    ``"local"``: unsigned, one writer) skips the writer checks.
+    """
+    prior = ep.state
+    e = ep.number
+    keys = set(doc.keys(ROOT))
+    if keys != ROOT_KEYS:
+        raise ChronicleError(
+            f"epoch {e}: the document's root keys were edited "
+            f"(extra {sorted(keys - ROOT_KEYS)}, missing {sorted(ROOT_KEYS - keys)})"
+        )
+    for key, op in prior.root.items():
+        got = doc.get(ROOT, key)
+        if got is None or op_key(got[1]) != op:
+            raise ChronicleError(f"epoch {e}: the genesis {key!r} was overwritten")
+
+    def writer(op: OpKey, peer: str, what: str) -> None:
+        if bind_writers and actor_peer(op[0]) != peer:
+            raise ChronicleError(f"epoch {e}: {what} of peer {peer} was written by another peer")
+
+    # Entries: only insertions, each by its author's actor.
+    after = [(_text(v, f"epoch {e}: an entry"), op_key(o)) for v, o in doc.values(ep.entries)]
+    new = _subsequence(prior.entries, after, f"epoch {e}: the entry list")
+    seen = {t for t, _ in prior.entries}
+    texts = []
+    for text, op in new:
+        if text in seen:
+            raise ChronicleError(f"epoch {e}: an accepted entry was inserted again")
+        seen.add(text)
+        check_entry(text, actor_peer(op[0]) if bind_writers else "")
+        texts.append(text)
+
+    # Checkpoints: one key per seat holder, written by that holder.
+    checkpoints: dict[str, tuple[OpKey, str]] = {}
+    for peer in doc.keys(ep.checkpoints):
+        if peer not in holders:
+            raise ChronicleError(f"epoch {e}: a checkpoint under {peer!r}, not a seat holder")
+        got = doc.get(ep.checkpoints, peer)
+        assert got is not None
+        op = op_key(got[1])
+        old = prior.checkpoints.get(peer)
+        if old is not None and old[0] == op:
+            checkpoints[peer] = old
+            continue
+        writer(op, peer, "the checkpoint")
+        text = _text(got[0], f"epoch {e}: a checkpoint")
+        if not check_checkpoint(text, peer):
+            raise ChronicleError(f"epoch {e}: peer {peer}'s checkpoint is not signed by it")
+        checkpoints[peer] = (op, text)
+    missing = set(prior.checkpoints) - set(checkpoints)
+    if missing:
+        raise ChronicleError(f"epoch {e}: checkpoints of {sorted(missing)} were deleted")
+
+    # Hash records: one list per seat holder, appended to by that holder.
+    hashes: dict[str, tuple[OpKey, list[tuple[str, OpKey]]]] = {}
+    for peer in doc.keys(ep.hashes):
+        if peer not in holders:
+            raise ChronicleError(f"epoch {e}: hash records under {peer!r}, not a seat holder")
+        got = doc.get(ep.hashes, peer)
+        assert got is not None
+        if got[0] != ObjType.List:
+            raise ChronicleError(f"epoch {e}: peer {peer}'s hash records are not a list")
+        op = op_key(got[1])
+        had = prior.hashes.get(peer)
+        if had is not None and had[0] != op:
+            raise ChronicleError(f"epoch {e}: peer {peer}'s hash record list was replaced")
+        writer(op, peer, "the hash record list")
+        items = [(_text(v, f"epoch {e}: a hash record"), op_key(o)) for v, o in doc.values(got[1])]
+        fresh = _subsequence(had[1] if had else [], items, f"epoch {e}: {peer}'s hash records")
+        for text, rop in fresh:
+            writer(rop, peer, "a hash record")
+            if not check_hash(text, peer):
+                raise ChronicleError(f"epoch {e}: a hash record of {peer} is not signed by it")
+        hashes[peer] = (op, items)
+    missing = set(prior.hashes) - set(hashes)
+    if missing:
+        raise ChronicleError(f"epoch {e}: hash records of {sorted(missing)} were deleted")
+
+    return DocState(prior.root, after, checkpoints, hashes), texts
+
+
+def check_genesis(doc: Document, config: RoomConfig, epoch: int) -> DocState:
+    """Check that a loaded document was created by this room's genesis for ``epoch``, and
+    return the genesis state to inspect the rest against.
+    """
+    if read_config(doc) != config:
+        raise ChronicleError(f"epoch {epoch}: the document belongs to another room or config")
+    got = doc.get(ROOT, "epoch")
+    if got is None or not isinstance(got[0], tuple) or got[0][1] != epoch:
+        raise ChronicleError("the document's epoch number does not match its place in the file")
+    ref = genesis(config, epoch)
+    want = _root_ops(ref)
+    have = {}
+    for key in ROOT_KEYS:
+        found = doc.get(ROOT, key)
+        if found is None:
+            raise ChronicleError(f"epoch {epoch}: the document has no {key!r}")
+        have[key] = op_key(found[1])
+    for key in sorted(ROOT_KEYS):
+        if have[key] != want[key]:
+            raise ChronicleError(
+                f"epoch {epoch}: the genesis {key!r} was overwritten or replaced after genesis"
+            )
+    return DocState(want)

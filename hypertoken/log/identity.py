@@ -34,6 +34,46 @@ def peer_id_of(public_key: bytes) -> str:
     return hashlib.blake2b(public_key, digest_size=8).hexdigest()
 
 
+_P = 2**255 - 19
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _edwards_add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    (x1, y1), (x2, y2) = a, b
+    t = _D * x1 * x2 * y1 * y2 % _P
+    x3 = (x1 * y2 + x2 * y1) * pow(1 + t, _P - 2, _P) % _P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, _P - 2, _P) % _P
+    return x3, y3
+
+
+def weak_public_key(public_key: bytes) -> bool:
+    """Whether 32 bytes are not a usable Ed25519 public key: not a point on the curve, a
+    non-canonical encoding, or a point of small order (such as the all-zero key). A
+    small-order key verifies forged signatures, so nobody can be said to own it.
+    """
+    if len(public_key) != PUBLIC_KEY_SIZE:
+        return True
+    y = int.from_bytes(public_key, "little") & ((1 << 255) - 1)
+    sign = public_key[31] >> 7
+    if y >= _P:
+        return True
+    u, v = (y * y - 1) % _P, (_D * y * y + 1) % _P
+    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
+    if v * x * x % _P != u:
+        x = x * _SQRT_M1 % _P
+        if v * x * x % _P != u:
+            return True  # not on the curve
+    if x == 0 and sign:
+        return True  # non-canonical
+    if x & 1 != sign:
+        x = _P - x
+    point = (x, y)
+    for _ in range(3):  # 8 * P
+        point = _edwards_add(point, point)
+    return point == (0, 1)
+
+
 class Identity:
     """An Ed25519 signing key. Create one with :meth:`generate` or :meth:`from_seed`."""
 

@@ -16,9 +16,15 @@ A peer daemon's loop, per room::
         while s.dirty and (out := s.generate()) is not None:
             send(s.peer, out)
 
-Wire format (sync version 1, unchanged): one msgpack frame
-``[SYNC_VERSION, room id, [[epoch, Automerge sync message bytes], ...]]`` covering every
-epoch that has something to say.
+Wire format (sync version 2): one msgpack frame
+``[SYNC_VERSION, genesis digest, [[epoch, Automerge sync message bytes], ...]]`` covering
+every epoch that has something to say. The genesis digest names the room and its whole
+config, so two rooms that share a room id but not a config refuse each other at once.
+
+**Hostile peers.** A frame whose change no honest peer writes (see
+:class:`~hypertoken.log.chronicle.HostileChange`) is refused whole and marks the session
+:attr:`~SyncSession.hostile`: every later frame from that peer is refused unread, and the
+peer daemon drops the connection. Honest state is unchanged.
 """
 
 from __future__ import annotations
@@ -28,15 +34,19 @@ import logging
 import msgpack
 from automerge.core import Message, SyncState
 
-from hypertoken.log.chronicle import Chronicle
+from hypertoken.log.chronicle import Chronicle, HostileChange
 from hypertoken.log.errors import ChronicleError
 
 logger = logging.getLogger(__name__)
 
 #: The version tag of a sync frame.
-SYNC_VERSION = 1
-#: How far ahead of our newest epoch a peer may sync before we refuse (hostile input).
-MAX_EPOCHS_AHEAD = 1024
+SYNC_VERSION = 2
+#: A peer may sync epochs up to this far past the newest epoch our accepted entries
+#: reach; parts beyond wait for a later frame (an honest peer's newer epochs become
+#: reachable as their predecessors arrive), so nobody can open empty epochs far ahead.
+MAX_EPOCHS_AHEAD = 2
+#: A sync frame is at most this big (a whole epoch document fits many times over).
+MAX_FRAME = 64 * 1024 * 1024
 
 __all__ = ["MAX_EPOCHS_AHEAD", "SYNC_VERSION", "SyncSession"]
 
@@ -55,11 +65,14 @@ class SyncSession:
       chronicle changed since the last :meth:`generate` (any writer's change, including
       another session's receive). Only a :meth:`generate` that returns None clears it.
     - :meth:`receive` treats the frame as hostile: the whole frame is decoded and checked
-      before any document is touched, and a malformed one (or one for another room, or
-      implausibly far ahead) raises :class:`~hypertoken.log.errors.ChronicleError` having
-      changed nothing. A change Automerge refuses raises the same error; the frame's parts
-      for earlier epochs, separate documents, stay applied. The session stays usable
-      after any error.
+      before any document is touched, and a malformed one (or one for another room or
+      config) raises :class:`~hypertoken.log.errors.ChronicleError` having changed
+      nothing; the session stays usable. Each epoch's part is applied to a copy of its
+      document and inspected: a change no honest peer writes raises
+      :class:`~hypertoken.log.chronicle.HostileChange`, changes nothing in that epoch and
+      marks the session :attr:`hostile` for good (parts for earlier epochs, separate
+      documents that passed inspection, stay applied: they are honest data). Parts for
+      epochs far past what our accepted entries reach are left for a later frame.
     - Epochs older than the chronicle's first are never synced: a late joiner does not want
       the history it skipped, and states of dropped epochs are forgotten.
 
@@ -72,6 +85,7 @@ class SyncSession:
         self._states: dict[int, SyncState] = {}
         self._flag = True
         self._seen_version = chronicle.version
+        self._hostile = ""
 
     @property
     def peer(self) -> str:
@@ -88,6 +102,13 @@ class SyncSession:
         """Whether :meth:`generate` may have something to send (see the invariants)."""
         return self._flag or self._chronicle.version != self._seen_version
 
+    @property
+    def hostile(self) -> str:
+        """Why the peer is hostile ("" while it is not): it sent a change no honest peer
+        writes. A hostile session refuses every frame; the daemon drops the peer.
+        """
+        return self._hostile
+
     def reset(self) -> None:
         """Forget every sync state with the peer (a new connection starts afresh)."""
         self._states.clear()
@@ -98,6 +119,9 @@ class SyncSession:
         nothing to send (which clears :attr:`dirty`). Writes nothing to the chronicle.
         """
         chronicle = self._chronicle
+        if self._hostile:
+            self._flag = False
+            return None
         self._forget_dropped()
         states = self._states
         parts = []
@@ -112,7 +136,7 @@ class SyncSession:
         if not parts:
             self._flag = False
             return None
-        out: bytes = msgpack.packb([SYNC_VERSION, chronicle.config.room, parts])
+        out: bytes = msgpack.packb([SYNC_VERSION, chronicle.config.genesis, parts])
         return out
 
     def receive(self, data: bytes) -> list[int]:
@@ -125,9 +149,15 @@ class SyncSession:
         """
         chronicle = self._chronicle
         peer = self._peer
+        if self._hostile:
+            raise HostileChange(f"peer {peer!r} is hostile ({self._hostile}): frame refused")
         self._flag = True
         try:
-            version, room, parts = msgpack.unpackb(data, raw=False)
+            if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_FRAME:
+                raise ValueError
+            version, genesis, parts = msgpack.unpackb(
+                data, raw=False, max_array_len=1 << 16, max_map_len=0
+            )
             if version != SYNC_VERSION or not isinstance(parts, list):
                 raise ValueError
             decoded = []
@@ -137,18 +167,16 @@ class SyncSession:
                 decoded.append((e, Message.decode(m)))
         except Exception:  # anything malformed in a peer's frame is the same error to us
             raise ChronicleError(f"malformed sync message from peer {peer!r}") from None
-        if room != chronicle.config.room:
+        if genesis != chronicle.config.genesis:
             raise ChronicleError(
-                f"sync message from peer {peer!r} is for room {room!r}, "
-                f"not {chronicle.config.room!r}"
+                f"sync message from peer {peer!r} is for another room or room config "
+                f"(room {chronicle.config.room!r} has genesis {chronicle.config.genesis.hex()[:16]}...)"
             )
-        if any(e > chronicle.last_epoch + MAX_EPOCHS_AHEAD for e, _ in decoded):
-            raise ChronicleError(f"peer {peer!r} syncs an epoch implausibly far ahead")
         self._forget_dropped()
         first = chronicle.first_epoch
         changed = []
-        for e, msg in decoded:
-            if e < first:
+        for e, msg in sorted(decoded, key=lambda p: p[0]):
+            if e < first or e > self._reach() + MAX_EPOCHS_AHEAD:
                 continue
             state = self._states.get(e)
             if state is None:
@@ -156,9 +184,20 @@ class SyncSession:
             try:
                 if chronicle.receive_sync_part(e, state, msg):
                     changed.append(e)
-            except ChronicleError as exc:
-                raise ChronicleError(f"peer {peer!r} sent a bad change ({exc})") from None
+            except HostileChange as exc:
+                self._hostile = str(exc)
+                self._states.clear()
+                logger.warning("peer %s is hostile: %s", peer, exc)
+                raise HostileChange(f"peer {peer!r} sent a change no honest peer writes: {exc}") from None
         return changed
+
+    def _reach(self) -> int:
+        """The newest epoch our accepted entries reach (documents opened empty, as a
+        hostile peer could make us do, do not count).
+        """
+        chronicle = self._chronicle
+        lamports = chronicle.graph.max_lamport.values()
+        return max(chronicle.first_epoch, chronicle.config.epoch_of(max(lamports, default=0)))
 
     def _forget_dropped(self) -> None:
         states = self._states
