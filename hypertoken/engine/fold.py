@@ -201,12 +201,14 @@ class LogFold(FoldCore):
         if epoch != st.epoch:
             if epoch < st.epoch:  # the order is sorted: only a broken graph gets here
                 raise EngineError(f"entry of epoch {epoch} after epoch {st.epoch}")
+            start = st.copy()
+            start.epoch, start.index = epoch, 0
             boundary = (
                 self.pos,
                 self.state_hash(),
                 st.log_digest,
                 self.world.snapshot(),
-                st.encode(),
+                start.encode(),
             )
             index = 0
         else:

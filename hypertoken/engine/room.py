@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -48,6 +48,10 @@ from hypertoken.log.sync import SyncSession
 logger = logging.getLogger(__name__)
 
 __all__ = ["RoomEngine", "RoomSnapshot", "SeatError"]
+
+
+def _wall_clock() -> int:
+    return int(time.time() * 1000)
 
 
 class SeatError(EngineError):
@@ -96,9 +100,13 @@ class RoomEngine(EngineBase[LogFold]):
         hash_every: int = 256,
         auto_reveal: bool = True,
         strict_core: bool = True,
+        clock: Callable[[], int] | None = None,
         _resume: LogFold | None = None,
     ) -> None:
         config = chronicle.config
+        #: Milliseconds since the epoch, for entries written without an explicit time
+        #: (default: the wall clock; tests pass a fixed one).
+        self.clock: Callable[[], int] = clock or _wall_clock
         #: This peer's key (None: read-only).
         self.identity = identity
         #: The seats this peer holds, in seat order (the room's witness holds the
@@ -300,7 +308,7 @@ class RoomEngine(EngineBase[LogFold]):
         if chronicle.version != fold.seen_version:
             self.advance()
         if time_ms is None:
-            time_ms = int(time.time() * 1000)
+            time_ms = self.clock()
         me = identity.peer_id
         seq, prev, parents, lamport = chronicle.graph.links_for(me)
         # Judge the move as the next entry (it sorts after everything held), then sign it.
@@ -482,6 +490,7 @@ class RoomEngine(EngineBase[LogFold]):
             chronicle,
             self.identity,
             auto_reveal=self.auto_reveal,
+            clock=self.clock,
             _resume=fold.fork(chronicle),
         )
         other._revealing = dict(self._revealing)

@@ -410,6 +410,10 @@ class Chronicle:
             self._forget_if_opened(epoch, opened)
             raise HostileChange(f"epoch {epoch} refuses the change: {exc}") from None
         if trial.get_heads() == before:
+            # Nothing visible changed, but the copy may hold changes Automerge queued
+            # until their dependencies arrive; they are inspected when they apply.
+            trial.set_actor(self.actor)
+            ep.doc = trial
             return False
         try:
             doc_state, new = self._inspect(ep, trial)

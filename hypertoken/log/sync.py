@@ -42,8 +42,9 @@ logger = logging.getLogger(__name__)
 #: The version tag of a sync frame.
 SYNC_VERSION = 2
 #: A peer may sync epochs up to this far past the newest epoch our accepted entries
-#: reach; parts beyond wait for a later frame (an honest peer's newer epochs become
-#: reachable as their predecessors arrive), so nobody can open empty epochs far ahead.
+#: reach; parts beyond are answered afresh once our entries reach them (an honest peer's
+#: newer epochs become reachable as their predecessors arrive), so nobody can make us
+#: open empty epochs far ahead.
 MAX_EPOCHS_AHEAD = 2
 #: A sync frame is at most this big (a whole epoch document fits many times over).
 MAX_FRAME = 64 * 1024 * 1024
@@ -86,6 +87,9 @@ class SyncSession:
         self._flag = True
         self._seen_version = chronicle.version
         self._hostile = ""
+        #: Epochs the peer synced before our entries reached them: opened and answered
+        #: afresh once they do (bounded: a hostile peer cannot grow it past 256).
+        self._deferred: set[int] = set()
 
     @property
     def peer(self) -> str:
@@ -112,6 +116,7 @@ class SyncSession:
     def reset(self) -> None:
         """Forget every sync state with the peer (a new connection starts afresh)."""
         self._states.clear()
+        self._deferred.clear()
         self._flag = True
 
     def generate(self) -> bytes | None:
@@ -124,6 +129,13 @@ class SyncSession:
             return None
         self._forget_dropped()
         states = self._states
+        if self._deferred:
+            reach = self._reach() + MAX_EPOCHS_AHEAD
+            for e in sorted(self._deferred):
+                if e <= reach:
+                    self._deferred.discard(e)
+                    chronicle.open_epoch(e)
+                    states[e] = SyncState()  # answer afresh: the peer's first message is gone
         parts = []
         for e in chronicle.epochs:
             state = states.get(e)
@@ -176,7 +188,11 @@ class SyncSession:
         first = chronicle.first_epoch
         changed = []
         for e, msg in sorted(decoded, key=lambda p: p[0]):
-            if e < first or e > self._reach() + MAX_EPOCHS_AHEAD:
+            if e < first:
+                continue
+            if e > self._reach() + MAX_EPOCHS_AHEAD:
+                if len(self._deferred) < 256:
+                    self._deferred.add(e)
                 continue
             state = self._states.get(e)
             if state is None:

@@ -17,6 +17,13 @@ from hypertoken.log.identity import Identity
 IDS = [Identity.from_seed(bytes([i + 1]) * 32) for i in range(6)]
 
 
+def fixed_clock() -> int:
+    """The clock of test peers: entries written without a time are stamped 5,000 ms, so
+    digests, and with them the order of concurrent entries, repeat from run to run.
+    """
+    return 5_000
+
+
 def room_config(game: Game, holders: Sequence[Identity], **kw: Any) -> RoomConfig:
     """A room where seat i is held by ``holders[i]``."""
     return RoomConfig.for_game(game, holders, room=kw.pop("room", "test-room"), **kw)
@@ -43,10 +50,9 @@ def make_room(
     config = room_config(game, [IDS[h] for h in holders], **kw)
     # Fixed Automerge actor ids: the merge order of concurrent entries depends on them, so
     # fixing them makes every run take the same paths.
+    options_ = {"clock": fixed_clock, **(engine or {})}
     engines = [
-        RoomEngine(
-            game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p], **(engine or {})
-        )
+        RoomEngine(game, Chronicle.create(config, actor=bytes([p + 1]) * 16), IDS[p], **options_)
         for p in range(peers)
     ]
     if start:
