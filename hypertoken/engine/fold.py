@@ -44,9 +44,21 @@ logger = logging.getLogger(__name__)
 
 #: (order position, World snapshot, FoldState) at a fold position.
 Snap = tuple[int, bytes, FoldState]
-#: The state the fold entered an epoch with: (position, state hash, log digest, World
-#: snapshot, encoded FoldState).
-Boundary = tuple[int, bytes, bytes, bytes, bytes]
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The state the fold entered an epoch with (what a checkpoint of it signs)."""
+
+    #: The order position of the epoch's first entry.
+    pos: int
+    state_hash: bytes
+    log_digest: bytes
+    #: World.snapshot() and the FoldState there: as it ended the previous epoch
+    #: (``before``), and encoded as it starts this one (``fold``).
+    world: bytes
+    fold: bytes
+    before: FoldState
 
 
 @dataclass(frozen=True)
@@ -203,12 +215,13 @@ class LogFold(FoldCore):
                 raise EngineError(f"entry of epoch {epoch} after epoch {st.epoch}")
             start = st.copy()
             start.epoch, start.index = epoch, 0
-            boundary = (
+            boundary = Boundary(
                 self.pos,
                 self.state_hash(),
                 st.log_digest,
                 self.world.snapshot(),
                 start.encode(),
+                st.copy(),
             )
             index = 0
         else:
@@ -229,9 +242,12 @@ class LogFold(FoldCore):
         """Record the judged entry at the fold position and move on."""
         st = self.st
         if boundary is not None:
+            # A snapshot of the state the previous epoch ended in: a rewind to here folds
+            # this entry again and finds the boundary anew (a concurrent entry of the
+            # previous epoch may land first).
+            self._add_snap((self.pos, boundary.world, boundary.before))
             st.epoch, st.index = epoch, 0
             self.boundaries[epoch] = boundary
-            self._push_snap()  # the state the epoch starts from (before this entry)
         outcome = Outcome(
             epoch,
             index,
@@ -260,8 +276,10 @@ class LogFold(FoldCore):
     # ---- bookkeeping ------------------------------------------------------------------
 
     def _push_snap(self) -> None:
+        self._add_snap((self.pos, self.world.snapshot(), self.st.copy()))
+
+    def _add_snap(self, snap: Snap) -> None:
         snaps = self.snaps
-        snap = (self.pos, self.world.snapshot(), self.st.copy())
         if snaps and snaps[-1][0] == snap[0]:
             snaps[-1] = snap
         else:
@@ -282,8 +300,7 @@ class LogFold(FoldCore):
         self.st = st.copy()
         del self.outcomes[p0:]
         self.pos = p0
-        self.boundaries = {e: b for e, b in self.boundaries.items() if b[0] < p0 or (
-            b[0] == p0 and e <= st.epoch)}
+        self.boundaries = {e: b for e, b in self.boundaries.items() if b.pos < p0}
         count = st.count
         self.hash_log = {c: v for c, v in self.hash_log.items() if c <= count}
 
@@ -346,7 +363,8 @@ class LogFold(FoldCore):
         if not self.writes:
             return
         graph = self._graph
-        for epoch, (_, state, log, world, fold) in self.boundaries.items():
+        for epoch, b in self.boundaries.items():
+            state, log = b.state_hash, b.log_digest
             if epoch <= self.base_epoch or self.signed.get(epoch) == (state, log):
                 continue
             if not graph.closed(epoch - 1):
@@ -359,8 +377,8 @@ class LogFold(FoldCore):
                 epoch,
                 state,
                 log,
-                world,
-                fold,
+                b.world,
+                b.fold,
                 tuple(refs[d] for d in sorted(refs)),
                 tuple(sorted(graph.forks_until(epoch - 1).items())),
             )
@@ -408,5 +426,5 @@ class LogFold(FoldCore):
         del self.outcomes[snap.position :]
         self.pos = snap.position
         self.snaps = [s for s in self.snaps if s[0] <= snap.position]
-        self.boundaries = {e: b for e, b in self.boundaries.items() if b[0] <= snap.position}
+        self.boundaries = {e: b for e, b in self.boundaries.items() if b.pos < snap.position}
         self.seen_version = -1

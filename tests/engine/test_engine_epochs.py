@@ -1,6 +1,6 @@
-"""Epochs: a new Automerge document every N entries or every hand, chained by signed
-checkpoints; entries sent to a closed epoch are rejected alike; a late joiner bootstraps
-from a saved epoch and syncs the rest; peers detect a desync from the hash records.
+"""Epochs: an entry's epoch follows from its signed lamport; epochs chain by signed
+checkpoints, final once every seat holder signed the same state; a late joiner boots from
+a final epoch and syncs the rest; peers detect a desync from the signed hash records.
 """
 
 from __future__ import annotations
@@ -30,84 +30,77 @@ def _play_moves(engines: list[RoomEngine], n: int, *, seed: int = 0, sync: bool 
             sync_all(engines)
 
 
-def test_epochs_roll_over_every_n_entries_and_chain_by_checkpoints() -> None:
+def test_epochs_follow_lamports_and_chain_by_final_checkpoints() -> None:
     engines = make_room("tictactoe", 2, options={"rounds": 40}, epoch_size=8)
     _play_moves(engines, 40)
     a = engines[0]
-    assert a.chronicle is not None
-    # 4 seed entries + 40 moves = 44 entries = 5 full epochs of 8 and 4 in the sixth.
-    assert a.chronicle.epochs == [0, 1, 2, 3, 4, 5]
-    assert a.position == (5, 4)
-    assert [len(a.chronicle.raw(e)) for e in a.chronicle.epochs] == [8, 8, 8, 8, 8, 4]
-    for e in range(1, 6):  # every later epoch carries both seated peers' checkpoints
+    outcomes = a.outcomes()
+    assert len(outcomes) == 44 and all(o.accepted for o in outcomes)
+    # An entry's epoch is its signed lamport // epoch_size: nothing else decides it.
+    assert all(o.epoch == o.lamport // 8 for o in outcomes)
+    assert a.chronicle.epochs == sorted({o.epoch for o in outcomes})
+    assert [o.index for o in outcomes if o.epoch == 2] == list(range(8))
+    # Every epoch but the newest is closed (both seat holders moved past it), so the
+    # next one carries both holders' checkpoints, and they agree: it is final.
+    last = a.chronicle.last_epoch
+    for e in range(1, last + 1):
         assert len(a.chronicle.checkpoints(e)) == 2
+        assert a.chronicle.final_checkpoint(e) is not None
+    assert a.chronicle.final_epochs() == list(range(1, last + 1))
     assert_converged(engines)
 
 
-def test_epoch_per_hand() -> None:
-    engines = make_room("tictactoe", 2, options={"rounds": 3}, epoch_size=0, epoch_per_hand=True)
-    _play_moves(engines, 27)
-    a = engines[0]
-    assert a.is_over and a.chronicle is not None
-    assert a.chronicle.epochs == [0, 1, 2, 3]  # three hands, then an empty fourth epoch
-    rounds = [
-        sum(o.accepted and o.move == "place" for o in a.outcomes() if o.epoch == e)
-        for e in range(3)
-    ]
-    assert all(5 <= r <= 9 for r in rounds)
-    assert_converged(engines)
-
-
-def test_entries_sent_to_a_closed_epoch_are_rejected_by_everyone() -> None:
-    a, b = make_room("grab", 2, epoch_size=6)  # 4 seed entries, so 2 moves fill epoch 0
-    a.submit(0, "player_0", time_ms=1)
+def test_an_epoch_closes_only_when_every_seat_holder_moved_past_it() -> None:
+    a, b = make_room("grab", 2, epoch_size=4)
+    while a.chronicle.graph.keys[-1][0] < 3:  # play to the end of epoch 0 (lamport 3)
+        a.submit(0, "player_0", time_ms=1)
+        sync_pair(a, b)
+    assert not a.chronicle.graph.closed(0)
+    ours = a.submit(1, "player_0", time_ms=2)  # a moves into epoch 1 ...
+    theirs = b.submit(2, "player_1", time_ms=3)  # ... and so does b, concurrently
+    assert ours.lamport == theirs.lamport == 4
+    assert not a.chronicle.graph.closed(0)  # a has not seen b move past epoch 0
     sync_pair(a, b)
-    a.submit(1, "player_0", time_ms=2)  # closes epoch 0 at a
-    b.submit(2, "player_1", time_ms=3)  # concurrently: also closes epoch 0 at b
-    sync_pair(a, b)
-    assert_converged([a, b])
-    late = [o for o in a.outcomes() if o.epoch == 0 and o.index == 6]
-    assert len(late) == 1 and not late[0].accepted
-    assert late[0].reason == "epoch 0 closed after 6 entries"
-    # Play goes on in epoch 1, where the rejected seat simply moves again.
-    seat = late[0].seat
-    peer = a if seat in a.my_seats else b
-    peer.submit(7, seat, time_ms=4)
-    sync_pair(a, b)
-    assert peer.position[0] == 1
+    assert a.chronicle.graph.closed(0) and b.chronicle.graph.closed(0)
+    # Both concurrent entries stand in epoch 1, in the same order on both peers.
+    late = [o.digest for o in a.outcomes() if o.epoch == 1]
+    assert sorted(late) == sorted([ours.digest, theirs.digest])
+    assert late == [o.digest for o in b.outcomes() if o.epoch == 1]
+    assert a.chronicle.final_checkpoint(1) is not None
     assert_converged([a, b])
 
 
-def test_late_joiner_bootstraps_from_a_saved_epoch_then_syncs() -> None:
+def test_late_joiner_bootstraps_from_a_final_epoch_then_syncs() -> None:
     engines = make_room(
         "tictactoe", 3, players=2, holders=[0, 1], options={"rounds": 30}, epoch_size=16
     )
     host, other, _ = engines
     _play_moves(engines[:2], 70)
-    assert host.chronicle is not None
-    assert host.position == (4, 10)  # 74 entries
-    saved = host.chronicle.save_epoch()  # the newest epoch only
-    _play_moves(engines[:2], 12, seed=1)  # the game moves on, into epoch 5, after the save
+    saved = host.chronicle.save_epoch()  # the newest final epoch only
+    base = host.chronicle.final_epochs()[-1]
+    _play_moves(engines[:2], 20, seed=1)  # the game moves on after the save
     joiner = RoomEngine(host.game, Chronicle.load(saved), None)
-    assert joiner.chronicle is not None and joiner.chronicle.epochs == [4]
-    assert joiner.position == (4, 10)  # from the checkpoint, then the saved entries
+    assert joiner.chronicle.epochs == [base]
     sync_pair(host, joiner)
-    assert joiner.chronicle.epochs == [4, 5]
+    assert joiner.chronicle.epochs == [e for e in host.chronicle.epochs if e >= base]
     assert joiner.state_hash() == host.state_hash() == other.state_hash()
-    assert joiner.outcomes() == [o for o in host.outcomes() if o.epoch >= 4]
+    assert joiner.outcomes() == [o for o in host.outcomes() if o.epoch >= base]
 
 
-def test_joiner_refuses_an_epoch_without_a_valid_checkpoint() -> None:
+def test_joiner_refuses_an_epoch_without_a_final_checkpoint() -> None:
     engines = make_room("tictactoe", 2, options={"rounds": 5}, epoch_size=8)
     _play_moves(engines, 10)
     chronicle = engines[0].chronicle
-    assert chronicle is not None
-    forged = chronicle.fork()
-    for actor, text in forged.checkpoints(1).items():  # corrupt each checkpoint's bytes
-        forged.put_checkpoint(1, actor, text[:-8] + "AAAAAAA=")
-    forged.drop_before(1)
-    with pytest.raises(EngineError, match="no valid checkpoint"):
-        RoomEngine(engines[0].game, forged, None)
+    assert chronicle.final_checkpoint(1) is not None
+    one_signed = chronicle.fork()
+    other = engines[1].identity
+    assert other is not None
+    # Only one of the two seat holders signed: a plurality of one is not final.
+    del one_signed._epochs[1].state.checkpoints[other.peer_id]
+    one_signed.drop_before(1)
+    assert one_signed.final_checkpoint(1) is None
+    with pytest.raises(EngineError, match="no final checkpoint"):
+        RoomEngine(engines[0].game, one_signed, None)
 
 
 def test_peers_detect_a_desync_from_hash_records() -> None:

@@ -11,7 +11,8 @@ from hypertoken.core import World
 from hypertoken.engine import IllegalMoveError, LocalEngine, RoomEngine
 from hypertoken.engine.rules import FIRED_PREFIX, GameLoop, RuleEngine
 from hypertoken.game import MoveContext, Rule
-from tests.kits.engine import assert_converged, make_room, sync_all
+from hypertoken.log import ChronicleError
+from tests.kits.engine import IDS, assert_converged, make_room, sync_all
 
 
 def _center_taken(world: World) -> bool:
@@ -90,24 +91,59 @@ def test_game_starts_in_the_first_phase() -> None:
     assert e.world.game_state().phase == "opening"
 
 
-def test_turn_timeout_claims_become_default_moves_on_every_peer() -> None:
-    a, b = make_room("tictactoe", 2, turn_timeout_ms=1000)
+def test_a_witness_claim_times_a_turn_out_on_every_peer() -> None:
+    a, b, w = make_room("tictactoe", 3, players=2, turn_timeout_ms=1000, witness=IDS[2])
+    assert w.my_seats == ("@witness",)
     a.submit(4, "player_0", time_ms=10_000)
-    sync_all([a, b])
-    early = a.submit_move(
-        "turn.timeout", ("player_1",), seat="player_0", time_ms=10_500, validate=False
+    sync_all([a, b, w])
+    early = w.submit_move(
+        "turn.timeout", ("player_1",), seat="@witness", time_ms=10_500, validate=False
     )
     assert not early.accepted and "has not timed out (500 ms of 1000)" in early.reason
-    wrong = a.submit_move(
-        "turn.timeout", ("player_0",), seat="player_0", time_ms=11_500, validate=False
+    wrong = w.submit_move(
+        "turn.timeout", ("player_0",), seat="@witness", time_ms=11_500, validate=False
     )
     assert "'player_0' is not the seat to move" in wrong.reason
-    claim = a.submit_move("turn.timeout", ("player_1",), seat="player_0", time_ms=11_000)
+    # A seat holder's claim alone is recorded but times nothing out: one clock is not enough.
+    mine = a.submit_move("turn.timeout", ("player_1",), seat="player_0", time_ms=11_000)
+    assert mine.accepted and a.current_player() == "player_1"
+    sync_all([a, b, w])
+    claim = w.submit_move("turn.timeout", ("player_1",), seat="@witness", time_ms=11_000)
     assert claim.accepted
-    sync_all([a, b])
+    sync_all([a, b, w])
     assert a.world.properties()["board"] & 3 == 2  # O in cell 0: tictactoe's default move
     assert a.current_player() == "player_0"
-    assert_converged([a, b])
+    assert_converged([a, b, w])
+
+
+def test_the_witness_only_claims_timeouts() -> None:
+    _a, _b, w = make_room("tictactoe", 3, players=2, turn_timeout_ms=1000, witness=IDS[2])
+    with pytest.raises(IllegalMoveError, match="the witness only claims timeouts"):
+        w.submit_move("place", (0,), seat="@witness", time_ms=20_000)
+
+
+def test_timeouts_in_two_holder_rooms_need_a_witness() -> None:
+    with pytest.raises(ChronicleError, match="timeouts need a witness"):
+        make_room("tictactoe", 2, turn_timeout_ms=1000)
+
+
+def test_a_timeout_needs_every_other_seat_holder_and_not_the_idle_one() -> None:
+    a, b, c = make_room("blackjack", 3, turn_timeout_ms=1000)
+    sync_all([a, b, c])
+    idle = a.current_player()
+    assert idle is not None
+    holder = next(e for e in (a, b, c) if idle in e.my_seats)
+    others = [e for e in (a, b, c) if e is not holder]
+    t0 = 50_000
+    with pytest.raises(IllegalMoveError, match="cannot claim its own timeout"):
+        holder.submit_move("turn.timeout", (idle,), seat=holder.my_seats[0], time_ms=t0)
+    first = others[0].submit_move("turn.timeout", (idle,), seat=others[0].my_seats[0], time_ms=t0)
+    sync_all([a, b, c])
+    assert first.accepted and a.current_player() == idle  # one claim: still its turn
+    others[1].submit_move("turn.timeout", (idle,), seat=others[1].my_seats[0], time_ms=t0)
+    sync_all([a, b, c])
+    assert a.current_player() != idle
+    assert_converged([a, b, c])
 
 
 def test_timeout_claims_need_a_room_with_a_timeout() -> None:

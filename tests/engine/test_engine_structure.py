@@ -199,29 +199,35 @@ def test_a_move_first_writes_what_is_due() -> None:
 
 def test_hash_records_and_checkpoints_wait_for_a_writing_call() -> None:
     a, b = make_room("grab", 2, epoch_size=6, engine={"hash_every": 2})
-    for slot in range(6):  # a moves alone: epoch 0 closes, hash positions pass
+    for slot in range(6):  # a moves alone, into epoch 1; hash positions pass
         a.submit(slot, time_ms=slot)
-    me = b.identity.peer_id if b.identity else ""
-    records = sum(len(b.chronicle.hash_records(e).get(me, [])) for e in b.chronicle.epochs)
-    to_b, to_a = a.session("b"), b.session("a")
-    for _ in range(20):  # b merges and folds, but only refreshes: it writes nothing
-        m1 = to_b.generate()
+    sync_all([a, b])
+    assert not a.chronicle.graph.closed(0)  # b has not moved past epoch 0 yet
+    b.submit(7, time_ms=10)  # now it has: epoch 0 is closed, a owes its checkpoint
+    b.submit(8, time_ms=11)  # and a passes another hash position
+    me = a.identity.peer_id if a.identity else ""
+    records = sum(len(a.chronicle.hash_records(e).get(me, [])) for e in a.chronicle.epochs)
+    to_a, from_b = b.session("a"), a.session("b")
+    for _ in range(20):  # a merges and folds, but only refreshes: it writes nothing
+        m1 = to_a.generate()
         if m1 is not None:
-            to_b_changed = to_a.receive(m1)
-            before = _state(b.chronicle)
-            b.refresh()
-            assert _state(b.chronicle) == before, to_b_changed
-        m2 = to_a.generate()
+            changed = from_b.receive(m1)
+            before = _state(a.chronicle)
+            a.refresh()
+            assert _state(a.chronicle) == before, changed
+        m2 = from_b.generate()
         if m2 is not None:
-            to_b.receive(m2)
+            to_a.receive(m2)
         if m1 is None and m2 is None:
             break
-    assert b.position == a.position == (1, 4) and b.state_hash() == a.state_hash()
-    assert me not in b.chronicle.checkpoints(1)
-    b.advance()  # what b's fold made due: its checkpoint for epoch 1 and its records
-    assert me in b.chronicle.checkpoints(1)
-    assert sum(len(b.chronicle.hash_records(e).get(me, [])) for e in b.chronicle.epochs) > records
+    assert b.position == a.position and b.state_hash() == a.state_hash()
+    assert a.chronicle.graph.closed(0)
+    assert me not in a.chronicle.checkpoints(1)
+    a.advance()  # what a's fold made due: its checkpoint for epoch 1 and its records
+    assert me in a.chronicle.checkpoints(1)
+    assert sum(len(a.chronicle.hash_records(e).get(me, [])) for e in a.chronicle.epochs) > records
     sync_all([a, b])
+    assert a.chronicle.final_checkpoint(1) is not None
     assert a.desyncs() == [] and b.desyncs() == []
 
 
