@@ -110,6 +110,8 @@ class LogFold(FoldCore):
         self.seen_version = -1
         #: epoch -> the state the fold entered it with.
         self.boundaries: dict[int, Boundary] = {}
+        #: Epochs with a boundary this peer may still have to sign.
+        self._unsigned: set[int] = set()
         #: The epoch this fold started from and the agreement of its final checkpoint.
         self.base_epoch = 0
         self.base_agreement: tuple[bytes, bytes] | None = None
@@ -161,6 +163,7 @@ class LogFold(FoldCore):
         self.pos = 0
         self.outcomes = []
         self.boundaries = {}
+        self._unsigned = set()
         self.hash_log = {}
         self.snaps = [(0, self.world.snapshot(), self.st.copy())]
         self.seen_version = -1
@@ -192,6 +195,7 @@ class LogFold(FoldCore):
         self.snaps = list(other.snaps)  # each snap is immutable bytes and a private state
         self.seen_version = self.chronicle.version
         self.boundaries = dict(other.boundaries)
+        self._unsigned = set(other._unsigned)
         self.base_epoch = other.base_epoch
         self.base_agreement = other.base_agreement
         self.hash_log = dict(other.hash_log)
@@ -248,6 +252,7 @@ class LogFold(FoldCore):
             self._add_snap((self.pos, boundary.world, boundary.before))
             st.epoch, st.index = epoch, 0
             self.boundaries[epoch] = boundary
+            self._unsigned.add(epoch)
         outcome = Outcome(
             epoch,
             index,
@@ -301,6 +306,7 @@ class LogFold(FoldCore):
         del self.outcomes[p0:]
         self.pos = p0
         self.boundaries = {e: b for e, b in self.boundaries.items() if b.pos < p0}
+        self._unsigned &= self.boundaries.keys()
         count = st.count
         self.hash_log = {c: v for c, v in self.hash_log.items() if c <= count}
 
@@ -336,7 +342,7 @@ class LogFold(FoldCore):
             self.rewind(low)
         before = min(before, self.pos)
         self._fold_forward()
-        self._queue_checkpoints()
+        self.queue_checkpoints()
         self.seen_version = chronicle.version
         return self.outcomes[before:]
 
@@ -359,16 +365,22 @@ class LogFold(FoldCore):
             )
             self._start_from(self.base_epoch, cp)
 
-    def _queue_checkpoints(self) -> None:
-        if not self.writes:
+    def queue_checkpoints(self) -> None:
+        """Queue this peer's checkpoint for every epoch start whose previous epoch is now
+        closed and whose state it has not signed yet.
+        """
+        if not (self.writes and self._unsigned):
             return
         graph = self._graph
-        for epoch, b in self.boundaries.items():
+        for epoch in sorted(self._unsigned):
+            b = self.boundaries[epoch]
             state, log = b.state_hash, b.log_digest
             if epoch <= self.base_epoch or self.signed.get(epoch) == (state, log):
+                self._unsigned.discard(epoch)
                 continue
             if not graph.closed(epoch - 1):
                 continue
+            self._unsigned.discard(epoch)
             refs = {r[0]: r for r in graph.epoch_refs(epoch - 1)}
             for actor, tips in graph.tips_until(epoch - 1).items():
                 for d, seq, lamport in tips:
@@ -427,4 +439,5 @@ class LogFold(FoldCore):
         self.pos = snap.position
         self.snaps = [s for s in self.snaps if s[0] <= snap.position]
         self.boundaries = {e: b for e, b in self.boundaries.items() if b.pos < snap.position}
+        self._unsigned &= self.boundaries.keys()
         self.seen_version = -1

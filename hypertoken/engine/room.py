@@ -41,7 +41,7 @@ from hypertoken.game import Game, IllegalMoveError, Rule
 from hypertoken.log.checkpoint import sign_hash_record
 from hypertoken.log.chronicle import Chronicle
 from hypertoken.log.config import WITNESS_SEAT, RoomConfig
-from hypertoken.log.entries import Entry, encode_body, make_entry
+from hypertoken.log.entries import Entry, body_digest, encode_body, signing_payload
 from hypertoken.log.identity import Identity
 from hypertoken.log.sync import SyncSession
 
@@ -321,17 +321,10 @@ class RoomEngine(EngineBase[LogFold]):
         reason, epoch, index, boundary = fold.judge(probe)
         if reason and validate:
             raise IllegalMoveError(reason)  # a refused move changed nothing
-        entry = make_entry(
-            identity,
-            self.config.genesis,
-            seat,
-            move,
-            frozen,
-            time_ms,
-            seq=seq,
-            prev=prev,
-            parents=parents,
-            lamport=lamport,
+        sig = identity.sign(signing_payload(self.config.genesis, body))
+        entry = Entry(
+            me, seat, move, frozen, time_ms, seq, prev, parents, lamport, sig, body,
+            body_digest(body),
         )
         try:
             chronicle.append_entry(entry)
@@ -342,6 +335,7 @@ class RoomEngine(EngineBase[LogFold]):
             raise
         fold._seen_changes = len(chronicle.graph.changes)  # our own entry, at the end
         outcome = fold.commit(entry, reason, epoch, index, boundary)
+        fold.queue_checkpoints()  # our move may close an epoch
         # Everything written since the fold above was ours and is folded.
         self._write_due()
         fold.seen_version = chronicle.version

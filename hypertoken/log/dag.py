@@ -96,31 +96,36 @@ class EntryGraph:
             return got
         self.entries[digest] = entry
         self.status[digest] = PENDING
-        missing = [d for d in entry.deps if d not in self.status and d not in self.base]
-        if missing:
-            for d in missing:
+        status, base = self.status, self.base
+        waiting = [
+            d for d in entry.deps if d not in base and status.get(d, PENDING) == PENDING
+        ]
+        if waiting:
+            for d in waiting:
                 self._waiting.setdefault(d, []).append(digest)
             return PENDING
         self._settle(digest)
         return self.status[digest]
 
     def _settle(self, digest: bytes) -> None:
-        """Judge an entry whose dependencies are all held, then any entries it releases."""
+        """Judge an entry whose dependencies are all settled, then any entries it releases."""
         todo = [digest]
+        status, base = self.status, self.base
         while todo:
             d = todo.pop()
             entry = self.entries[d]
-            if self.status[d] != PENDING or any(
-                x not in self.base and self.status.get(x, PENDING) == PENDING for x in entry.deps
+            if status[d] != PENDING or any(
+                x not in base and status.get(x, PENDING) == PENDING for x in entry.deps
             ):
                 continue
             reason = self._judge(entry)
             if reason:
-                self.status[d] = reason
+                status[d] = reason
             else:
-                self.status[d] = READY
+                status[d] = READY
                 self._insert(entry)
-            todo.extend(self._waiting.pop(d, ()))
+            if self._waiting:
+                todo.extend(self._waiting.pop(d, ()))
 
     def _ref(self, digest: bytes) -> BaseRef | None:
         """(actor, seq, lamport) of a held dependency, or None if it is not ready."""
