@@ -364,8 +364,16 @@ def bench_primitives() -> None:
     t = time.perf_counter()
     for i in range(2000):
         make_entry(
-            HOST, genesis, "player_0", "place", (i % 9,), i,
-            seq=i + 1, prev=b"p" * 16, parents=(b"q" * 16,), lamport=i + 2,
+            HOST,
+            genesis,
+            "player_0",
+            "place",
+            (i % 9,),
+            i,
+            seq=i + 1,
+            prev=b"p" * 16,
+            parents=(b"q" * 16,),
+            lamport=i + 2,
         )
     sign_us = (time.perf_counter() - t) / 2000 * 1e6
     emit("make_entry", sign_us, None, None, "us", note="links + encode + Ed25519 sign (context)")

@@ -228,7 +228,16 @@ class LocalEngine(EngineBase[TrainingFold]):
         fold = self._fold
         prev = fold.last_digest
         entry = make_entry(
-            None, b"", seat, move, args, i, seq=i, prev=prev, parents=(), lamport=i + 1,
+            None,
+            b"",
+            seat,
+            move,
+            args,
+            i,
+            seq=i,
+            prev=prev,
+            parents=(),
+            lamport=i + 1,
             actor=LOCAL_ACTOR,
         )
         fold.last_digest = entry.digest

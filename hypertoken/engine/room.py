@@ -123,9 +123,8 @@ class RoomEngine(EngineBase[LogFold]):
         self._sessions: dict[str, SyncSession] = {}
         #: seat -> the digest of this peer's reveal for it (retried if it was rejected).
         self._revealing: dict[str, bytes] = {}
-        if identity is not None and (self.my_seats or config.trust == "local"):
-            if config.trust == "open":
-                chronicle.bind_writer(identity.peer_id)
+        if identity is not None and self.my_seats and config.trust == "open":
+            chronicle.bind_writer(identity.peer_id)
         if _resume is not None:
             if _resume.chronicle is not chronicle or _resume.game is not game:
                 raise ValueError("a resumed fold continues this game over this chronicle")
@@ -315,15 +314,23 @@ class RoomEngine(EngineBase[LogFold]):
         body, frozen = encode_body(
             me, seat, move, args, time_ms, seq=seq, prev=prev, parents=parents, lamport=lamport
         )
-        probe = Entry(
-            me, seat, move, frozen, time_ms, seq, prev, parents, lamport, b"", body, b""
-        )
+        probe = Entry(me, seat, move, frozen, time_ms, seq, prev, parents, lamport, b"", body, b"")
         reason, epoch, index, boundary = fold.judge(probe)
         if reason and validate:
             raise IllegalMoveError(reason)  # a refused move changed nothing
         sig = identity.sign(signing_payload(self.config.genesis, body))
         entry = Entry(
-            me, seat, move, frozen, time_ms, seq, prev, parents, lamport, sig, body,
+            me,
+            seat,
+            move,
+            frozen,
+            time_ms,
+            seq,
+            prev,
+            parents,
+            lamport,
+            sig,
+            body,
             body_digest(body),
         )
         try:
@@ -382,7 +389,9 @@ class RoomEngine(EngineBase[LogFold]):
                 chronicle.put_checkpoint(e, me, text)
         for e, count, log, state in fold.pending_hashes:
             if chronicle.has_epoch(e):
-                chronicle.record_hash(e, me, sign_hash_record(identity, genesis, e, count, log, state))
+                chronicle.record_hash(
+                    e, me, sign_hash_record(identity, genesis, e, count, log, state)
+                )
         fold.pending_checkpoints = {}
         fold.pending_hashes = []
 

@@ -146,8 +146,22 @@ class FoldState:
     def decode(cls, data: bytes) -> FoldState:
         """Inverse of :meth:`encode`; raises ValueError for anything else."""
         try:
-            (com, rev, seed, started, over, trunc, tsm, ssm, forf, claims, epoch, index, count,
-             digest) = msgpack.unpackb(data, raw=False)
+            (
+                com,
+                rev,
+                seed,
+                started,
+                over,
+                trunc,
+                tsm,
+                ssm,
+                forf,
+                claims,
+                epoch,
+                index,
+                count,
+                digest,
+            ) = msgpack.unpackb(data, raw=False)
             st = cls(
                 {str(k): bytes(v) for k, v in dict(com).items()},
                 {str(k): bytes(v) for k, v in dict(rev).items()},

@@ -3,18 +3,23 @@
 - :mod:`~hypertoken.log.identity`: Ed25519 identities and peer ids;
 - :mod:`~hypertoken.log.entries`: the signed entry format (msgpack), decoded as hostile input;
 - :mod:`~hypertoken.log.config`: :class:`RoomConfig`, the room's genesis;
-- :mod:`~hypertoken.log.epochs`: one Automerge document per epoch;
-- :mod:`~hypertoken.log.chronicle`: :class:`Chronicle`, the chain of epochs and its storage;
+- :mod:`~hypertoken.log.dag`: :class:`EntryGraph`, the signed order of the accepted entries;
+- :mod:`~hypertoken.log.epochs`: one Automerge document per epoch, and the inspection that
+  treats every received document as hostile;
+- :mod:`~hypertoken.log.chronicle`: :class:`Chronicle`, the accepted log, its carriers and
+  storage;
 - :mod:`~hypertoken.log.sync`: :class:`SyncSession`, the sync protocol with one remote peer;
-- :mod:`~hypertoken.log.checkpoint`: signed checkpoints that start an epoch;
+- :mod:`~hypertoken.log.checkpoint`: signed checkpoints that start an epoch (final once
+  every seat holder signed the same state) and signed state-hash records;
 - :mod:`~hypertoken.log.errors`: :class:`ChronicleError`.
 
 The log knows nothing of games, the World or the fold: it stores and moves entries.
 """
 
 from hypertoken.log.checkpoint import Checkpoint
-from hypertoken.log.chronicle import Chronicle
+from hypertoken.log.chronicle import Chronicle, HostileChange
 from hypertoken.log.config import TRUST_MODES, GameLike, Option, RoomConfig
+from hypertoken.log.dag import EntryGraph
 from hypertoken.log.entries import Entry, EntryError
 from hypertoken.log.errors import ChronicleError
 from hypertoken.log.identity import Identity, peer_id_of
@@ -27,7 +32,9 @@ __all__ = [
     "ChronicleError",
     "Entry",
     "EntryError",
+    "EntryGraph",
     "GameLike",
+    "HostileChange",
     "Identity",
     "Option",
     "RoomConfig",

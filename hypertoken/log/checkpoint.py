@@ -83,8 +83,9 @@ class Checkpoint:
         return (self.state_hash, self.log_digest)
 
 
-def _open(text: object, limit: int, public_key: bytes, domain: bytes, genesis: bytes,
-          verifier: Verifier) -> bytes | None:
+def _open(
+    text: object, limit: int, public_key: bytes, domain: bytes, genesis: bytes, verifier: Verifier
+) -> bytes | None:
     if type(text) is not str or len(text) > limit:
         return None
     try:

@@ -180,8 +180,10 @@ class Chronicle:
         """The accepted entries of an epoch in the signed order (ready ones only)."""
         e = self.last_epoch if epoch is None else epoch
         g = self.graph
-        return g.order[g.epoch_start(e) : g.epoch_start(e + 1)] if self.config.epoch_size else (
-            list(g.order)
+        return (
+            g.order[g.epoch_start(e) : g.epoch_start(e + 1)]
+            if self.config.epoch_size
+            else (list(g.order))
         )
 
     def __len__(self) -> int:
@@ -320,7 +322,7 @@ class Chronicle:
                 tx.insert(lst, tx.length(lst), ScalarType.Str, text)
         made = ep.doc.get(ep.hashes, peer)
         assert made is not None
-        items = [(v[1], op_key(o)) for v, o in ep.doc.values(made[1])]  # type: ignore[index]
+        items = [(str(v[1]), op_key(o)) for v, o in ep.doc.values(made[1])]  # type: ignore[index]
         ep.state.hashes[peer] = (op_key(made[1]), items)
         self.version += 1
 

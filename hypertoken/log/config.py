@@ -345,7 +345,6 @@ class RoomConfig:
         ]
 
 
-
 def _check_key(what: str, key: bytes) -> None:
     if len(key) != PUBLIC_KEY_SIZE:
         raise ChronicleError(f"{what}: an Ed25519 public key is 32 bytes")

@@ -97,9 +97,7 @@ class EntryGraph:
         self.entries[digest] = entry
         self.status[digest] = PENDING
         status, base = self.status, self.base
-        waiting = [
-            d for d in entry.deps if d not in base and status.get(d, PENDING) == PENDING
-        ]
+        waiting = [d for d in entry.deps if d not in base and status.get(d, PENDING) == PENDING]
         if waiting:
             for d in waiting:
                 self._waiting.setdefault(d, []).append(digest)
@@ -138,7 +136,7 @@ class EntryGraph:
         return (e.actor, e.seq, e.lamport)
 
     def _judge(self, entry: Entry) -> str:
-        """"" if the entry's links agree with what they point at, else why not."""
+        """ "" if the entry's links agree with what they point at, else why not."""
         top = 0
         if entry.prev:
             ref = self._ref(entry.prev)
@@ -224,9 +222,7 @@ class EntryGraph:
 
     def invalid(self) -> list[tuple[Entry, str]]:
         """Entries whose links contradict what they point at, with the reason."""
-        return [
-            (self.entries[d], s) for d, s in self.status.items() if s not in (READY, PENDING)
-        ]
+        return [(self.entries[d], s) for d, s in self.status.items() if s not in (READY, PENDING)]
 
     def links_for(self, actor: str) -> tuple[int, bytes, tuple[bytes, ...], int]:
         """(seq, prev, parents, lamport) for ``actor``'s next entry: after its newest
@@ -285,12 +281,15 @@ class EntryGraph:
         out = {}
         for actor, seq in self.forks.items():
             twins = self._chains.get(actor, {}).get(seq, [])
-            if not size or (
-                len(twins) > 1
-                and sorted(self.entries[d].lamport for d in twins)[1] < (epoch + 1) * size
+            # A fork known only from a base (no twins held) lies before it.
+            if (
+                not size
+                or not twins
+                or (
+                    len(twins) > 1
+                    and sorted(self.entries[d].lamport for d in twins)[1] < (epoch + 1) * size
+                )
             ):
-                out[actor] = seq
-            elif not twins:  # known from a base: it lies before it
                 out[actor] = seq
         return out
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +44,9 @@ from hypertoken.log.identity import SIGNATURE_SIZE, Identity, Verifier
 FORMAT_LOCAL = 0
 FORMAT_SIGNED = 2
 DOMAIN = b"hypertoken/entry/2"
-FIELDS = frozenset({"actor", "seat", "move", "args", "time_ms", "seq", "prev", "parents", "lamport"})
+FIELDS = frozenset(
+    {"actor", "seat", "move", "args", "time_ms", "seq", "prev", "parents", "lamport"}
+)
 DIGEST_SIZE = 16
 
 #: Limits that keep one hostile entry from costing much to decode or to hold.
@@ -160,13 +163,13 @@ def _check_links(seq: object, prev: object, parents: object) -> tuple[bytes, tup
         raise EntryError(f"entry field 'prev' is a {DIGEST_SIZE}-byte digest or empty")
     if (seq == 0) != (not prev):
         raise EntryError("an author's first entry (seq 0) and only it has no 'prev'")
-    if type(parents) not in (list, tuple) or len(parents) > MAX_PARENTS:
+    if not isinstance(parents, (list, tuple)) or len(parents) > MAX_PARENTS:
         raise EntryError(f"entry field 'parents' is a list of at most {MAX_PARENTS} digests")
-    out = tuple(parents)
+    out: tuple[bytes, ...] = tuple(parents)
     for p in out:
         if type(p) is not bytes or len(p) != DIGEST_SIZE:
             raise EntryError(f"entry parents are {DIGEST_SIZE}-byte digests")
-    if any(a >= b for a, b in zip(out, out[1:], strict=False)) or prev in out:
+    if any(a >= b for a, b in itertools.pairwise(out)) or prev in out:
         raise EntryError("entry parents must be sorted, distinct and exclude 'prev'")
     return prev, out
 

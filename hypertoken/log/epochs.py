@@ -99,7 +99,7 @@ def genesis(config: RoomConfig, epoch: int, actor: bytes | None = None) -> Docum
 def read_config(doc: Document) -> RoomConfig:
     """The room config a document's genesis carries (for a file loaded without one)."""
     got = doc.get(ROOT, "config")
-    if got is None or not isinstance(got[0], tuple) or got[0][0] != ScalarType.Str:
+    if got is None or not isinstance(got[0], tuple) or not isinstance(got[0][1], str):
         raise ChronicleError("not a chronicle epoch document (no room config)")
     try:
         raw = base64.b64decode(got[0][1], validate=True)
@@ -182,8 +182,9 @@ def _text(value: Any, what: str) -> str:
     raise ChronicleError(f"{what} is not text")
 
 
-def _subsequence(before: list[tuple[str, OpKey]], after: list[tuple[str, OpKey]], what: str
-                 ) -> list[tuple[str, OpKey]]:
+def _subsequence(
+    before: list[tuple[str, OpKey]], after: list[tuple[str, OpKey]], what: str
+) -> list[tuple[str, OpKey]]:
     """The elements of ``after`` not in ``before``, if ``before`` is a subsequence of it."""
     new = []
     i, n = 0, len(before)

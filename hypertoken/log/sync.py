@@ -182,7 +182,8 @@ class SyncSession:
         if genesis != chronicle.config.genesis:
             raise ChronicleError(
                 f"sync message from peer {peer!r} is for another room or room config "
-                f"(room {chronicle.config.room!r} has genesis {chronicle.config.genesis.hex()[:16]}...)"
+                f"(room {chronicle.config.room!r} has genesis "
+                f"{chronicle.config.genesis.hex()[:16]}...)"
             )
         self._forget_dropped()
         first = chronicle.first_epoch
@@ -204,7 +205,9 @@ class SyncSession:
                 self._hostile = str(exc)
                 self._states.clear()
                 logger.warning("peer %s is hostile: %s", peer, exc)
-                raise HostileChange(f"peer {peer!r} sent a change no honest peer writes: {exc}") from None
+                raise HostileChange(
+                    f"peer {peer!r} sent a change no honest peer writes: {exc}"
+                ) from None
         return changed
 
     def _reach(self) -> int:
