@@ -113,6 +113,8 @@ class Chronicle:
         #: whether to look again.
         self.version = 0
         self._local = config.trust == "local"
+        #: epoch -> (the checkpoint ops it was computed from, the final checkpoint or None).
+        self._finals: dict[int, tuple[object, Checkpoint | None]] = {}
 
     # ---- creating and reading ---------------------------------------------------
 
@@ -289,11 +291,18 @@ class Chronicle:
         """The final checkpoint for the start of ``epoch`` (every seat holder signed the
         same state; see :mod:`hypertoken.log.checkpoint`), or None.
         """
-        if epoch not in self._epochs:
+        ep = self._epochs.get(epoch)
+        if ep is None:
             return None
-        return final_checkpoint(
+        key = tuple(sorted((p, op) for p, (op, _) in ep.state.checkpoints.items()))
+        cached = self._finals.get(epoch)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        found = final_checkpoint(
             self.checkpoints(epoch), self.config.peers, self.config.genesis, epoch, self.verifier
         )
+        self._finals[epoch] = (key, found)
+        return found
 
     def rebase(self, epoch: int, checkpoint: Checkpoint) -> None:
         """Start the accepted log at ``epoch`` from its (final) checkpoint: what a late
@@ -422,6 +431,11 @@ class Chronicle:
         except HostileChange:
             self._forget_if_opened(epoch, opened)
             raise
+        except Exception as exc:  # automerge raises bare Exceptions on odd documents
+            self._forget_if_opened(epoch, opened)
+            raise HostileChange(
+                f"epoch {epoch}: the changed document cannot be read: {exc}"
+            ) from None
         trial.set_actor(self.actor)
         ep.doc = trial
         ep.state = doc_state
