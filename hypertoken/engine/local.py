@@ -247,7 +247,7 @@ class LocalEngine(EngineBase[TrainingFold]):
         """Write recorded moves still in memory to :attr:`chronicle` (one change)."""
         fold = self._fold
         if fold.pending and fold.chronicle is not None:
-            fold.chronicle.append_entries(fold.pending)
+            fold.chronicle.append_entries(fold.pending, checked=True)
             fold.pending = []
 
     def _started_blank(self) -> bytes:

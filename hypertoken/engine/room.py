@@ -334,7 +334,7 @@ class RoomEngine(EngineBase[LogFold]):
             body_digest(body),
         )
         try:
-            chronicle.append_entry(entry)
+            chronicle.append_entries([entry], checked=True)
         except BaseException:
             # The World holds a move the log does not: fold back to what the log says.
             fold.rewind(fold.pos)

@@ -47,7 +47,14 @@ from hypertoken.log.checkpoint import (
 )
 from hypertoken.log.config import TRUST_MODES, WITNESS_SEAT, Option, RoomConfig
 from hypertoken.log.dag import EntryGraph
-from hypertoken.log.entries import Entry, EntryError, decode_entry, verify_entry
+from hypertoken.log.entries import (
+    MAX_TEXT,
+    Entry,
+    EntryError,
+    decode_entry,
+    text_size,
+    verify_entry,
+)
 from hypertoken.log.epochs import (
     FORMAT,
     DocState,
@@ -229,19 +236,54 @@ class Chronicle:
             )
         return entry
 
+    def _check_own(self, entry: Entry) -> None:
+        """:meth:`check_text` for an entry this process built and signed (no verify)."""
+        if text_size(len(entry.body)) > MAX_TEXT:
+            raise EntryError(f"entry is longer than {MAX_TEXT} characters stored")
+        if entry.signed == self._local:
+            raise EntryError("signed entry in a local chronicle, or unsigned in an open one")
+        if not self._local:
+            key = self.config.authors.get(entry.actor)
+            if key is None:
+                raise EntryError(f"actor {entry.actor!r} holds no seat in this room")
+            if entry.seat == WITNESS_SEAT:
+                if entry.actor != self.config.witness_id:
+                    raise EntryError(f"actor {entry.actor!r} is not the room's witness")
+            elif self.config.seats.get(entry.seat) != key:
+                raise EntryError(f"seat {entry.seat!r} is not held by actor {entry.actor!r}")
+
     # ---- writing ------------------------------------------------------------------
 
     def append_entry(self, entry: Entry) -> None:
-        """Append this peer's new entry to its epoch's document and accept it. The entry
-        must be this chronicle's writer's (see :meth:`bind_writer`).
+        """Append this peer's new entry to its epoch's document and accept it (see
+        :meth:`append_entries`).
         """
         self.append_entries([entry])
 
-    def append_entries(self, entries: Iterable[Entry]) -> None:
-        """Append this peer's new entries (one Automerge change per epoch touched)."""
+    def append_entries(self, entries: Iterable[Entry], *, checked: bool = False) -> None:
+        """Append this peer's new entries (one Automerge change per epoch touched) and
+        accept them. Each must be this chronicle's writer's (see :meth:`bind_writer`) and
+        pass :meth:`check_text`, as every receiving peer will check it; one that does not
+        raises :class:`EntryError` and nothing is appended. ``checked=True`` is the room
+        engine's: it built and signed the entries itself, so the signatures are not
+        verified again (everything else still is).
+        """
         items = list(entries)
         if not items:
             return
+        epoch_of = self.config.epoch_of
+        for entry in items:
+            if not self._local and entry.actor != self.writer:
+                raise ChronicleError(
+                    f"this chronicle writes for peer {self.writer or '(none: bind_writer)'}, "
+                    f"not {entry.actor}"
+                )
+            if entry.digest in self.graph:
+                raise ChronicleError("the entry is already in the log")
+            if checked:
+                self._check_own(entry)
+            else:
+                self.check_text(entry.to_text(), self.writer, epoch_of(entry.lamport))
         by_epoch: dict[int, list[Entry]] = {}
         for entry in items:
             if not self._local and entry.actor != self.writer:

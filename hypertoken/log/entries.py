@@ -157,7 +157,9 @@ def _check_args(args: object) -> tuple[Any, ...]:
     return frozen
 
 
-def _check_links(seq: object, prev: object, parents: object) -> tuple[bytes, tuple[bytes, ...]]:
+def _check_links(
+    seq: object, prev: object, parents: object, *, sort: bool = False
+) -> tuple[bytes, tuple[bytes, ...]]:
     _check_int("seq", seq, MAX_COUNTER)
     if type(prev) is not bytes or len(prev) not in (0, DIGEST_SIZE):
         raise EntryError(f"entry field 'prev' is a {DIGEST_SIZE}-byte digest or empty")
@@ -169,6 +171,8 @@ def _check_links(seq: object, prev: object, parents: object) -> tuple[bytes, tup
     for p in out:
         if type(p) is not bytes or len(p) != DIGEST_SIZE:
             raise EntryError(f"entry parents are {DIGEST_SIZE}-byte digests")
+    if sort:
+        out = tuple(sorted(out))
     if any(a >= b for a, b in itertools.pairwise(out)) or prev in out:
         raise EntryError("entry parents must be sorted, distinct and exclude 'prev'")
     return prev, out
@@ -193,7 +197,7 @@ def encode_body(
 ) -> tuple[bytes, tuple[Any, ...]]:
     """Validate the fields and encode the body. Returns (body, args as a tuple)."""
     frozen = _check_args(args)
-    links = _check_links(seq, prev, sorted(parents))
+    links = _check_links(seq, prev, parents, sort=True)
     body = msgpack.packb(
         {
             "actor": _check_name("actor", actor),
@@ -208,7 +212,16 @@ def encode_body(
         },
         use_bin_type=True,
     )
+    if text_size(len(body)) > MAX_TEXT:
+        raise EntryError(
+            f"entry would be {text_size(len(body))} characters stored; the limit is {MAX_TEXT}"
+        )
     return body, frozen
+
+
+def text_size(body_size: int) -> int:
+    """The stored text length of a signed entry with a body of ``body_size`` bytes."""
+    return 4 * ((1 + SIGNATURE_SIZE + body_size + 2) // 3)
 
 
 def signing_payload(genesis: bytes, body: bytes) -> bytes:
@@ -236,7 +249,7 @@ def make_entry(
     who = identity.peer_id if identity is not None else actor
     if who is None:
         raise ValueError("an unsigned entry needs its actor")
-    ordered = tuple(sorted(parents))
+    _, ordered = _check_links(seq, prev, parents, sort=True)
     body, frozen = encode_body(
         who, seat, move, args, time_ms, seq=seq, prev=prev, parents=ordered, lamport=lamport
     )

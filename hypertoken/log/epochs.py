@@ -190,13 +190,15 @@ def _subsequence(
     i, n = 0, len(before)
     for item in after:
         if i < n and item[1] == before[i][1]:
-            if item[0] != before[i][0]:
-                raise ChronicleError(f"{what} element was overwritten")
             i += 1
         else:
             new.append(item)
     if i != n:
-        raise ChronicleError(f"{what}: {n - i} accepted element(s) were deleted or moved")
+        # (An overwrite is a new operation in Automerge, so it shows as a deletion.)
+        gone = len({op for _, op in before} - {op for _, op in after})
+        if gone:
+            raise ChronicleError(f"{what}: {gone} accepted element(s) were deleted or overwritten")
+        raise ChronicleError(f"{what}: accepted elements were moved")
     return new
 
 

@@ -583,14 +583,6 @@ def _bad_entry(kind: str) -> Entry:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ChronicleError,
-    reason="bug: Chronicle.append_entries (hypertoken/log/chronicle.py:240) checks only "
-    "the actor and that the entry is new, not what check_text checks, so it stores "
-    "entries its own load (and every receiving peer) refuses as an edited file / hostile "
-    "change",
-)
 @pytest.mark.parametrize("kind", ["oversized", "unsigned", "another seat", "another room"])
 def test_a_chronicle_stores_only_entries_its_own_load_accepts(kind: str) -> None:
     c = peer(CONFIG, 0)

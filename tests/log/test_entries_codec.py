@@ -321,13 +321,6 @@ def test_hostile_nesting_and_sizes_in_a_body_are_refused_cheaply() -> None:
         decode_entry(huge_map)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=EntryError,
-    reason="bug: encode_body (hypertoken/log/entries.py:182) bounds each argument but not "
-    "the whole entry, so make_entry builds entries whose text exceeds MAX_TEXT and that "
-    "decode_entry (entries.py:255) refuses",
-)
 def test_make_entry_never_builds_an_entry_that_decoding_refuses() -> None:
     args = ["x" * MAX_ARG_BYTES] * 4  # each argument is within the limits
     try:
@@ -337,13 +330,6 @@ def test_make_entry_never_builds_an_entry_that_decoding_refuses() -> None:
     assert decode_entry(entry.to_text()) == entry
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="bug: encode_body and make_entry (hypertoken/log/entries.py:196 and :239) sort "
-    "'parents' before checking them, so parents that are not a list of bytes raise "
-    "TypeError instead of EntryError",
-)
 @pytest.mark.parametrize("parents", [[D1, 5], 5, None])
 def test_parents_of_the_wrong_type_raise_entry_error(parents: object) -> None:
     with pytest.raises(EntryError, match="parents"):
