@@ -114,7 +114,7 @@ class LogFold(FoldCore):
         self._unsigned: set[int] = set()
         #: The epoch this fold started from and the agreement of its final checkpoint.
         self.base_epoch = 0
-        self.base_agreement: tuple[bytes, bytes] | None = None
+        self.base_agreement: bytes | None = None
         #: entries folded -> (log digest, state hash) there, every ``hash_every``.
         self.hash_log: dict[int, tuple[bytes, bytes]] = {}
         #: epoch -> the checkpoint this peer owes for its start (the newest wins).
@@ -150,7 +150,12 @@ class LogFold(FoldCore):
         except (ValueError, EngineError) as exc:
             raise EngineError(f"epoch {epoch}'s final checkpoint does not restore: {exc}") from None
         self.st = st
-        if st.epoch != cp.epoch or st.index != 0 or self.state_hash() != cp.state_hash:
+        if (
+            st.epoch != cp.epoch
+            or st.index != 0
+            or st.log_digest != cp.log_digest
+            or self.state_hash() != cp.state_hash
+        ):
             raise EngineError(f"epoch {epoch}'s final checkpoint does not hash to what it claims")
         self.chronicle.rebase(epoch, cp)
         self.base_epoch = epoch

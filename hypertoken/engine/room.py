@@ -411,7 +411,14 @@ class RoomEngine(EngineBase[LogFold]):
             mine = self._revealing.get(seat)
             if mine is not None and fold.verdicts.get(mine) is not False:
                 continue  # written and accepted, or not folded yet
-            outcome = self._submit(seat, SEED_REVEAL, (self.contribution(seat),))
+            try:
+                outcome = self._submit(seat, SEED_REVEAL, (self.contribution(seat),))
+            except IllegalMoveError as exc:
+                # The log holds a commitment for our seat that our contribution does not
+                # open (this key signed another one): revealing can never succeed.
+                logger.error("cannot reveal the seed contribution for %s: %s", seat, exc)
+                self._revealing[seat] = b""
+                continue
             self._revealing[seat] = outcome.digest
 
     def fold(self) -> FoldResult:

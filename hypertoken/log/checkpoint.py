@@ -7,11 +7,12 @@ hash and log digest (the chain link between the epochs), the World snapshot and 
 state, and what a late joiner needs to check the entries after it: the entries of epoch
 *e* and each author's chain tips (digest, author, seq, lamport), and the forks found so far.
 
-An epoch's checkpoint is **final** when every seat holder has signed one with the same
-state hash and log digest (:func:`final_checkpoint`). A late joiner boots only from a final
-checkpoint, never from a plurality: one forger, or one honest peer that has not caught up,
-is outvoted by nobody and trusted by nobody. A seat holder whose fold changes (an
-equivocation surfaced) signs again; its key in the document then holds the new checkpoint.
+An epoch's checkpoint is **final** when every seat holder has signed the same checkpoint
+(:func:`final_checkpoint`: every field, not only the state hash). A late joiner boots
+only from a final checkpoint, never from a plurality: one forger, or one honest peer that
+has not caught up, is outvoted by nobody and trusted by nobody. A seat holder whose fold
+changes (an equivocation surfaced) signs again; its key in the document then holds the
+new checkpoint.
 
 **Hash records** are ``(epoch, entries folded, log digest, state hash)``, signed, appended
 to the signer's own list every N entries, so peers notice a desync and can name who
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -78,9 +80,12 @@ class Checkpoint:
         return base64.b64encode(sig + body).decode("ascii")
 
     @property
-    def agreement(self) -> tuple[bytes, bytes]:
-        """What the seat holders must agree on for the checkpoint to be final."""
-        return (self.state_hash, self.log_digest)
+    def agreement(self) -> bytes:
+        """What the seat holders must agree on for the checkpoint to be final: all of it
+        (a digest of the signed body), so no field of a final checkpoint is one holder's
+        alone. Honest holders that folded the same log build byte-identical bodies.
+        """
+        return hashlib.blake2b(self._body(), digest_size=32).digest()
 
 
 def _open(
@@ -151,7 +156,7 @@ def final_checkpoint(
     verifier: Verifier | None = None,
 ) -> Checkpoint | None:
     """The final checkpoint for ``epoch``: every seat holder (``holders``: peer id ->
-    public key) signed one, and all agree on the state hash and log digest. None otherwise.
+    public key) signed one, and all signed the same one. None otherwise.
     """
     verifier = verifier or Verifier()
     found: list[Checkpoint] = []

@@ -120,6 +120,9 @@ class Chronicle:
         #: whether to look again.
         self.version = 0
         self._local = config.trust == "local"
+        #: Peers found to have sent a change no honest peer writes, outside their own
+        #: frame's receive (see :meth:`receive_sync_part`): their sessions turn hostile.
+        self.hostile_peers: dict[str, str] = {}
         #: epoch -> (the checkpoint ops it was computed from, the final checkpoint or None).
         self._finals: dict[int, tuple[object, Checkpoint | None]] = {}
 
@@ -309,6 +312,7 @@ class Chronicle:
                 got = ep.doc.get(ep.entries, start + i)
                 assert got is not None
                 ep.state.entries.append((t, op_key(got[1])))
+            ep.state.heads = ep.doc.get_heads()
             for x in group:
                 self.graph.add(x)
         self.version += 1
@@ -323,6 +327,7 @@ class Chronicle:
         got = ep.doc.get(ep.checkpoints, peer)
         assert got is not None
         ep.state.checkpoints[peer] = (op_key(got[1]), text)
+        ep.state.heads = ep.doc.get_heads()
         self.version += 1
 
     def checkpoints(self, epoch: int) -> dict[str, str]:
@@ -375,6 +380,7 @@ class Chronicle:
         assert made is not None
         items = [(str(v[1]), op_key(o)) for v, o in ep.doc.values(made[1])]  # type: ignore[index]
         ep.state.hashes[peer] = (op_key(made[1]), items)
+        ep.state.heads = ep.doc.get_heads()
         self.version += 1
 
     def hash_records(self, epoch: int) -> dict[str, list[tuple[int, int, bytes, bytes]]]:
@@ -445,12 +451,23 @@ class Chronicle:
         """
         return self._epoch(epoch).doc.generate_sync_message(state)
 
-    def receive_sync_part(self, epoch: int, state: SyncState, message: Message) -> bool:
+    def receive_sync_part(
+        self, epoch: int, state: SyncState, message: Message, peer: str = ""
+    ) -> bool:
         """Apply one peer's Automerge sync message to ``epoch``'s document, opening the
         epoch if it is new. The message is applied to a copy and inspected first; a change
         no honest peer writes raises :class:`HostileChange` and changes nothing here (the
         caller must reset ``state``: it saw the refused change). Returns whether the
         document changed.
+
+        Changes Automerge holds back until their dependencies arrive (the *queue*) are
+        kept, since honest ones occur (the sync protocol's Bloom filter can skip a
+        dependency), but they are not yet inspected. So the document last inspected is
+        kept beside; if the change that completes a queue fails inspection, the message is
+        tried again on that document alone: if it passes there, the fault was in the
+        queue, which is dropped, and the sender, who did not write it, is not blamed; the
+        peer that filled the queue is, when only one did (:attr:`hostile_peers`).
+        ``peer`` names the sender.
         """
         opened = epoch not in self._epochs
         self.open_epoch(epoch)
@@ -463,28 +480,76 @@ class Chronicle:
             self._forget_if_opened(epoch, opened)
             raise HostileChange(f"epoch {epoch} refuses the change: {exc}") from None
         if trial.get_heads() == before:
-            # Nothing visible changed, but the copy may hold changes Automerge queued
-            # until their dependencies arrive; they are inspected when they apply.
+            # Nothing applied; the copy may hold queued changes. Keep it, and the
+            # document last inspected beside it.
+            if ep.clean is None:
+                ep.clean = ep.doc
+                ep.queued_from.clear()
+            ep.queued_from.add(peer)
             trial.set_actor(self.actor)
             ep.doc = trial
             return False
         try:
-            doc_state, new = self._inspect(ep, trial)
+            doc_state, new = self._inspect_guarded(ep, trial)
         except HostileChange:
-            self._forget_if_opened(epoch, opened)
-            raise
-        except Exception as exc:  # automerge raises bare Exceptions on odd documents
-            self._forget_if_opened(epoch, opened)
-            raise HostileChange(
-                f"epoch {epoch}: the changed document cannot be read: {exc}"
-            ) from None
+            if ep.clean is None:
+                self._forget_if_opened(epoch, opened)
+                raise
+            # Was it the queue? Try the message alone on the document last inspected
+            # (with this peer's own writes since, which were applied, never queued).
+            queued, ep.doc, ep.clean = ep.doc, ep.clean, None
+            suppliers, ep.queued_from = set(ep.queued_from), set()
+            ep.doc.merge(queued)
+            ep.doc.set_actor(self.actor)
+            retry = ep.doc.fork()
+            try:
+                retry.receive_sync_message(SyncState(), message)
+            except Exception:  # automerge raises a bare Exception
+                self._forget_if_opened(epoch, opened)
+                raise HostileChange(f"epoch {epoch} refuses the change") from None
+            alone = retry.get_heads() != ep.doc.get_heads()
+            if alone:
+                try:
+                    doc_state, new = self._inspect_guarded(ep, retry)
+                except HostileChange:  # the sender's own change is refused
+                    self._forget_if_opened(epoch, opened)
+                    raise
+            # The fault was in the queue. Whoever alone filled it wrote it.
+            logger.warning("epoch %d: dropped queued changes that failed inspection", epoch)
+            culprit = next(iter(suppliers)) if len(suppliers) == 1 else ""
+            if culprit == peer and peer:
+                raise HostileChange(
+                    f"epoch {epoch}: queued changes of this peer fail inspection"
+                ) from None
+            if culprit:
+                self.hostile_peers[culprit] = f"epoch {epoch}: its queued changes fail inspection"
+            if not alone:
+                return False  # the message builds on the dropped queue: it comes again
+            trial = retry
         trial.set_actor(self.actor)
+        if ep.clean is not None:
+            # Changes may still be queued in ``trial``: keep the inspected state beside it
+            # (merging copies applied changes only, never queued ones).
+            clean = ep.clean.fork()
+            clean.merge(trial)
+            clean.set_actor(self.actor)
+            ep.clean = clean
         ep.doc = trial
         ep.state = doc_state
         for entry in new:
             self.graph.add(entry)
         self.version += 1
         return True
+
+    def _inspect_guarded(self, ep: EpochDoc, doc: Document) -> tuple[DocState, list[Entry]]:
+        try:
+            return self._inspect(ep, doc)
+        except HostileChange:
+            raise
+        except Exception as exc:  # automerge raises bare Exceptions on odd documents
+            raise HostileChange(
+                f"epoch {ep.number}: the changed document cannot be read: {exc}"
+            ) from None
 
     def _forget_if_opened(self, epoch: int, opened: bool) -> None:
         if opened:

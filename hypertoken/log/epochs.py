@@ -30,6 +30,7 @@ import base64
 import binascii
 import hashlib
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +121,8 @@ class DocState:
     checkpoints: dict[str, tuple[OpKey, str]] = field(default_factory=dict)
     #: Peer id -> (op that made its list, [(record text, op)]).
     hashes: dict[str, tuple[OpKey, list[tuple[str, OpKey]]]] = field(default_factory=dict)
+    #: The Automerge heads of what was accepted (the genesis change's, at first).
+    heads: list[bytes] = field(default_factory=list)
 
     def copy(self) -> DocState:
         """An independent copy (the lists are copied, the texts shared)."""
@@ -128,6 +131,7 @@ class DocState:
             list(self.entries),
             dict(self.checkpoints),
             {k: (o, list(v)) for k, (o, v) in self.hashes.items()},
+            list(self.heads),
         )
 
 
@@ -136,10 +140,24 @@ class EpochDoc:
     :class:`DocState` accepted of it.
     """
 
-    __slots__ = ("checkpoints", "doc", "entries", "hashes", "number", "state")
+    __slots__ = (
+        "checkpoints",
+        "clean",
+        "doc",
+        "entries",
+        "hashes",
+        "number",
+        "queued_from",
+        "state",
+    )
 
     def __init__(self, doc: Document, number: int, state: DocState) -> None:
         self.doc = doc
+        #: The document last inspected, while ``doc`` holds changes Automerge queued for
+        #: missing dependencies (uninspected); None when there is no queue.
+        self.clean: Document | None = None
+        #: The peers whose messages left changes queued since ``clean``.
+        self.queued_from: set[str] = set()
         self.number = number
         self.entries = _obj(doc, "entries", ObjType.List)
         self.checkpoints = _obj(doc, "checkpoints", ObjType.Map)
@@ -150,7 +168,7 @@ class EpochDoc:
     def new(cls, config: RoomConfig, number: int, actor: bytes | None = None) -> EpochDoc:
         """A fresh epoch document: just its genesis."""
         doc = genesis(config, number, actor)
-        return cls(doc, number, DocState(_root_ops(doc)))
+        return cls(doc, number, DocState(_root_ops(doc), heads=doc.get_heads()))
 
     def raw(self) -> list[str]:
         """Entry texts in document order (as accepted). Positions mean nothing: the
@@ -162,7 +180,8 @@ class EpochDoc:
 def _obj(doc: Document, key: str, kind: ObjType) -> bytes:
     got = doc.get(ROOT, key)
     if got is None or got[0] != kind:
-        raise ChronicleError(f"not a chronicle epoch document (no {key!r} {kind.name})")
+        what = "list" if kind == ObjType.List else "map"
+        raise ChronicleError(f"not a chronicle epoch document (its {key!r} is not a {what})")
     return got[1]
 
 
@@ -299,7 +318,65 @@ def inspect(
     if missing:
         raise ChronicleError(f"epoch {e}: hash records of {sorted(missing)} were deleted")
 
-    return DocState(prior.root, after, checkpoints, hashes), texts
+    # Every change since: it must only add what it wrote, and what it added must still
+    # be there (so a deletion inside one batch, never seen as state, is caught too).
+    survivors = [op for _, op in after]
+    survivors += [op for op, _ in checkpoints.values()]
+    for op, items in hashes.values():
+        survivors.append(op)
+        survivors += [rop for _, rop in items]
+    _check_changes(ep, doc, prior, survivors)
+    return DocState(prior.root, after, checkpoints, hashes, doc.get_heads()), texts
+
+
+def _check_changes(ep: EpochDoc, doc: Document, prior: DocState, survivors: list[OpKey]) -> None:
+    """Refuse any change since ``prior`` that did more than add entries and records.
+
+    Each surviving entry, record and checkpoint names the operation that wrote it, so the
+    changes that wrote them can be counted without decoding a change: an honest change
+    adds entries or records, and everything it added survives (every operation of it is
+    accounted for), except a checkpoint its author has since signed again. A change that
+    deleted or overwrote anything, or whose own additions were deleted or overwritten
+    later, is refused.
+    """
+    e = ep.number
+    genesis_actor = prior.root["format"][0]
+    changes = doc.get_changes(prior.heads)
+    if not changes:
+        return
+    spans: dict[bytes, list[tuple[int, int, int]]] = {}
+    for i, c in enumerate(changes):
+        if c.actor_id == genesis_actor:
+            raise ChronicleError(f"epoch {e}: a change was written as the genesis")
+        spans.setdefault(c.actor_id, []).append((c.start_op, c.max_op, i))
+    starts = {}
+    for actor, got in spans.items():
+        got.sort()
+        starts[actor] = [g[0] for g in got]
+    counts = [0] * len(changes)
+    for actor, counter in survivors:
+        found = starts.get(actor)
+        if found is None:
+            continue
+        k = bisect_right(found, counter) - 1
+        if k >= 0:
+            _, end, i = spans[actor][k]
+            if counter <= end:
+                counts[i] += 1
+    for i, c in enumerate(changes):
+        ops = c.max_op - c.start_op + 1
+        if counts[i] == ops:
+            continue
+        peer = actor_peer(c.actor_id)
+        if counts[i] == 0 and ops == 1:
+            # An honest checkpoint that its author has since replaced with a newer one.
+            got = doc.get(ep.checkpoints, peer, [c.hash]) if peer else None
+            if got is not None and op_key(got[1]) == (c.actor_id, c.start_op):
+                continue
+        raise ChronicleError(
+            f"epoch {e}: a change by {peer or 'an unknown writer'} deleted or overwrote "
+            "entries or records"
+        )
 
 
 def check_genesis(doc: Document, config: RoomConfig, epoch: int) -> DocState:
@@ -324,4 +401,4 @@ def check_genesis(doc: Document, config: RoomConfig, epoch: int) -> DocState:
             raise ChronicleError(
                 f"epoch {epoch}: the genesis {key!r} was overwritten or replaced after genesis"
             )
-    return DocState(want)
+    return DocState(want, heads=ref.get_heads())

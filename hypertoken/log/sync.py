@@ -90,6 +90,8 @@ class SyncSession:
         #: Epochs the peer synced before our entries reached them: opened and answered
         #: afresh once they do (bounded: a hostile peer cannot grow it past 256).
         self._deferred: set[int] = set()
+        #: epoch -> (the last message sent for it, our heads then).
+        self._last_sent: dict[int, tuple[bytes, tuple[bytes, ...]]] = {}
 
     @property
     def peer(self) -> str:
@@ -117,6 +119,7 @@ class SyncSession:
         """Forget every sync state with the peer (a new connection starts afresh)."""
         self._states.clear()
         self._deferred.clear()
+        self._last_sent.clear()
         self._flag = True
 
     def generate(self) -> bytes | None:
@@ -124,6 +127,8 @@ class SyncSession:
         nothing to send (which clears :attr:`dirty`). Writes nothing to the chronicle.
         """
         chronicle = self._chronicle
+        if not self._hostile and self._peer in chronicle.hostile_peers:
+            self._hostile = chronicle.hostile_peers[self._peer]
         if self._hostile:
             self._flag = False
             return None
@@ -143,7 +148,15 @@ class SyncSession:
                 state = states[e] = SyncState()
             msg = chronicle.sync_message(e, state)
             if msg is not None:
-                parts.append([e, msg.encode()])
+                raw = msg.encode()
+                # The same message again, with nothing new on our side, is a loop (two
+                # documents each waiting for a change neither has, as a hostile peer can
+                # arrange): say it once.
+                mark = (raw, tuple(chronicle.heads(e)))
+                if self._last_sent.get(e) == mark:
+                    continue
+                self._last_sent[e] = mark
+                parts.append([e, raw])
         self._seen_version = chronicle.version
         if not parts:
             self._flag = False
@@ -161,6 +174,8 @@ class SyncSession:
         """
         chronicle = self._chronicle
         peer = self._peer
+        if not self._hostile and peer in chronicle.hostile_peers:
+            self._hostile = chronicle.hostile_peers[peer]
         if self._hostile:
             raise HostileChange(f"peer {peer!r} is hostile ({self._hostile}): frame refused")
         self._flag = True
@@ -199,7 +214,7 @@ class SyncSession:
             if state is None:
                 state = self._states[e] = SyncState()
             try:
-                if chronicle.receive_sync_part(e, state, msg):
+                if chronicle.receive_sync_part(e, state, msg, peer):
                     changed.append(e)
             except HostileChange as exc:
                 self._hostile = str(exc)

@@ -387,19 +387,18 @@ def test_a_file_whose_genesis_was_edited_is_refused_saying_why(what: str) -> Non
         Chronicle.load(edit_file(data, *edits, actor=writer_actor(P0)))
 
 
-def test_an_entry_deleted_from_a_file_is_not_detectable_only_missing() -> None:
-    data, entries = _room_file()
+def test_an_entry_deleted_from_a_file_is_refused() -> None:
+    # The deleting change is in the file's history: every change is checked to have only
+    # added entries and records, so a deletion is caught even though the state alone
+    # would just look like fewer entries.
+    data, _entries = _room_file()
 
     def delete(index: int) -> Any:
         return lambda tx, doc: tx.delete(obj(doc, "entries"), index)
 
-    last = Chronicle.load(edit_file(data, delete(2)))
-    assert last.raw(0) == [e.to_text() for e in entries[:2]]
-    assert last.graph.order == entries[:2]
-    first = Chronicle.load(edit_file(data, delete(0)))
-    assert first.raw(0) == [e.to_text() for e in entries[1:]]
-    # The gap in the author's chain waits: nothing after it is folded.
-    assert first.graph.order == [] and first.graph.pending() == entries[1:]
+    for index in (0, 2):
+        with pytest.raises(ChronicleError, match="deleted or overwrote"):
+            Chronicle.load(edit_file(data, delete(index)))
 
 
 def _other_entry() -> Entry:
@@ -550,16 +549,18 @@ def test_the_order_does_not_depend_on_the_document_order() -> None:
     """Regression: an entry whose dependency was held but still pending (here e2, whose
     prev e1 waits for e0) must be released once that dependency is ready.
     """
-    data, entries = _room_file()
-    # The author's first entry moved to the end of the list (by the author's own actor:
-    # positions mean nothing, the signed links place every entry).
-    moved = edit_file(
-        data,
-        _entries_edit(lambda tx, lst: tx.delete(lst, 0)),
-        _entries_edit(lambda tx, lst: tx.insert(lst, 2, ScalarType.Str, entries[0].to_text())),
-        actor=writer_actor(P0),
-    )
-    loaded = Chronicle.load(moved)
+    a = peer(CONFIG, 0)
+    entries = write(peer(CONFIG, 0), 0, 3)  # the entries, written elsewhere
+    # The author inserts them out of causal order (positions mean nothing: the signed
+    # links place every entry).
+    texts = [e.to_text() for e in (entries[1], entries[2], entries[0])]
+
+    def insert_all(tx: Transaction, lst: bytes) -> None:
+        for i, text in enumerate(texts):
+            tx.insert(lst, i, ScalarType.Str, text)
+
+    out_of_order = edit_file(a.save(), _entries_edit(insert_all), actor=writer_actor(P0))
+    loaded = Chronicle.load(out_of_order)
     assert loaded.raw(0) == [e.to_text() for e in (entries[1], entries[2], entries[0])]
     assert loaded.graph.pending() == []
     assert loaded.graph.order == entries
