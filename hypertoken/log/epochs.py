@@ -370,8 +370,8 @@ def _check_changes(ep: EpochDoc, doc: Document, prior: DocState, survivors: list
         peer = actor_peer(c.actor_id)
         if counts[i] == 0 and ops == 1:
             # An honest checkpoint that its author has since replaced with a newer one.
-            got = doc.get(ep.checkpoints, peer, [c.hash]) if peer else None
-            if got is not None and op_key(got[1]) == (c.actor_id, c.start_op):
+            put = doc.get(ep.checkpoints, peer, [c.hash]) if peer else None
+            if put is not None and op_key(put[1]) == (c.actor_id, c.start_op):
                 continue
         raise ChronicleError(
             f"epoch {e}: a change by {peer or 'an unknown writer'} deleted or overwrote "
