@@ -120,9 +120,6 @@ class Chronicle:
         #: whether to look again.
         self.version = 0
         self._local = config.trust == "local"
-        #: Peers found to have sent a change no honest peer writes, outside their own
-        #: frame's receive (see :meth:`receive_sync_part`): their sessions turn hostile.
-        self.hostile_peers: dict[str, str] = {}
         #: epoch -> (the checkpoint ops it was computed from, the final checkpoint or None).
         self._finals: dict[int, tuple[object, Checkpoint | None]] = {}
 
@@ -465,41 +462,38 @@ class Chronicle:
         dependency), but they are not yet inspected. So the document last inspected is
         kept beside; if the change that completes a queue fails inspection, the message is
         tried again on that document alone: if it passes there, the fault was in the
-        queue, which is dropped, and the sender, who did not write it, is not blamed; the
-        peer that filled the queue is, when only one did (:attr:`hostile_peers`).
-        ``peer`` names the sender.
+        queue, which is dropped, and the sender, who did not write it, is not blamed (nor
+        is anyone: who filled a queue cannot be told). ``peer`` names the sender.
         """
         opened = epoch not in self._epochs
         self.open_epoch(epoch)
         ep = self._epochs[epoch]
         before = ep.doc.get_heads()
+        base = ep.clean if ep.clean is not None else ep.doc  # queue-free, inspected
         trial = ep.doc.fork()
         try:
             trial.receive_sync_message(state, message)
         except Exception as exc:  # automerge raises a bare Exception
             self._forget_if_opened(epoch, opened)
             raise HostileChange(f"epoch {epoch} refuses the change: {exc}") from None
+        queued = has_queue(trial)
         if trial.get_heads() == before:
-            # Nothing applied; the copy may hold queued changes. Keep it, and the
-            # document last inspected beside it.
-            if ep.clean is None:
-                ep.clean = ep.doc
-                ep.queued_from.clear()
-            ep.queued_from.add(peer)
-            trial.set_actor(self.actor)
-            ep.doc = trial
+            if queued:  # nothing applied, but changes wait for their dependencies
+                ep.clean = base
+                trial.set_actor(self.actor)
+                ep.doc = trial
             return False
         try:
             doc_state, new = self._inspect_guarded(ep, trial)
         except HostileChange:
             if ep.clean is None:
+                # No queue before this message: whatever applied came with it.
                 self._forget_if_opened(epoch, opened)
                 raise
             # Was it the queue? Try the message alone on the document last inspected
-            # (with this peer's own writes since, which were applied, never queued).
-            queued, ep.doc, ep.clean = ep.doc, ep.clean, None
-            suppliers, ep.queued_from = set(ep.queued_from), set()
-            ep.doc.merge(queued)
+            # (with this peer's own writes since: applied, never queued).
+            dropped, ep.doc, ep.clean = ep.doc, base, None
+            ep.doc.merge(dropped)
             ep.doc.set_actor(self.actor)
             retry = ep.doc.fork()
             try:
@@ -507,33 +501,28 @@ class Chronicle:
             except Exception:  # automerge raises a bare Exception
                 self._forget_if_opened(epoch, opened)
                 raise HostileChange(f"epoch {epoch} refuses the change") from None
-            alone = retry.get_heads() != ep.doc.get_heads()
-            if alone:
+            if retry.get_heads() != ep.doc.get_heads():
                 try:
                     doc_state, new = self._inspect_guarded(ep, retry)
                 except HostileChange:  # the sender's own change is refused
                     self._forget_if_opened(epoch, opened)
                     raise
-            # The fault was in the queue. Whoever alone filled it wrote it.
+            # The fault was in the queue, and nobody can tell who put it there: drop it
+            # and blame nobody (what honest peers queued is sent again).
             logger.warning("epoch %d: dropped queued changes that failed inspection", epoch)
-            culprit = next(iter(suppliers)) if len(suppliers) == 1 else ""
-            if culprit == peer and peer:
-                raise HostileChange(
-                    f"epoch {epoch}: queued changes of this peer fail inspection"
-                ) from None
-            if culprit:
-                self.hostile_peers[culprit] = f"epoch {epoch}: its queued changes fail inspection"
-            if not alone:
+            if retry.get_heads() == ep.doc.get_heads():
                 return False  # the message builds on the dropped queue: it comes again
-            trial = retry
+            trial, queued = retry, has_queue(retry)
         trial.set_actor(self.actor)
-        if ep.clean is not None:
-            # Changes may still be queued in ``trial``: keep the inspected state beside it
-            # (merging copies applied changes only, never queued ones).
-            clean = ep.clean.fork()
+        if queued:
+            # Keep a queue-free copy of what was inspected beside it (a merge copies
+            # applied changes only, never queued ones).
+            clean = base.fork()
             clean.merge(trial)
             clean.set_actor(self.actor)
             ep.clean = clean
+        else:
+            ep.clean = None
         ep.doc = trial
         ep.state = doc_state
         for entry in new:
@@ -683,6 +672,36 @@ class Chronicle:
         for e in [e for e in self._epochs if e < epoch]:
             del self._epochs[e]
         self.version += 1
+
+
+def has_queue(doc: Document) -> bool:
+    """Whether Automerge holds changes in ``doc`` that wait for missing dependencies.
+
+    A sync message generated from a fresh state lists, in its ``need`` field, the hashes
+    the document depends on but lacks, which are exactly the queued changes' missing
+    dependencies. The message's binary layout is Automerge's documented one: type byte
+    ``0x42``, then the heads (a LEB128 count of 32-byte hashes), then ``need`` (likewise).
+    """
+    msg = doc.generate_sync_message(SyncState())
+    if msg is None:
+        return False
+    raw = msg.encode()
+    if not raw or raw[0] != 0x42:
+        return True  # an unknown layout: assume the worst (a queue is kept, not lost)
+    pos = 1
+    for field in range(2):
+        count = shift = 0
+        while True:
+            byte = raw[pos]
+            pos += 1
+            count |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if field == 1:
+            return count > 0
+        pos += 32 * count
+    return False
 
 
 def _checksum(docs: list[bytes]) -> bytes:

@@ -125,6 +125,11 @@ class EntryGraph:
             if self._waiting:
                 todo.extend(self._waiting.pop(d, ()))
 
+    def _lamport(self, digest: bytes) -> int:
+        """The lamport of a ready or base entry."""
+        ref = self.base.get(digest)
+        return ref[2] if ref is not None else self.entries[digest].lamport
+
     def _ref(self, digest: bytes) -> BaseRef | None:
         """(actor, seq, lamport) of a held dependency, or None if it is not ready."""
         ref = self.base.get(digest)
@@ -185,7 +190,7 @@ class EntryGraph:
         at.append(entry.digest)
         if len(at) > 1 and entry.seq < self.forks.get(actor, entry.seq + 1):
             self.forks[actor] = entry.seq
-            first = min((self.entries[d].lamport, d) for d in at)
+            first = min((self._lamport(d), d) for d in at)
             self._mark(bisect_left(keys, first))
 
     def _mark(self, pos: int) -> None:
@@ -258,18 +263,14 @@ class EntryGraph:
             best: list[tuple[bytes, int, int]] = []
             for seq in sorted(chain, reverse=True):
                 best = [
-                    (d, seq, self.entries[d].lamport)
+                    (d, seq, self._lamport(d))
                     for d in chain[seq]
-                    if bound is None or self.entries[d].lamport < bound
+                    if bound is None or self._lamport(d) < bound
                 ]
                 if best:
                     break
             if best:
                 out[actor] = best
-        for d, (actor, seq, lamport) in self.base.items():
-            if actor not in out and (bound is None or lamport < bound):
-                have = out.setdefault(actor, [])
-                have.append((d, seq, lamport))
         for actor, tips in out.items():
             top = max(t[1] for t in tips)
             out[actor] = sorted(t for t in tips if t[1] == top)
@@ -287,7 +288,7 @@ class EntryGraph:
                 or not twins
                 or (
                     len(twins) > 1
-                    and sorted(self.entries[d].lamport for d in twins)[1] < (epoch + 1) * size
+                    and sorted(self._lamport(d) for d in twins)[1] < (epoch + 1) * size
                 )
             ):
                 out[actor] = seq
@@ -336,6 +337,9 @@ class EntryGraph:
             last = other.last.get(actor)
             if last is None or seq > last[0]:
                 other.last[actor] = (seq, d, lamport)
+            # In the chains too, so an entry after the base that forks a chain below it is
+            # found, as a peer holding the history finds it.
+            other._chains.setdefault(actor, {}).setdefault(seq, []).append(d)
         # The base's newest entries are the heads a joiner's first entry builds on.
         top = max((r[2] for r in other.base.values()), default=0)
         other.heads = {d for d, r in other.base.items() if r[2] == top}

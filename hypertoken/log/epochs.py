@@ -147,7 +147,6 @@ class EpochDoc:
         "entries",
         "hashes",
         "number",
-        "queued_from",
         "state",
     )
 
@@ -156,8 +155,6 @@ class EpochDoc:
         #: The document last inspected, while ``doc`` holds changes Automerge queued for
         #: missing dependencies (uninspected); None when there is no queue.
         self.clean: Document | None = None
-        #: The peers whose messages left changes queued since ``clean``.
-        self.queued_from: set[str] = set()
         self.number = number
         self.entries = _obj(doc, "entries", ObjType.List)
         self.checkpoints = _obj(doc, "checkpoints", ObjType.Map)

@@ -127,8 +127,6 @@ class SyncSession:
         nothing to send (which clears :attr:`dirty`). Writes nothing to the chronicle.
         """
         chronicle = self._chronicle
-        if not self._hostile and self._peer in chronicle.hostile_peers:
-            self._hostile = chronicle.hostile_peers[self._peer]
         if self._hostile:
             self._flag = False
             return None
@@ -174,8 +172,6 @@ class SyncSession:
         """
         chronicle = self._chronicle
         peer = self._peer
-        if not self._hostile and peer in chronicle.hostile_peers:
-            self._hostile = chronicle.hostile_peers[peer]
         if self._hostile:
             raise HostileChange(f"peer {peer!r} is hostile ({self._hostile}): frame refused")
         self._flag = True
