@@ -91,7 +91,7 @@ class TicTacToe(Game):
 
     @staticmethod
     def _board(world: World) -> int:
-        board: int = world.properties()["board"]
+        board: int = world.property("board")  # one property, not the whole store
         return board
 
     def current_player(self, world: World) -> str | None:
