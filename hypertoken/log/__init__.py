@@ -9,6 +9,7 @@
 - :mod:`~hypertoken.log.chronicle`: :class:`Chronicle`, the accepted log, its carriers and
   storage;
 - :mod:`~hypertoken.log.sync`: :class:`SyncSession`, the sync protocol with one remote peer;
+- :mod:`~hypertoken.log.files`: the saved form of a chronicle, written crash-safely;
 - :mod:`~hypertoken.log.checkpoint`: signed checkpoints that start an epoch (final once
   every seat holder signed the same state) and signed state-hash records;
 - :mod:`~hypertoken.log.errors`: :class:`ChronicleError`.

@@ -29,14 +29,11 @@ The chronicle holds documents, not peers: the sync protocol with each remote pee
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 
-import msgpack
 from automerge.core import Document, Message, ObjType, ScalarType, SyncState
 
 from hypertoken.log.checkpoint import (
@@ -60,17 +57,20 @@ from hypertoken.log.epochs import (
     DocState,
     EpochDoc,
     check_genesis,
+    has_queue,
     inspect,
     op_key,
     read_config,
     writer_actor,
 )
 from hypertoken.log.errors import ChronicleError
+from hypertoken.log.files import FILE_FORMAT, pack_file, unpack_file, write_atomic
 from hypertoken.log.identity import Verifier
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "FILE_FORMAT",
     "FORMAT",
     "TRUST_MODES",
     "Chronicle",
@@ -80,8 +80,6 @@ __all__ = [
     "RoomConfig",
     "write_atomic",
 ]
-
-FILE_FORMAT = "hypertoken.chronicle-file/2"
 
 
 class HostileChange(ChronicleError):
@@ -286,14 +284,7 @@ class Chronicle:
                 self.check_text(entry.to_text(), self.writer, epoch_of(entry.lamport))
         by_epoch: dict[int, list[Entry]] = {}
         for entry in items:
-            if not self._local and entry.actor != self.writer:
-                raise ChronicleError(
-                    f"this chronicle writes for peer {self.writer or '(none: bind_writer)'}, "
-                    f"not {entry.actor}"
-                )
-            if entry.digest in self.graph:
-                raise ChronicleError("the entry is already in the log")
-            by_epoch.setdefault(self.config.epoch_of(entry.lamport), []).append(entry)
+            by_epoch.setdefault(epoch_of(entry.lamport), []).append(entry)
         for e, group in sorted(by_epoch.items()):
             self.open_epoch(e)
             ep = self._epochs[e]
@@ -555,15 +546,7 @@ class Chronicle:
             raise
         except Exception as exc:  # automerge: e.g. a transaction is open
             raise ChronicleError(f"the chronicle cannot be saved now: {exc}") from None
-        out: bytes = msgpack.packb(
-            {
-                "format": FILE_FORMAT,
-                "config": self.config.encode(),
-                "epochs": [[e, d] for e, d in zip(chosen, docs, strict=True)],
-                "sum": _checksum(docs),
-            }
-        )
-        return out
+        return pack_file(self.config, chosen, docs)
 
     def save_epoch(self, epoch: int | None = None) -> bytes:
         """One epoch as bytes: what a late joiner bootstraps from. By default the newest
@@ -583,39 +566,9 @@ class Chronicle:
         holds an entry no honest peer would have accepted, raises :class:`ChronicleError`
         saying why. With ``expect``, the file must be that room's.
         """
-        if not isinstance(data, (bytes, bytearray)):
-            raise ChronicleError(f"chronicle data is bytes, not {type(data).__name__}")
-        try:
-            top = msgpack.unpackb(bytes(data), raw=False)
-        except Exception:  # msgpack raises several types for truncated or bad data
-            raise ChronicleError("not a chronicle file (bad or truncated msgpack)") from None
-        if not isinstance(top, dict) or top.get("format") != FILE_FORMAT:
-            raise ChronicleError(f"not a {FILE_FORMAT} file")
-        pairs = top.get("epochs")
-        if (
-            not isinstance(pairs, list)
-            or not pairs
-            or not all(
-                isinstance(p, list)
-                and len(p) == 2
-                and type(p[0]) is int
-                and p[0] >= 0
-                and isinstance(p[1], bytes)
-                for p in pairs
-            )
-        ):
-            raise ChronicleError("chronicle file holds no epochs")
-        numbers = [p[0] for p in pairs]
-        if numbers != sorted(set(numbers)):
-            raise ChronicleError("chronicle file lists its epochs out of order or twice")
-        docs = [p[1] for p in pairs]
-        if top.get("sum") != _checksum(docs):
-            raise ChronicleError("chronicle file is corrupt (checksum mismatch)")
-        config = RoomConfig.decode(top.get("config"))
-        if expect is not None and expect != config:
-            raise ChronicleError("the file belongs to another room or config than expected")
+        config, pairs = unpack_file(data, expect)
         chronicle = cls(config, [], actor)
-        for number, raw in zip(numbers, docs, strict=True):
+        for number, raw in pairs:
             try:
                 doc = Document.load(raw)
             except Exception as exc:  # automerge raises a bare Exception
@@ -672,71 +625,3 @@ class Chronicle:
         for e in [e for e in self._epochs if e < epoch]:
             del self._epochs[e]
         self.version += 1
-
-
-def has_queue(doc: Document) -> bool:
-    """Whether Automerge holds changes in ``doc`` that wait for missing dependencies.
-
-    A sync message generated from a fresh state lists, in its ``need`` field, the hashes
-    the document depends on but lacks, which are exactly the queued changes' missing
-    dependencies. The message's binary layout is Automerge's documented one: type byte
-    ``0x42``, then the heads (a LEB128 count of 32-byte hashes), then ``need`` (likewise).
-    """
-    msg = doc.generate_sync_message(SyncState())
-    if msg is None:
-        return False
-    raw = msg.encode()
-    if not raw or raw[0] != 0x42:
-        return True  # an unknown layout: assume the worst (a queue is kept, not lost)
-    pos = 1
-    for field in range(2):
-        count = shift = 0
-        while True:
-            byte = raw[pos]
-            pos += 1
-            count |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
-        if field == 1:
-            return count > 0
-        pos += 32 * count
-    return False
-
-
-def _checksum(docs: list[bytes]) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    for d in docs:
-        h.update(len(d).to_bytes(8, "big"))
-        h.update(d)
-    return h.digest()
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file:
-    write a temp file beside it, fsync it, rename it over, then fsync the directory.
-    """
-    target = os.path.abspath(os.fspath(path))
-    folder = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        # A failure before the rename leaves the old file untouched; remove our temp file.
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    try:  # make the rename itself durable; not possible on every platform
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from automerge.core import ROOT, Document, ObjType, ScalarType
+from automerge.core import ROOT, Document, ObjType, ScalarType, SyncState
 
 from hypertoken.log.config import RoomConfig
 from hypertoken.log.errors import ChronicleError
@@ -182,12 +182,12 @@ def _obj(doc: Document, key: str, kind: ObjType) -> bytes:
     return got[1]
 
 
-def _root_ops(doc: Document) -> dict[str, OpKey]:
+def _root_ops(doc: Document, what: str = "not a chronicle epoch document:") -> dict[str, OpKey]:
     out = {}
     for key in ROOT_KEYS:
         got = doc.get(ROOT, key)
         if got is None:
-            raise ChronicleError(f"not a chronicle epoch document (no {key!r})")
+            raise ChronicleError(f"{what} has no {key!r}")
         out[key] = op_key(got[1])
     return out
 
@@ -387,15 +387,40 @@ def check_genesis(doc: Document, config: RoomConfig, epoch: int) -> DocState:
         raise ChronicleError("the document's epoch number does not match its place in the file")
     ref = genesis(config, epoch)
     want = _root_ops(ref)
-    have = {}
-    for key in ROOT_KEYS:
-        found = doc.get(ROOT, key)
-        if found is None:
-            raise ChronicleError(f"epoch {epoch}: the document has no {key!r}")
-        have[key] = op_key(found[1])
+    have = _root_ops(doc, f"epoch {epoch}: the document")  # "... has no 'key'"
     for key in sorted(ROOT_KEYS):
         if have[key] != want[key]:
             raise ChronicleError(
                 f"epoch {epoch}: the genesis {key!r} was overwritten or replaced after genesis"
             )
     return DocState(want, heads=ref.get_heads())
+
+
+def has_queue(doc: Document) -> bool:
+    """Whether Automerge holds changes in ``doc`` that wait for missing dependencies.
+
+    A sync message generated from a fresh state lists, in its ``need`` field, the hashes
+    the document depends on but lacks, which are exactly the queued changes' missing
+    dependencies. The message's binary layout is Automerge's documented one: type byte
+    ``0x42``, then the heads (a LEB128 count of 32-byte hashes), then ``need`` (likewise).
+    """
+    msg = doc.generate_sync_message(SyncState())
+    if msg is None:
+        return False
+    raw = msg.encode()
+    if not raw or raw[0] != 0x42:
+        return True  # an unknown layout: assume the worst (a queue is kept, not lost)
+    pos = 1
+    for part in range(2):
+        count = shift = 0
+        while True:
+            byte = raw[pos]
+            pos += 1
+            count |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if part == 1:
+            return count > 0
+        pos += 32 * count
+    return False

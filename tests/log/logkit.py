@@ -11,8 +11,9 @@ from typing import Any
 import msgpack
 from automerge.core import ROOT, Document, Transaction
 
-from hypertoken.log.chronicle import Chronicle, RoomConfig, _checksum
+from hypertoken.log.chronicle import Chronicle, RoomConfig
 from hypertoken.log.entries import Entry, make_entry
+from hypertoken.log.files import checksum as _checksum
 from hypertoken.log.identity import Identity
 from hypertoken.log.sync import SyncSession
 from tests.kits.engine import IDS
