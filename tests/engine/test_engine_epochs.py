@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from hypertoken.engine import EngineError, RoomEngine
 from hypertoken.log.chronicle import Chronicle
+from hypertoken.log.entries import make_entry
 from tests.kits.engine import assert_converged, make_room, sync_all, sync_pair
 
 
@@ -137,3 +138,47 @@ def test_concurrent_play_across_epoch_boundaries_converges(
             e.submit(legal[pick % len(legal)], seat, time_ms=t)
     sync_all(engines)
     assert_converged(engines)
+
+
+def test_a_joiner_bootstraps_again_when_its_base_checkpoint_changes() -> None:
+    # Three seat holders; h will turn out to have forked its chain in epoch 1, after a
+    # joiner booted from epoch 2.
+    a, b, h = make_room("grab", 3, epoch_size=4)
+    for t in range(12):  # the twelve grabs, in turn
+        e = (a, b, h)[t % 3]
+        legal = [i for i, ok in enumerate(e.legal_mask(e.my_seats[0])) if ok]
+        e.submit(legal[0], time_ms=100 + t)
+        sync_all([a, b, h])
+    base = a.chronicle.final_epochs()[-1]
+    assert base >= 2
+    joiner = RoomEngine(a.game, Chronicle.load(a.chronicle.save_epoch(base)), None)
+    sync_pair(a, joiner)
+    before = joiner.state_hash()
+    assert before == a.state_hash()
+    # h's twin of one of its epoch-1 entries: the same seq and links, another move.
+    ident = h.identity
+    assert ident is not None
+    own = [x for x in h.chronicle.graph.order if x.actor == ident.peer_id and x.lamport // 4 == 1]
+    original = own[0]
+    twin = make_entry(
+        ident,
+        h.config.genesis,
+        original.seat,
+        "grab",
+        (11,),
+        original.time_ms + 1,
+        seq=original.seq,
+        prev=original.prev,
+        parents=original.parents,
+        lamport=original.lamport,
+    )
+    assert twin.digest != original.digest
+    h.chronicle.append_entry(twin)  # h writes it, and its own fold sees the fork too
+    sync_all([a, b, h])  # everyone folds the fork and signs epoch 2's start again
+    assert a.chronicle.graph.forks == {ident.peer_id: original.seq}
+    assert a.state_hash() != before  # h's entries from the fork on are rejected now
+    again = a.chronicle.final_checkpoint(base)
+    assert again is not None and again.agreement != joiner._fold.base_agreement
+    sync_pair(a, joiner)  # the joiner sees its base's final checkpoint change
+    assert joiner._fold.base_agreement == again.agreement
+    assert joiner.state_hash() == a.state_hash() == b.state_hash() == h.state_hash()
