@@ -15,7 +15,12 @@ Phases, for the relay and then for the floor:
    ``--duration`` seconds; each receiver records the latency of every message (send and
    receive clocks are the same process) and checks sender, room and sequence;
 3. burst: every peer sends ``--burst`` messages back to back; throughput is deliveries per
-   second until the last one arrives.
+   second until the last one arrives;
+4. under attack (relay only, ``--hostile``): the paced phase again while hostile clients
+   run a decode bomb (a new connection every ``--bomb-interval`` seconds sends, before
+   hello, a 1 MiB msgpack frame of a million empty arrays) and a ping flood (a connection
+   that pings as fast as it can and never reads, reconnecting when the relay drops it).
+   The bystanders' p99 must stay within 2x of the quiet p99 of phase 2.
 
 Every message must reach each of the 3 other members of its room exactly once and nobody
 else: lost and misrouted messages are counted and reported.
@@ -342,6 +347,61 @@ def percentile(values: list[int], q: float) -> float:
     return ordered[index] / 1e6
 
 
+BOMB = msgpack.packb([[]] * 1_000_000)  # 1 MiB of empty arrays: a decode-cost bomb
+
+
+async def hostile(url: str, stop: asyncio.Event, interval: float) -> dict[str, int]:
+    """The decode bomb and the ping flood, until ``stop``; counts what the relay did. Runs
+    in its own process (``--attack URL``), so its work does not slow the bystanders'
+    client process: only what it does to the relay counts.
+    """
+    seen = {"bombs": 0, "bomb_refusals": 0, "ping_floods": 0, "pings": 0}
+
+    async def bombs(session: aiohttp.ClientSession) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                async with session.ws_connect(url, max_msg_size=0) as ws:
+                    await ws.receive(timeout=5)  # the challenge
+                    await ws.send_bytes(BOMB)
+                    seen["bombs"] += 1
+                    reply = await ws.receive(timeout=5)
+                    if reply.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.CLOSE):
+                        seen["bomb_refusals"] += 1
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)  # pacing the attack
+
+    async def pings(session: aiohttp.ClientSession) -> None:
+        while not stop.is_set():
+            seen["ping_floods"] += 1
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                # autoping off and nobody reads: the relay's pongs pile up on its side.
+                async with session.ws_connect(url, autoping=False, max_msg_size=0) as ws:
+                    while not stop.is_set() and not ws.closed:
+                        await ws.ping(b"x" * 125)
+                        seen["pings"] += 1
+                        if seen["pings"] % 64 == 0:
+                            await asyncio.sleep(0)  # let the bystanders' tasks run here too
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.1)
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(bombs(session), pings(session))
+    return seen
+
+
+async def attack_until_stdin_closes(url: str, interval: float) -> None:
+    """The attacker process: run :func:`hostile` until stdin closes, print its counts."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    task = asyncio.ensure_future(hostile(url, stop, interval))
+    print("started", flush=True)
+    await reader.read()  # EOF: the bystanders' phase is over
+    stop.set()
+    print(json.dumps(await task), flush=True)
+
+
 async def measure(
     start: Callable[[], Awaitable[Server]], relay: bool, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -356,11 +416,26 @@ async def measure(
             paced_msgs = args.peers * int(args.rate * args.duration)
             burst, burst_s = await load.burst(args.burst)
             burst_msgs = args.peers * args.burst
+            attacked: Stats | None = None
+            attack: dict[str, int] = {}
+            if relay and args.hostile:
+                stop = asyncio.Event()
+                attacker = asyncio.ensure_future(hostile(load.url, stop, args.bomb_interval))
+                attacked = await load.paced(args.rate, args.duration)
+                stop.set()
+                attack = await attacker
             await load.close()
     finally:
         await server.stop()
     per = load.room_size - 1
-    return {
+    under = {}
+    if attacked is not None:
+        under = {
+            "attacked_p99_ms": percentile(attacked.latencies_ns, 0.99),
+            "attacked_errors": errors(attacked, per, paced_msgs),
+            "attack": attack,
+        }
+    return under | {
         "connect_s": connect_s,
         "p50_ms": percentile(paced.latencies_ns, 0.50),
         "p99_ms": percentile(paced.latencies_ns, 0.99),
@@ -416,6 +491,14 @@ async def run(args: argparse.Namespace) -> None:
     print(line("relay_lost_or_misrouted", lost + bad, floor_bad, "messages",
                lost=lost, misrouted_or_duplicated=bad,
                delivered=ours["paced_deliveries"], target=0, **common))  # fmt: skip
+    if "attacked_p99_ms" in ours:
+        quiet, attacked = ours["p99_ms"], ours["attacked_p99_ms"]
+        print(line("relay_bystander_p99_under_attack", attacked, quiet, "ms",
+                   target=f"<= 2 x quiet p99 ({2 * quiet:.2f} ms)",
+                   meets_target=attacked <= 2 * quiet, errors=ours["attacked_errors"],
+                   attack=ours["attack"],
+                   note="baseline: the quiet p99 of the same run; ratio = attacked/quiet",
+                   **common))  # fmt: skip
 
 
 def main() -> int:
@@ -425,9 +508,20 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=2.0, help="broadcasts/s per peer (paced)")
     parser.add_argument("--duration", type=float, default=10.0, help="paced phase, seconds")
     parser.add_argument("--burst", type=int, default=20, help="messages per peer (burst)")
-    parser.add_argument("--timeout", type=float, default=170.0, help="whole run, seconds")
+    parser.add_argument("--timeout", type=float, default=200.0, help="whole run, seconds")
+    parser.add_argument(
+        "--no-hostile", dest="hostile", action="store_false",
+        help="skip the phase under attack (decode bomb and ping flood)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--bomb-interval", type=float, default=0.5, help="seconds between decode bombs"
+    )
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--attack", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.attack:
+        asyncio.run(attack_until_stdin_closes(args.attack, args.bomb_interval))
+        return 0
     if args.serve_bare:
         # The same event loop as the relay (uvloop where installed), for a fair floor.
         try:
