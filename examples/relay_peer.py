@@ -4,9 +4,12 @@ It shows the whole relay conversation from the peer's side:
 
 1. connect to the relay's WebSocket and read its ``challenge``;
 2. answer with ``hello``, signed with a fresh Ed25519 key (the peer id derives from the key);
-3. ``join`` a room and wait until enough members are there (from the ``peers`` updates);
+3. ``join`` a room and wait until enough members are there (from the ``peers`` updates: the
+   full list when it joins, then who joined or left);
 4. send ``--messages`` payloads to the room with ``relay`` (split into parts when a payload is
    bigger than one frame) and read the members' payloads, putting parts back together;
+   anything a member sends is untrusted: a payload that is not one of ours (or parts that do
+   not fit together) is reported and skipped, never a crash;
 5. say ``bye`` and exit 0 once it has sent its messages and received every other member's,
    or keep going with ``--forever``.
 
@@ -41,6 +44,7 @@ from hypertoken.protocol import (
     Hello,
     Join,
     Peers,
+    ProtocolError,
     Reassembler,
     Relay,
     RelayMessage,
@@ -101,11 +105,79 @@ async def connect(
 
 
 async def receive(ws: aiohttp.ClientWebSocketResponse[bool]) -> RelayMessage:
-    """Return the next relay message; raise ConnectionError when the relay closes."""
+    """Return the next relay message; raise ConnectionError when the relay closes.
+
+    A frame that does not decode raises :class:`ProtocolError`.
+    """
     msg = await ws.receive()
     if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
         return decode(msg.data)
     raise ConnectionError(f"relay closed the connection ({ws.close_code})")
+
+
+MAX_NAME_LEN = 64
+
+
+def read_payload(payload: bytes) -> tuple[str, int] | None:
+    """Return (name, number) from one of our payloads, or None if it is not one.
+
+    The bytes come from another member, so they are decoded with tight limits (one flat map,
+    no arrays) and every field is checked: a bad payload costs nothing and crashes nothing.
+    """
+    try:
+        body = msgpack.unpackb(
+            payload, raw=False, max_map_len=8, max_array_len=0, max_ext_len=0, max_str_len=4096
+        )
+    except (ValueError, TypeError, msgpack.UnpackException):  # hostile bytes: not ours
+        return None
+    if not isinstance(body, dict):
+        return None
+    name, number = body.get("name"), body.get("n")
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_LEN or not name.isprintable():
+        return None
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        return None
+    return name, number
+
+
+def on_peers(message: Peers, me: str, progress: Progress, options: Options) -> None:
+    """Take one ``peers`` update: the full member list, or a delta.
+
+    The relay sends the full list to the peer whose join or leave it answers (``joined`` or
+    ``left`` is this peer, or neither is set), and to everyone else only who joined (listed)
+    or who left.
+    """
+    full = message.joined == me or message.left == me
+    if full or (message.joined is None and message.left is None):
+        progress.members = {m.peer: progress.members.get(m.peer, "?") for m in message.members}
+    else:
+        if message.joined is not None:
+            for member in message.members:
+                progress.members.setdefault(member.peer, "?")
+            progress.members.setdefault(message.joined, "?")
+        if message.left is not None:
+            progress.members.pop(message.left, None)
+    say(options, f"room {message.room!r} has {len(progress.members)} member(s)")
+
+
+def on_relay(message: Relay, joiner: Reassembler, progress: Progress, options: Options) -> None:
+    """Take one ``relay`` part from a member: count and report the payload it completes."""
+    sender = message.sender or "?"
+    try:
+        payload = joiner.feed(message)
+    except ProtocolError as exc:
+        say(options, f"skipped parts from {sender}: {exc}")
+        return
+    if payload is None or message.sender is None:
+        return
+    body = read_payload(payload)
+    if body is None:
+        say(options, f"skipped a payload from {sender} that is not ours ({len(payload)} B)")
+        return
+    name, number = body
+    progress.members[message.sender] = name
+    progress.received[message.sender] = progress.received.get(message.sender, 0) + 1
+    say(options, f"got payload {number} from {name} ({len(payload)} B)")
 
 
 async def handshake(ws: aiohttp.ClientWebSocketResponse[bool], options: Options) -> tuple[str, int]:
@@ -164,20 +236,19 @@ async def run(options: Options) -> int:
                     await send_payload(ws, options, progress.sent, frame_limit)
                     progress.sent += 1
                     continue
+                except ProtocolError as exc:
+                    say(options, f"skipped a frame from the relay: {exc}")
+                    continue
             else:
-                message = await receive(ws)
+                try:
+                    message = await receive(ws)
+                except ProtocolError as exc:  # a newer relay's message, or a broken frame
+                    say(options, f"skipped a frame from the relay: {exc}")
+                    continue
             if isinstance(message, Peers):
-                progress.members = {
-                    m.peer: progress.members.get(m.peer, "?") for m in message.members
-                }
-                say(options, f"room {message.room!r} has {len(message.members)} member(s)")
+                on_peers(message, me, progress, options)
             elif isinstance(message, Relay):
-                payload = joiner.feed(message)
-                if payload is not None and message.sender is not None:
-                    body = msgpack.unpackb(payload)
-                    progress.members[message.sender] = body["name"]
-                    progress.received[message.sender] = progress.received.get(message.sender, 0) + 1
-                    say(options, f"got payload {body['n']} from {body['name']} ({len(payload)} B)")
+                on_relay(message, joiner, progress, options)
             elif isinstance(message, Error):
                 say(options, f"relay error {message.code}: {message.message}")
                 if message.code in ("room-token", "room-full", "too-many-rooms"):

@@ -4,6 +4,10 @@ The relay sends a fresh random nonce in ``challenge``. The peer answers with its
 public key, the peer id derived from that key, and a signature over the nonce, the id and the
 key. Because the id is a hash of the key and only the key's owner can sign, one peer cannot
 take another peer's id, and a recorded hello cannot be replayed on another connection.
+
+Before the signature, the key itself is checked (:func:`hypertoken.protocol.weak_public_key`):
+a small-order key (the all-zero key, for one) "verifies" signatures nobody made, and a
+non-canonical encoding is a second spelling of another key, so both are refused (``bad-key``).
 """
 
 from __future__ import annotations
@@ -11,7 +15,13 @@ from __future__ import annotations
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hypertoken.protocol import ErrorCode, Hello, hello_signed_bytes, peer_id_from_key
+from hypertoken.protocol import (
+    ErrorCode,
+    Hello,
+    hello_signed_bytes,
+    peer_id_from_key,
+    weak_public_key,
+)
 from relay.rooms import Refusal
 
 
@@ -23,6 +33,14 @@ def verify_hello(hello: Hello, nonce: bytes) -> None:
             ErrorCode.FORGED_ID,
             f"peer id {hello.peer!r} does not belong to this key (its id is {expected!r}); "
             "derive the id with hypertoken.protocol.peer_id_from_key(public_key)",
+            close=True,
+        )
+    if weak_public_key(hello.key):
+        raise Refusal(
+            ErrorCode.BAD_KEY,
+            "hello.key is not a usable Ed25519 public key (small-order, non-canonical or not "
+            "on the curve), so nobody can be said to own it; send the public key of a key "
+            "pair generated with an Ed25519 library",
             close=True,
         )
     try:

@@ -18,7 +18,7 @@ A session::
     peer  -> relay  hello     {version, peer, key, sig, auth?}
     relay -> peer   welcome   {peer, heartbeat, idle_timeout, max_message_bytes}
     peer  -> relay  join      {room, token?}
-    relay -> all    peers     {room, members, private, joined?, left?}
+    relay -> peers  peers     {room, members, private, joined?, left?}  full list or delta
     peer  -> relay  signal    {room, to, kind, data, mid?, mline?}   -> forwarded with "from"
     peer  -> relay  relay     {room, data, to?, seq?, part?, parts?}  -> forwarded with "from"
     peer  -> relay  leave     {room}
@@ -27,7 +27,23 @@ A session::
 
 Identity: a peer id is derived from the peer's Ed25519 public key (:func:`peer_id_from_key`),
 and ``hello.sig`` signs :func:`hello_signed_bytes` with that key, so a peer cannot claim
-another peer's id.
+another peer's id. Keys that nobody can be said to own (small-order points, non-canonical
+encodings: :func:`hypertoken.protocol.keys.weak_public_key`) are refused with ``bad-key``.
+
+Sizes: ``max_message_bytes`` (in ``challenge`` and ``welcome``) is the largest frame in *either*
+direction, counted in bytes of the receiving connection's own codec (a JSON text frame is
+ASCII, so its characters are its bytes). Exactly ``max_message_bytes`` is allowed. The relay
+adds ``from`` to what it forwards and re-encodes it for each receiver (base64 and escapes for a
+JSON peer), so the forwarded fields are bounded to fit: ``relay.data`` carries at most
+:func:`~hypertoken.protocol.relay_parts.max_relay_data_bytes` bytes (3/4 of what is left after
+:data:`RELAY_ENVELOPE_BYTES`, the base64 inflation), and a ``signal`` must fit after forwarding
+in both codecs. :func:`~hypertoken.protocol.relay_parts.split_payload` sizes parts that way,
+and ``decode(frame, max_message_bytes=...)`` refuses the rest with ``too-large``.
+
+Decoding limits: :func:`~hypertoken.protocol.relay_codec.decode` refuses, as ``bad-message``
+and before doing the work, frames whose structure is bigger than any real message's
+(:data:`~hypertoken.protocol.relay_codec.MAX_DEPTH` and the other ``MAX_*`` limits there), so
+a frame of a million empty arrays costs what a benign frame of the same size costs.
 """
 
 from __future__ import annotations
@@ -43,10 +59,18 @@ RELAY_PROTOCOL_VERSION = 1
 DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024
 """Default largest frame the relay accepts (1 MiB). Bigger payloads are sent in parts."""
 
-RELAY_ENVELOPE_BYTES = 1024
-"""Room left for the envelope (type, room, ids, part numbers) when sizing relay parts."""
+RELAY_ENVELOPE_BYTES = 2048
+"""Room left for the envelope of a forwarded ``relay`` frame (type, room, ``to``, ``from``,
+part numbers), in either codec: a 128-character room of 4-byte UTF-8 characters takes 1,536
+bytes as JSON escapes, two 64-character peer ids at most 256, the keys and numbers about 140."""
 
 MAX_ROOM_LEN = 128
+MAX_PEER_ID_LEN = 64  # real ids are 16 hex characters (peer_id_from_key); ids are ASCII
+MAX_ROOM_MEMBERS = 1024
+"""Most members one ``peers`` message may list: the length limit of the only array of the
+protocol. A relay must not allow more members per room than this."""
+MAX_SIGNAL_DATA_LEN = 256 * 1024
+"""Most characters of ``signal.data``: an SDP with dozens of media sections is tens of KB."""
 MAX_TOKEN_LEN = 256
 MAX_REASON_LEN = 512
 PUBLIC_KEY_LEN = 32
@@ -60,16 +84,20 @@ class ErrorCode(str, Enum):
     """Machine-readable ``error.code`` values. The ``message`` says what to change."""
 
     BAD_FRAME = "bad-frame"  # not msgpack/JSON, or not a map with a "type"
-    BAD_MESSAGE = "bad-message"  # known type, but a field is missing or has the wrong type
+    # a field is missing, has the wrong type or cannot be encoded (a lone surrogate), or the
+    # frame nests deeper, holds longer containers or more values than any real message
+    BAD_MESSAGE = "bad-message"
     UNKNOWN_TYPE = "unknown-type"  # "type" names no message of this protocol version
     UNEXPECTED = "unexpected"  # a valid message that this side does not accept now
     VERSION = "version"  # hello.version is not one the relay speaks
     HELLO_REQUIRED = "hello-required"  # another message arrived before hello
     UNAUTHORIZED = "unauthorized"  # relay-wide auth token missing or wrong
     BAD_SIGNATURE = "bad-signature"  # hello.sig does not verify with hello.key
+    BAD_KEY = "bad-key"  # hello.key is small-order, non-canonical or not on the curve
     FORGED_ID = "forged-id"  # hello.peer is not the id of hello.key
     REPLACED = "replaced"  # the same peer connected again; this older connection ends
-    TOO_LARGE = "too-large"  # frame over max_message_bytes
+    # frame over max_message_bytes, or a relay/signal that would be over it once forwarded
+    TOO_LARGE = "too-large"
     RATE_LIMITED = "rate-limited"  # more messages per second than the relay allows
     SLOW_CONSUMER = "slow-consumer"  # this peer does not read fast enough
     ROOM_FULL = "room-full"  # max peers per room reached
@@ -119,7 +147,7 @@ class Hello:
     TYPE: ClassVar[str] = "hello"
     version: int  # relay protocol version the peer speaks
     peer: str  # the peer id, which must equal peer_id_from_key(key)
-    key: bytes  # raw 32-byte Ed25519 public key
+    key: bytes  # raw 32-byte Ed25519 public key; not small-order, canonically encoded
     sig: bytes  # Ed25519 signature of hello_signed_bytes(nonce, peer, key)
     auth: str | None = None  # relay-wide auth token, when the relay requires one
 
@@ -162,11 +190,17 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Peers:
-    """Relay -> every member: the room's current members, after each change."""
+    """Relay -> members: who is in a room, after each change.
+
+    The peer whose join or leave this answers (``joined`` or ``left`` is its own id), and a
+    peer joining a room it is already in (neither is set), get the full list. The members
+    already there get a delta: ``joined`` with the newcomer as the one member listed, or
+    ``left`` with no members listed.
+    """
 
     TYPE: ClassVar[str] = "peers"
     room: str  # room name
-    members: tuple[Member, ...]  # every member, the receiver included, in join order
+    members: tuple[Member, ...]  # the full list, in join order; or, in a delta, the newcomer
     private: bool = False  # whether joining needs a token
     joined: str | None = None  # the peer whose join caused this update, if any
     left: str | None = None  # the peer whose leave caused this update, if any
@@ -183,7 +217,9 @@ class Signal:
     room: str  # a room both peers are in
     to: str  # the addressed peer id
     kind: str  # "offer", "answer" or "ice"
-    data: str  # SDP text for offer/answer; the candidate line for ice ("" ends candidates)
+    # SDP text for offer/answer; the candidate line for ice ("" ends candidates); at most
+    # MAX_SIGNAL_DATA_LEN characters, and short enough to fit a JSON frame once forwarded
+    data: str
     mid: str | None = None  # ice only: the media stream id (sdpMid)
     mline: int | None = None  # ice only: the media line index (sdpMLineIndex)
     sender: str | None = None  # wire "from": set by the relay, ignored when a peer sends it
@@ -194,7 +230,9 @@ class Relay:
     """Peer -> relay -> one peer or the room: an opaque payload.
 
     Payloads larger than one frame are split by :func:`split_payload` into parts with the same
-    ``seq`` and put back together by :class:`Reassembler`.
+    ``seq`` and put back together by :class:`Reassembler`. One part carries at most
+    ``max_relay_data_bytes(max_message_bytes)`` bytes, so that it still fits a frame as base64
+    for a JSON peer.
     """
 
     TYPE: ClassVar[str] = "relay"

@@ -2,6 +2,36 @@
 
 :func:`decode` is the trust boundary: it turns any bytes or text into a well-typed message or
 raises :class:`~hypertoken.protocol.relay.ProtocolError` naming the bad field and the fix.
+
+Decoding limits
+---------------
+
+Decoding costs per value, not per byte: a 1 MiB msgpack frame of a million empty arrays used to
+cost a hundred times what a 1 MiB ``relay`` payload costs. So :func:`decode` refuses, as
+``bad-message``, any frame whose *structure* is bigger than the biggest real message's, and it
+does so before (JSON) or while (msgpack) decoding, giving up as soon as a limit is passed:
+
+- :data:`MAX_DEPTH` levels of nesting (the top-level map is level 1; ``peers`` nests 3 deep:
+  map, ``members`` array, member maps);
+- :data:`MAX_MAP_LEN` entries in one map (the longest message has 8 fields);
+- :data:`MAX_ARRAY_LEN` elements in one array (``peers.members``: :data:`MAX_ROOM_MEMBERS`);
+- :data:`MAX_CONTAINERS` maps and arrays in one frame, and :data:`MAX_ITEMS` entries and
+  elements in all of them together (a ``peers`` of :data:`MAX_ROOM_MEMBERS` members holds
+  1,026 containers and 3,078 values);
+- JSON integers of at most :data:`MAX_JSON_INT_CHARS` characters (every protocol integer fits
+  64 bits; longer ones cost quadratic time to convert); no msgpack extension types.
+
+Strings and binary data decode in time linear in their size (a copy, a UTF-8 check), so the
+frame size (``max_message_bytes``, enforced by the WebSocket layer) bounds them; the field
+checks then bound each known field. msgpack checks the limits as it goes (``max_array_len``,
+``max_map_len``, ``max_str_len``, ``max_bin_len``, ``max_ext_len`` refuse a container from its
+header; hooks count containers and values and stop at the first one over; the depth of the few
+frames with more than :data:`MAX_DEPTH` containers is then measured on what was decoded).
+JSON text is bounded before it is parsed: a few ``str.find`` calls show that an ordinary
+message (at most :data:`MAX_DEPTH` brackets, fewer than :data:`MAX_MAP_LEN` commas) is within
+every limit. Otherwise the brackets and commas outside strings are counted (escapes and
+strings removed with ``str.replace`` and ``str.split``), which bounds what parsing can cost,
+and the parsed value is then measured exactly against every limit.
 """
 
 from __future__ import annotations
@@ -9,15 +39,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from typing import Any, TypeAlias
 
 import msgpack
 
 from hypertoken.protocol.relay import (
+    MAX_PEER_ID_LEN,
     MAX_REASON_LEN,
     MAX_ROOM_LEN,
+    MAX_ROOM_MEMBERS,
+    MAX_SIGNAL_DATA_LEN,
     MAX_TOKEN_LEN,
     NONCE_LEN,
     PUBLIC_KEY_LEN,
@@ -39,6 +73,30 @@ from hypertoken.protocol.relay import (
     Signal,
     Welcome,
 )
+from hypertoken.protocol.relay_parts import max_relay_data_bytes
+
+# --- decoding limits --------------------------------------------------------------------------
+
+MAX_DEPTH = 4
+"""Deepest nesting of maps and arrays in a frame; the top-level map is level 1. Real messages
+nest at most 3 deep (``peers``: the map, ``members``, one member), one level is spare."""
+
+MAX_MAP_LEN = 32
+"""Most entries in one map. The longest message (``relay``, ``signal``) has 8 fields; unknown
+keys are ignored for forward compatibility, so there is room for more."""
+
+MAX_ARRAY_LEN = MAX_ROOM_MEMBERS
+"""Most elements in one array: the only array of the protocol is ``peers.members``."""
+
+MAX_CONTAINERS = MAX_ROOM_MEMBERS + 16
+"""Most maps and arrays in one frame: a full ``peers`` has one per member plus two."""
+
+MAX_ITEMS = 4 * MAX_ROOM_MEMBERS + 64
+"""Most map entries and array elements in one frame, all containers together: a full
+``peers`` has three per member (the member map's two entries and its place in the array)."""
+
+MAX_JSON_INT_CHARS = 20
+"""Longest JSON integer literal: 2**64 - 1 and -2**63 have 20 characters."""
 
 # --- field schema -----------------------------------------------------------------------------
 # One checker per field turns a decoded wire value into the dataclass value or raises
@@ -51,15 +109,27 @@ class _Bad(Exception):
     """Internal: a field value failed its check; the message says what was expected."""
 
 
-def _text(max_len: int, min_len: int = 1, *, printable: bool = True) -> _Check:
-    """Names and ids must be printable; free text (SDP, messages) may hold line breaks."""
+def _text(max_len: int, min_len: int = 1, *, printable: bool = True, ascii: bool = False) -> _Check:
+    """Names and ids must be printable; free text (SDP, messages) may hold line breaks.
+
+    Every string must also encode to UTF-8: a JSON ``\\ud800`` escape decodes to a lone
+    surrogate, which no frame could carry on.
+    """
+    kind = (" printable ASCII" if ascii else " printable") if printable else ""
+    expected = f"a string of {min_len}-{max_len}{kind} characters"
 
     def check(value: Any) -> str:
         if not isinstance(value, str):
-            raise _Bad(f"a string of {min_len}-{max_len} characters")
+            raise _Bad(expected)
+        if not value.isascii():
+            if ascii:
+                raise _Bad(expected)
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Bad("text that encodes to UTF-8 (it holds a lone surrogate)") from None
         if not min_len <= len(value) <= max_len or (printable and not value.isprintable()):
-            kind = " printable" if printable else ""
-            raise _Bad(f"a string of {min_len}-{max_len}{kind} characters")
+            raise _Bad(expected)
         return value
 
     return check
@@ -75,8 +145,10 @@ def _int(lo: int, hi: int) -> _Check:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _Bad("a non-negative number")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad("a finite non-negative number")
+    if not (math.isfinite(value) and value >= 0):
+        raise _Bad("a finite non-negative number")
     return float(value)
 
 
@@ -114,14 +186,17 @@ def _optional(inner: _Check) -> _Check:
     return check
 
 
+_PEER_ID = _text(MAX_PEER_ID_LEN, ascii=True)
+
+
 def _members(value: Any) -> tuple[Member, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise _Bad("a list of {peer, key} maps")
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_ROOM_MEMBERS:
+        raise _Bad(f"a list of at most {MAX_ROOM_MEMBERS} {{peer, key}} maps")
     out = []
     for item in value:
         if not isinstance(item, dict):
             raise _Bad("a list of {peer, key} maps")
-        out.append(Member(_text(64)(item.get("peer")), _blob(PUBLIC_KEY_LEN)(item.get("key"))))
+        out.append(Member(_PEER_ID(item.get("peer")), _blob(PUBLIC_KEY_LEN)(item.get("key"))))
     return tuple(out)
 
 
@@ -174,7 +249,6 @@ def _schema(cls: type, **checks: _Check) -> tuple[_Field, ...]:
     return tuple(out)
 
 
-_PEER_ID = _text(64)
 _ROOM = _text(MAX_ROOM_LEN)
 _TOKEN = _optional(_text(MAX_TOKEN_LEN))
 _VERSION = _int(0, 2**16)
@@ -210,7 +284,7 @@ _SCHEMAS: dict[type, tuple[_Field, ...]] = {
         room=_ROOM,
         to=_PEER_ID,
         kind=_choice(SIGNAL_KINDS),
-        data=_text(2**24, min_len=0, printable=False),
+        data=_text(MAX_SIGNAL_DATA_LEN, min_len=0, printable=False),
         mid=_optional(_text(64, min_len=0)),
         mline=_optional(_int(0, 2**16)),
         sender=_optional(_PEER_ID),
@@ -311,24 +385,239 @@ def encode_json(message: RelayMessage) -> str:
     return json.dumps(to_wire(message, json_text=True), separators=(",", ":"))
 
 
-def decode(frame: bytes | str) -> RelayMessage:
+# --- decoding limits, enforced --------------------------------------------------------------
+
+
+class _OverLimit(Exception):
+    """Internal: the frame's structure passed a decoding limit; the message says which."""
+
+
+_TOO_BIG = (
+    f"more than {MAX_CONTAINERS} maps and arrays or {MAX_ITEMS} values in all (a 'peers' of "
+    f"{MAX_ROOM_MEMBERS} members, the biggest real message, has fewer)"
+)
+_TOO_DEEP = f"maps and arrays nested more than {MAX_DEPTH} deep (real messages nest 3 deep)"
+
+
+class _Budget:
+    """msgpack hooks: count every decoded map and array; stop at the first one over budget."""
+
+    __slots__ = ("containers", "items")
+
+    def __init__(self) -> None:
+        self.containers = 0
+        self.items = 0
+
+    def hook(self, obj: Any) -> Any:
+        self.containers += 1
+        self.items += len(obj)
+        if self.containers > MAX_CONTAINERS or self.items > MAX_ITEMS:
+            raise _OverLimit(_TOO_BIG)
+        return obj
+
+
+def _shape_error(obj: Any) -> str | None:
+    """Which decoding limit the decoded maps and lists of ``obj`` pass, or None.
+
+    Only called on what is already bounded (by the msgpack hooks, or the JSON pre-scan), so it
+    is cheap; and only for the few frames that hold more than one container.
+    """
+    containers = items = 0
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return _TOO_DEEP
+        if isinstance(node, dict):
+            if len(node) > MAX_MAP_LEN:
+                return f"a map of more than {MAX_MAP_LEN} entries"
+            children: Any = node.values()
+        elif len(node) > MAX_ARRAY_LEN:
+            return f"an array of more than {MAX_ARRAY_LEN} elements"
+        else:
+            children = node
+        containers += 1
+        items += len(node)
+        if containers > MAX_CONTAINERS or items > MAX_ITEMS:
+            return _TOO_BIG
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return None
+
+
+def _unpack(frame: bytes) -> Any:
+    """msgpack -> Python, within the decoding limits (:class:`_OverLimit` otherwise)."""
+    size = len(frame)
+    budget = _Budget()
+    hook = budget.hook
+    obj = msgpack.unpackb(
+        frame,
+        raw=False,
+        strict_map_key=True,  # the protocol's keys are strings
+        max_str_len=size,
+        max_bin_len=size,
+        max_array_len=MAX_ARRAY_LEN,
+        max_map_len=MAX_MAP_LEN,
+        max_ext_len=0,  # the protocol uses no extension types
+        object_hook=hook,
+        list_hook=hook,
+    )
+    # Depth cannot exceed the number of containers: most frames (one map) skip the walk.
+    if budget.containers > MAX_DEPTH:
+        error = _shape_error(obj)
+        if error is not None:
+            raise _OverLimit(error)
+    return obj
+
+
+def _count_upto(text: str, char: str, limit: int) -> int:
+    """How often ``char`` occurs in ``text``, counting no further than ``limit + 1``.
+
+    ``str.find`` runs at memchr speed, several times faster than ``str.count`` on a long text,
+    and here it runs at most ``limit + 1`` times.
+    """
+    if len(text) < 4096:
+        return text.count(char)
+    found, index = 0, text.find(char)
+    while index >= 0 and found <= limit:
+        found += 1
+        index = text.find(char, index + 1)
+    return found
+
+
+def _json_needs_walk(text: str) -> bool:
+    """Bound what parsing JSON ``text`` can cost, before parsing it.
+
+    Raises :class:`_OverLimit` if the text holds more containers or values than allowed.
+    Returns False when the text is certainly within every limit (the usual case: at most
+    :data:`MAX_DEPTH` brackets and fewer than :data:`MAX_MAP_LEN` commas, even counting those
+    inside strings), True when the parsed value must still be measured (:func:`_shape_error`).
+    Everything here runs at C speed: finds and counts, two replacements and one split.
+    """
+    brackets = _count_upto(text, "[", MAX_DEPTH) + _count_upto(text, "{", MAX_DEPTH)
+    if brackets <= MAX_DEPTH and _count_upto(text, ",", MAX_MAP_LEN) < MAX_MAP_LEN:
+        return False
+    plain = text
+    if "\\" in plain:  # drop escaped backslashes, then escaped quotes: the rest pair up
+        plain = plain.replace("\\\\", "").replace('\\"', "")
+    quotes = plain.count('"')
+    if quotes > 2 * (2 * MAX_ITEMS + 1):  # every string is a key or a value
+        raise _OverLimit(_TOO_BIG)
+    if quotes:
+        plain = "".join(plain.split('"')[::2])  # what is outside strings
+    if plain.count("[") + plain.count("{") > MAX_CONTAINERS or plain.count(",") > MAX_ITEMS:
+        raise _OverLimit(_TOO_BIG)
+    return True
+
+
+def _json_int(literal: str) -> int:
+    if len(literal) > MAX_JSON_INT_CHARS:
+        raise _OverLimit(f"an integer of more than {MAX_JSON_INT_CHARS} characters")
+    return int(literal)
+
+
+# One decoder, made once: json.loads with any option builds a new decoder on every call.
+_JSON_DECODER = json.JSONDecoder(parse_int=_json_int)
+
+
+def _load_json(text: str) -> Any:
+    """JSON text -> Python, within the decoding limits (:class:`_OverLimit` otherwise)."""
+    walk = _json_needs_walk(text)
+    try:
+        obj = _JSON_DECODER.decode(text)
+    except RecursionError:  # nesting in the hundreds: far past MAX_DEPTH
+        raise _OverLimit(_TOO_DEEP) from None
+    if walk and isinstance(obj, (dict, list)):
+        error = _shape_error(obj)
+        if error is not None:
+            raise _OverLimit(error)
+    return obj
+
+
+# --- forwarded sizes --------------------------------------------------------------------------
+
+_LONGEST_FROM = "f" * MAX_PEER_ID_LEN  # stands for the "from" the relay adds when forwarding
+
+
+def _frame_bytes(frame: bytes | str) -> int:
+    if isinstance(frame, bytes) or frame.isascii():
+        return len(frame)
+    return len(frame.encode("utf-8", "surrogatepass"))
+
+
+def _check_forwarded_size(message: RelayMessage, max_message_bytes: int) -> None:
+    """Raise ``too-large`` unless ``message``, forwarded with ``from``, fits in either codec."""
+    if isinstance(message, Relay):
+        limit = max_relay_data_bytes(max_message_bytes)
+        if len(message.data) > limit:
+            raise ProtocolError(
+                ErrorCode.TOO_LARGE,
+                f"relay.data is {len(message.data)} bytes; with max_message_bytes "
+                f"{max_message_bytes} one part carries at most {limit} (room for base64 for "
+                "JSON peers and the envelope): split it with hypertoken.protocol.split_payload",
+                ref=Relay.TYPE,
+            )
+    elif isinstance(message, Signal):
+        # A JSON escape is at most 12 characters per character (a surrogate pair), and the
+        # rest of the envelope is under RELAY_ENVELOPE_BYTES: most signals fit without encoding.
+        rough = 12 * (len(message.room) + len(message.data) + len(message.mid or ""))
+        if rough + 4 * MAX_PEER_ID_LEN + 256 <= max_message_bytes:
+            return
+        forwarded = replace(message, sender=_LONGEST_FROM)
+        size = max(len(encode(forwarded)), len(encode_json(forwarded)))
+        if size > max_message_bytes:
+            raise ProtocolError(
+                ErrorCode.TOO_LARGE,
+                f"this signal would be {size} bytes once forwarded (JSON peers get escaped "
+                f"text), more than max_message_bytes {max_message_bytes}; send a shorter SDP "
+                "(trickle ICE candidates instead of gathering them into the offer)",
+                ref=Signal.TYPE,
+            )
+
+
+def decode(frame: bytes | str, *, max_message_bytes: int | None = None) -> RelayMessage:
     """Decode one frame: ``bytes`` are msgpack, ``str`` is JSON text.
 
-    Raises :class:`ProtocolError` for anything that is not a valid message.
+    Raises :class:`ProtocolError` for anything that is not a valid message, and never
+    anything else: ``bad-frame`` for what is not msgpack or JSON, ``bad-message`` for a frame
+    past a decoding limit (see the module docstring) or with a bad field.
+
+    With ``max_message_bytes`` (what a relay does, with the limit it advertises) it also
+    raises ``too-large`` for a frame over that many bytes, and for a ``relay`` or ``signal``
+    that would be over it once forwarded with ``from`` in either codec: ``relay.data`` longer
+    than :func:`~hypertoken.protocol.relay_parts.max_relay_data_bytes`, or a signal whose
+    JSON form is too long. Exactly ``max_message_bytes`` is allowed.
     """
+    if max_message_bytes is not None and _frame_bytes(frame) > max_message_bytes:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE,
+            f"frame of {_frame_bytes(frame)} bytes, more than max_message_bytes "
+            f"{max_message_bytes}; split big payloads with hypertoken.protocol.split_payload",
+        )
     json_text = isinstance(frame, str)
     try:
-        if json_text:
-            obj = json.loads(frame)
-        else:
-            # strict_map_key=False lets a hostile non-string key reach from_wire, which then
-            # simply does not find its fields; limits guard against absurd nesting/length.
-            obj = msgpack.unpackb(frame, raw=False, strict_map_key=False)
+        obj = _load_json(frame) if isinstance(frame, str) else _unpack(frame)
+    except _OverLimit as exc:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE,
+            f"frame holds {exc}; no message of protocol version {RELAY_PROTOCOL_VERSION} does",
+        ) from None
+    except msgpack.StackError:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"frame holds {_TOO_DEEP}") from None
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
+        if isinstance(exc, ValueError) and "exceeds max_" in str(exc):
+            # msgpack read a container or string header over a limit, before its contents.
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"frame holds a map, array or string longer than allowed (msgpack: {exc}); "
+                f"maps have at most {MAX_MAP_LEN} entries and arrays {MAX_ARRAY_LEN} elements",
+            ) from None
         kind = "JSON text" if json_text else "msgpack"
         raise ProtocolError(
             ErrorCode.BAD_FRAME,
             f"frame is not valid {kind} ({type(exc).__name__}); send one msgpack map per "
             "binary frame, or one JSON object per text frame",
         ) from None
-    return from_wire(obj, json_text=json_text)
+    message = from_wire(obj, json_text=json_text)
+    if max_message_bytes is not None:
+        _check_forwarded_size(message, max_message_bytes)
+    return message
