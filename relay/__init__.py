@@ -32,8 +32,11 @@ The wire format is defined once, in :mod:`hypertoken.protocol` (msgpack maps tag
    The peer id must be ``peer_id_from_key(key)``, so no peer can take another's id. The relay
    answers ``welcome``.
 3. ``join`` a room (created on first join). A token given by the creator makes the room
-   private; operators can fix private rooms with ``--room-token ROOM=TOKEN``. Every member
-   receives ``peers`` (the full member list, with keys) after each join or leave.
+   private; operators can fix private rooms with ``--room-token ROOM=TOKEN``. The joiner
+   receives ``peers`` with the full member list (with keys); the members already there
+   receive a delta, a ``peers`` whose ``joined`` names the newcomer (the one member listed).
+   After a leave the others receive a ``peers`` whose ``left`` names who left (no members),
+   and the leaver the list of who is still there.
 4. ``signal`` (offer, answer, ice) goes to one member; ``relay`` carries an opaque payload to
    one member (``to``) or to every other member. The relay adds ``from``. Payloads larger
    than one frame are sent in parts: ``split_payload`` and ``Reassembler``.
@@ -45,19 +48,33 @@ Limits
 All configurable; each refusal is an ``error`` frame (code and a message naming the fix),
 followed by a close when the connection cannot go on:
 
-============================  ===============  ==================================
-limit                         default          refusal (closes?)
-============================  ===============  ==================================
-``--max-message-bytes``       1 MiB            ``too-large`` (closes, 1009)
-``--rate`` / ``--burst``      100/s, 200       ``rate-limited`` (closes)
-``--max-peers-per-room``      64               ``room-full``
-``--max-rooms``               10,000           ``too-many-rooms``
-``--max-rooms-per-peer``      16               ``too-many-rooms``
-``--max-peers``               10,000           ``server-full`` (closes, 1013)
-``--hello-timeout``           10 s             ``hello-timeout`` (closes)
-``--idle-timeout``            60 s             ``idle-timeout`` (closes)
-``--send-queue-bytes``        8 MiB            ``slow-consumer`` (closes)
-============================  ===============  ==================================
+==================================  ===========  ==============================
+limit                               default      refusal (closes?)
+==================================  ===========  ==============================
+``--max-message-bytes``             1 MiB        ``too-large`` (closes, 1009)
+``--rate`` / ``--burst``            100/s, 200   ``rate-limited`` (closes)
+``--join-rate`` / ``--join-burst``  2/s, 20      ``rate-limited``
+``--max-peers-per-room``            64           ``room-full``
+``--max-rooms``                     10,000       ``too-many-rooms``
+``--max-rooms-per-peer``            16           ``too-many-rooms``
+``--max-rooms-per-address``         64           ``too-many-rooms``
+``--max-peers``                     10,000       ``server-full`` (closes, 1013)
+``--hello-timeout``                 10 s         ``hello-timeout`` (closes)
+``--idle-timeout``                  60 s         ``idle-timeout`` (closes)
+``--send-queue-bytes``              8 MiB        ``slow-consumer`` (closes)
+``--write-timeout``                 10 s         cut off (TCP reset)
+``--max-connections``               peers + 100  HTTP 503 at accept
+``--max-connections-per-address``   64           HTTP 429 at accept
+``--http-timeout``                  10 s         HTTP 408, closed
+==================================  ===========  ==============================
+
+The rate budget is charged for every inbound frame: messages, pings, pongs and each fragment
+of a fragmented message. The send queue counts everything queued (pongs and errors too). A
+peer whose writes make no progress for ``--write-timeout``, or a connection the relay closed
+that has not closed by then, is cut off; its rooms, connection slot and peer id are given back
+the moment the relay closes it. The connection caps count TCP connections at accept (under
+:class:`relay.server.RelayRunner`), before any request is read; an address is an IPv4 address
+or an IPv6 /64.
 
 The relay pings a quiet peer every ``--heartbeat`` seconds (20 s); any frame from the peer,
 pongs included, resets its idle timer.
@@ -70,6 +87,7 @@ Layout
 - :mod:`relay.hub`: what each message does (sans-IO routing)
 - :mod:`relay.rooms`: rooms, tokens and room limits
 - :mod:`relay.connection`: one peer's connection, outbound queue and writer
+- :mod:`relay.gate`: TCP connections counted and capped at accept, the HTTP request timeout
 - :mod:`relay.identity`: the signed challenge
 - :mod:`relay.ratelimit`, :mod:`relay.metrics`, :mod:`relay.logs`
 

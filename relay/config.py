@@ -50,9 +50,40 @@ class RelayConfig:
     )
     max_peers_per_room: int = field(default=64, metadata=_help("Members allowed in one room."))
     max_rooms: int = field(default=10_000, metadata=_help("Rooms allowed on the relay."))
-    max_peers: int = field(default=10_000, metadata=_help("Open connections allowed."))
+    max_peers: int = field(
+        default=10_000, metadata=_help("Open WebSocket connections allowed (hello or not).")
+    )
     max_rooms_per_peer: int = field(
         default=16, metadata=_help("Rooms one connection may be in at once.")
+    )
+    max_connections: int = field(
+        default=0,
+        metadata=_help(
+            "TCP connections allowed, counted at accept, before any request or upgrade "
+            "(0: --max-peers + 100, kept under the process's open-file limit)."
+        ),
+    )
+    max_connections_per_address: int = field(
+        default=64,
+        metadata=_help(
+            "TCP connections allowed from one client address (IPv6: one /64), counted at "
+            "accept; enough for a LAN party behind one NAT (0: no cap)."
+        ),
+    )
+    max_rooms_per_address: int = field(
+        default=64,
+        metadata=_help(
+            "Rooms that peers from one client address (IPv6: one /64) may have created and "
+            "that still exist (0: no cap)."
+        ),
+    )
+    join_rate: float = field(
+        default=2.0,
+        metadata=_help("Joins and leaves per second allowed per peer (beside --rate)."),
+    )
+    join_burst: int = field(
+        default=20,
+        metadata=_help("Joins and leaves a peer may make at once above --join-rate."),
     )
     heartbeat: float = field(
         default=20.0, metadata=_help("Seconds of silence before the relay pings a peer.")
@@ -64,9 +95,26 @@ class RelayConfig:
     hello_timeout: float = field(
         default=10.0, metadata=_help("Seconds a new connection has to complete hello.")
     )
+    http_timeout: float = field(
+        default=10.0,
+        metadata=_help(
+            "Seconds an HTTP connection has to complete its request (also how long an idle "
+            "keep-alive connection stays open)."
+        ),
+    )
     send_queue_bytes: int = field(
         default=8 * 1024 * 1024,
-        metadata=_help("Bytes queued to one slow peer before the relay drops it."),
+        metadata=_help(
+            "Bytes queued to one slow peer before the relay drops it (everything queued "
+            "counts: messages, errors, pongs, each plus 64 bytes of bookkeeping)."
+        ),
+    )
+    write_timeout: float = field(
+        default=10.0,
+        metadata=_help(
+            "Seconds a write to a peer may wait for it to read: a peer that takes nothing "
+            "for that long, or a closing connection not closed by then, is cut off."
+        ),
     )
     shutdown_timeout: float = field(
         default=5.0, metadata=_help("Seconds to wait for peers to close after sending bye.")
@@ -87,11 +135,21 @@ class RelayConfig:
             "heartbeat",
             "idle_timeout",
             "hello_timeout",
+            "http_timeout",
             "send_queue_bytes",
+            "write_timeout",
+            "join_rate",
+            "join_burst",
         )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"--{flag_name(name)} must be positive, got {getattr(self, name)}")
+        for name in ("max_connections", "max_connections_per_address", "max_rooms_per_address"):
+            if getattr(self, name) < 0:
+                raise ValueError(
+                    f"--{flag_name(name)} must not be negative (0: the default or no cap), "
+                    f"got {getattr(self, name)}"
+                )
         if not 0 <= self.port <= 65535:
             raise ValueError(f"--port must be 0-65535 (0: any free port), got {self.port}")
         if self.shutdown_timeout < 0:

@@ -8,12 +8,24 @@ Invariants:
 
 - ``peers`` maps a verified peer id to its one READY connection; a second hello with the same
   id replaces (and closes) the first.
-- A connection the hub closes (a refusal that closes, a bye) leaves its rooms and frees its
-  peer id at that moment, not when its socket finally closes (the close handshake can take
-  seconds, or never finish for a peer that stopped reading). So its rooms hear ``peers``
-  (``left``) at once, and a frame addressed to it from then on is answered ``no-such-peer``:
+- A connection the hub closes (a refusal that closes, a bye, a peer that stopped reading)
+  leaves its rooms, frees its peer id and gives back its connection slot at that moment, not
+  when its socket finally closes (the close handshake can take seconds, or never finish for a
+  peer that stopped reading). So its rooms hear ``peers`` (``left``) at once, newcomers neither
+  see it nor count it, and a frame addressed to it from then on is answered ``no-such-peer``:
   the answer does not depend on how fast TCP tears down, and nothing routed to a member is
   dropped silently. Only the relay's own shutdown leaves the forgetting to :meth:`on_gone`.
+- A closed connection waits in ``closed`` until its writer ends; the sweep aborts it (cuts the
+  TCP connection) if that has not happened by ``--write-timeout`` after the close. An open
+  connection whose writer finishes no write for ``--write-timeout`` is cut off the same way,
+  and so is one that goes on sending :data:`~relay.connection.LATE_FRAMES` frames after its
+  close.
+- Every inbound frame costs a token of the connection's rate budget: messages, pings, pongs
+  and the fragments of a fragmented message alike. Joins and leaves also cost a token of
+  their own, slower budget.
+- Membership changes go out as deltas: the joiner gets the full member list; the other members
+  get a ``peers`` naming only the change (``joined`` with the newcomer as the one member, or
+  ``left`` with no members). The leaver gets the remaining list.
 - ``conn.rooms`` and the rooms' member lists always agree.
 - Every inbound frame is handled inside ``try``: a bad frame gets an ``error`` frame (and, for
   connection-level problems, a close), never an exception out of the hub.
@@ -24,7 +36,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from aiohttp import WSCloseCode
@@ -50,7 +63,7 @@ from hypertoken.protocol import (
     encode_json,
 )
 from relay.config import RelayConfig
-from relay.connection import ConnectionState, Frame, PeerConnection
+from relay.connection import LATE_FRAMES, ConnectionState, Frame, PeerConnection
 from relay.identity import verify_hello
 from relay.logs import log_event
 from relay.metrics import UNDECODED, RelayMetrics
@@ -64,6 +77,10 @@ _CLOSE_CODES = {
     ErrorCode.SERVER_FULL: WSCloseCode.TRY_AGAIN_LATER,
     ErrorCode.SHUTTING_DOWN: WSCloseCode.GOING_AWAY,
 }
+# Errors that always end the connection. (A frame too large to read is closed by aiohttp, see
+# closing_error; a relay whose data would not fit once forwarded is refused and the peer goes
+# on, splitting it.)
+_ALWAYS_CLOSE = frozenset({ErrorCode.SERVER_FULL, ErrorCode.SHUTTING_DOWN})
 
 
 class _Encoded:
@@ -89,16 +106,19 @@ class _Encoded:
 class Hub:
     """Routes messages between the peers of one relay."""
 
-    def __init__(self, config: RelayConfig) -> None:
-        """Create an empty hub with the limits in ``config``."""
+    def __init__(self, config: RelayConfig, clock: Callable[[], float] = time.monotonic) -> None:
+        """Create an empty hub with the limits in ``config``; ``clock`` is the event loop's."""
         self.config = config
+        self.clock = clock
         self.rooms: RoomRegistry[PeerConnection] = RoomRegistry(
             max_rooms=config.max_rooms,
             max_peers_per_room=config.max_peers_per_room,
             fixed_tokens=config.room_tokens,
+            max_rooms_per_owner=config.max_rooms_per_address,
         )
         self.peers: dict[str, PeerConnection] = {}
-        self.connections: set[PeerConnection] = set()
+        self.connections: set[PeerConnection] = set()  # open: the --max-peers slots
+        self.closed: set[PeerConnection] = set()  # closed, writer still running: watched
         self.closing = False
         self.metrics = RelayMetrics(
             peers=lambda: len(self.peers),
@@ -134,13 +154,28 @@ class Hub:
         return True
 
     def on_gone(self, conn: PeerConnection) -> None:
-        """Forget a connection whose socket has closed: leave its rooms, free its peer id."""
+        """Forget a connection whose reader has stopped: leave its rooms, free its peer id and
+        its slot. Its writer may still be finishing the close: :meth:`on_finished` follows."""
         try:
             self._forget(conn, reason="disconnect")
         finally:
-            self.connections.discard(conn)
-            conn.close()
-            conn.set_state(ConnectionState.CLOSED)
+            self._release(conn)
+            conn.close(deadline=self._deadline())
+
+    def on_finished(self, conn: PeerConnection) -> None:
+        """The connection's writer has ended too: nothing of it is left to watch."""
+        self.on_gone(conn)  # idempotent: for a handler that ended before its reader did
+        self.closed.discard(conn)
+        conn.set_state(ConnectionState.CLOSED)
+
+    def _deadline(self) -> float:
+        return self.clock() + self.config.write_timeout
+
+    def _release(self, conn: PeerConnection) -> None:
+        """Give back the connection's slot; watch it until its writer ends."""
+        self.connections.discard(conn)
+        if conn.state is not ConnectionState.CLOSED:
+            self.closed.add(conn)
 
     def _close(
         self,
@@ -148,11 +183,33 @@ class Hub:
         code: int,
         reason: str,
         *,
-        last: Frame | None = None,
+        last: tuple[Frame, str] | None = None,
     ) -> None:
-        """Queue the close of ``conn`` and forget it now: it leaves its rooms, its id is free."""
-        conn.close(code, reason, last=last)
+        """Queue the close of ``conn`` and forget it now: it leaves its rooms, its id is free,
+        its slot is given back; it must be closed by the write deadline."""
+        conn.close(code, reason, last=last, deadline=self._deadline())
         self._forget(conn, reason=reason)
+        self._release(conn)
+
+    def _abort(self, conn: PeerConnection, reason: str) -> None:
+        """Cut ``conn`` off now (see :meth:`PeerConnection.abort`) and forget it."""
+        if conn.aborted:
+            return
+        self.metrics.aborted(reason)
+        log_event(
+            logger,
+            logging.INFO,
+            "abort",
+            peer=conn.label,
+            remote=conn.remote,
+            reason=reason,
+            queued_bytes=conn.queued_bytes,
+        )
+        if conn.open:
+            conn.set_state(ConnectionState.CLOSING)
+        conn.abort()
+        self._forget(conn, reason=reason)
+        self._release(conn)
 
     def _forget(self, conn: PeerConnection, *, reason: str) -> None:
         """Take ``conn`` out of its rooms (telling their members) and out of ``peers``.
@@ -165,10 +222,30 @@ class Hub:
             del self.peers[conn.peer]
 
     def sweep(self, now: float) -> None:
-        """Enforce the hello and idle timeouts and send heartbeat pings. Call periodically."""
+        """Enforce the write deadline, the hello and idle timeouts, and send heartbeat pings.
+        Call periodically."""
         cfg = self.config
+        self.metrics.flush()
+        for conn in list(self.closed):
+            deadline = conn.close_deadline
+            if deadline is not None and now >= deadline and not conn.aborted:
+                self._abort(conn, "close-timeout")
         for conn in list(self.connections):
             if not conn.open:
+                continue
+            if conn.stalled(now, cfg.write_timeout):
+                self.metrics.refused(ErrorCode.SLOW_CONSUMER.value)
+                log_event(
+                    logger,
+                    logging.INFO,
+                    "refusal",
+                    code=ErrorCode.SLOW_CONSUMER.value,
+                    peer=conn.label,
+                    remote=conn.remote,
+                    close=True,
+                    message=f"took nothing from its socket for {cfg.write_timeout:g} s",
+                )
+                self._abort(conn, "stalled")
                 continue
             quiet = now - conn.last_seen
             if conn.state is ConnectionState.AWAITING_HELLO and (
@@ -191,7 +268,8 @@ class Hub:
                 )
             elif quiet >= cfg.heartbeat and now - conn.last_ping >= cfg.heartbeat:
                 conn.last_ping = now
-                conn.ping()
+                if not conn.ping():
+                    self._slow(conn)
 
     def shutdown(self) -> None:
         """Send ``bye`` to every peer and close every connection. New ones are refused."""
@@ -200,8 +278,14 @@ class Hub:
         for conn in list(self.connections):
             if conn.open:
                 frame = bye.frame(conn.json_text)
-                self.metrics.sent(Bye.TYPE, len(frame))
-                conn.close(WSCloseCode.GOING_AWAY, "relay shutting down", last=frame)
+                conn.close(WSCloseCode.GOING_AWAY, "relay shutting down", last=(frame, Bye.TYPE))
+
+    def abort_all(self, reason: str) -> int:
+        """Cut off every connection still open or closing; return how many."""
+        conns = [c for c in (*self.connections, *self.closed) if not c.aborted]
+        for conn in conns:
+            self._abort(conn, reason)
+        return len(conns)
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -211,25 +295,25 @@ class Hub:
 
     def broadcast(self, conns: Iterable[PeerConnection], encoded: _Encoded) -> None:
         """Queue one message to several peers, encoding it once per codec."""
-        count = size = 0
-        slow: list[PeerConnection] = []
+        kind = encoded.message.TYPE
+        slow: list[PeerConnection] | None = None
         for conn in conns:
-            frame = encoded.frame(conn.json_text)
-            if conn.send_frame(frame):
-                count += 1
-                size += len(frame)
-            else:
+            if not conn.send_frame(encoded.frame(conn.json_text), kind):
+                if slow is None:
+                    slow = []
                 slow.append(conn)
-        if count:
-            self.metrics.sent(encoded.message.TYPE, size, count)
-        for conn in slow:
-            self.refuse(
-                conn,
-                ErrorCode.SLOW_CONSUMER,
-                f"more than {self.config.send_queue_bytes} bytes were waiting for this peer "
-                "to read; read faster (or send less) and reconnect",
-                close=True,
-            )
+        if slow is not None:
+            for conn in slow:
+                self._slow(conn)
+
+    def _slow(self, conn: PeerConnection) -> None:
+        self.refuse(
+            conn,
+            ErrorCode.SLOW_CONSUMER,
+            f"more than {self.config.send_queue_bytes} bytes were waiting for this peer "
+            "to read; read faster (or send less) and reconnect",
+            close=True,
+        )
 
     def refuse(
         self,
@@ -254,42 +338,108 @@ class Hub:
             message=message,
         )
         frame = _Encoded(Error(code=code.value, message=message, ref=ref)).frame(conn.json_text)
-        if close or code in _CLOSE_CODES:
-            self.metrics.sent(Error.TYPE, len(frame))
+        if close or code in _ALWAYS_CLOSE:
             close_code = _CLOSE_CODES.get(code, WSCloseCode.POLICY_VIOLATION)
-            self._close(conn, close_code, code.value, last=frame)
-        elif conn.send_frame(frame):
-            self.metrics.sent(Error.TYPE, len(frame))
+            self._close(conn, close_code, code.value, last=(frame, Error.TYPE))
+        elif not conn.send_frame(frame, Error.TYPE):
+            self._slow(conn)
 
-    def too_large_error(self, conn: PeerConnection) -> Frame:
-        """Count and log an oversized frame; return the error frame to send before closing."""
-        limit = self.config.max_message_bytes
-        message = (
-            f"frame larger than {limit} bytes; split big payloads with "
-            "hypertoken.protocol.split_payload (relay.parts)"
-        )
-        self.metrics.refused(ErrorCode.TOO_LARGE.value)
-        self.metrics.received(UNDECODED, limit)
+    def closing_error(self, conn: PeerConnection, ws_code: int) -> Frame | None:
+        """For a close aiohttp makes on its own (a frame too large, text that is not UTF-8):
+        count and log the refusal, forget the connection, and return the error frame to send
+        before the close (None for other close codes)."""
+        if ws_code == WSCloseCode.MESSAGE_TOO_BIG:
+            limit = self.config.max_message_bytes
+            code = ErrorCode.TOO_LARGE
+            message = (
+                f"frame larger than {limit} bytes; split big payloads with "
+                "hypertoken.protocol.split_payload (relay.parts)"
+            )
+            self.metrics.received(UNDECODED, limit)
+        elif ws_code == WSCloseCode.INVALID_TEXT:
+            code = ErrorCode.BAD_MESSAGE
+            message = (
+                "a text frame that is not valid UTF-8; send JSON as UTF-8 text frames, or "
+                "msgpack as binary frames"
+            )
+            self.metrics.received(UNDECODED, 0)
+        else:
+            return None
+        self.metrics.refused(code.value)
         log_event(
             logger,
             logging.INFO,
             "refusal",
-            code=ErrorCode.TOO_LARGE.value,
+            code=code.value,
             peer=conn.label,
             remote=conn.remote,
             ref=None,
             close=True,
             message=message,
         )
-        frame = _Encoded(Error(code=ErrorCode.TOO_LARGE.value, message=message)).frame(
-            conn.json_text
-        )
-        self.metrics.sent(Error.TYPE, len(frame))
-        conn.set_state(ConnectionState.CLOSING)
-        self._forget(conn, reason=ErrorCode.TOO_LARGE.value)
+        frame = _Encoded(Error(code=code.value, message=message)).frame(conn.json_text)
+        if conn.open:
+            conn.set_state(ConnectionState.CLOSING)
+        conn.close_deadline = conn.close_deadline or self._deadline()
+        self._forget(conn, reason=code.value)
+        self._release(conn)
+        return frame
+
+    def too_large_error(self, conn: PeerConnection) -> Frame:
+        """Count and log an oversized frame; return the error frame to send before closing."""
+        frame = self.closing_error(conn, WSCloseCode.MESSAGE_TOO_BIG)
+        assert frame is not None
         return frame
 
     # --- receiving ----------------------------------------------------------------------------
+
+    def on_late(self, conn: PeerConnection) -> None:
+        """A frame after the relay closed ``conn`` (its parser reports each one). Past
+        :data:`LATE_FRAMES`, once its error and close are out (or its writer is stuck, so
+        nothing reaches it anyway), the flood is cut off."""
+        conn.late_frames += 1
+        if (
+            conn.late_frames >= LATE_FRAMES
+            and not conn.aborted
+            and (conn.close_sent or conn.writing)
+        ):
+            self._abort(conn, "flood")
+
+    def _rate_limited(self, conn: PeerConnection, what: str = "") -> None:
+        self.refuse(
+            conn,
+            ErrorCode.RATE_LIMITED,
+            f"more than {self.config.rate:g} frames per second (bursts of "
+            f"{self.config.burst}){what}; send less often, then reconnect",
+            close=True,
+        )
+
+    def on_ping(self, conn: PeerConnection, data: bytes, now: float) -> None:
+        """A WebSocket ping from the peer: charge it, and queue the pong."""
+        conn.last_seen = now
+        if not conn.open:
+            return
+        self.metrics.received("ping", len(data))
+        if not conn.bucket.take(now):
+            self._rate_limited(conn, "; pings count too")
+        elif not conn.pong(data):
+            self._slow(conn)
+
+    def on_pong(self, conn: PeerConnection, data: bytes, now: float) -> None:
+        """A WebSocket pong from the peer: it is alive; charge it."""
+        conn.last_seen = now
+        if not conn.open:
+            return
+        self.metrics.received("pong", len(data))
+        if not conn.bucket.take(now):
+            self._rate_limited(conn, "; pongs count too")
+
+    def on_fragment(self, conn: PeerConnection, now: float) -> None:
+        """One fragment of a fragmented message (parsed, not yet a message): charge it."""
+        if not conn.open:
+            return
+        if not conn.bucket.take(now):
+            self._rate_limited(conn, "; each fragment of a fragmented message counts")
 
     def on_frame(self, conn: PeerConnection, data: bytes | str, now: float) -> None:
         """Handle one inbound frame. Never raises: every problem becomes an ``error``."""
@@ -302,12 +452,13 @@ class Hub:
                 self.metrics.received(UNDECODED, len(data))
                 raise Refusal(
                     ErrorCode.RATE_LIMITED,
-                    f"more than {self.config.rate:g} messages per second (bursts of "
+                    f"more than {self.config.rate:g} frames per second (bursts of "
                     f"{self.config.burst}); send less often, then reconnect",
                     close=True,
                 )
             try:
-                message = decode(data)
+                # With the limit, decode also refuses what would be over it once forwarded.
+                message = decode(data, max_message_bytes=self.config.max_message_bytes)
             except ProtocolError as exc:
                 self.metrics.received(UNDECODED, len(data))
                 ref = exc.ref
@@ -316,7 +467,7 @@ class Hub:
                 raise Refusal(exc.code, str(exc), close=awaiting) from None
             ref = message.TYPE
             self.metrics.received(ref, len(data))
-            self._dispatch(conn, message, isinstance(data, str))
+            self._dispatch(conn, message, isinstance(data, str), now)
         except Refusal as refusal:
             self.refuse(conn, refusal.code, refusal.message, ref=ref, close=refusal.close)
         except Exception:
@@ -329,7 +480,9 @@ class Hub:
                 ref=ref,
             )
 
-    def _dispatch(self, conn: PeerConnection, message: RelayMessage, json_text: bool) -> None:
+    def _dispatch(
+        self, conn: PeerConnection, message: RelayMessage, json_text: bool, now: float
+    ) -> None:
         if conn.state is ConnectionState.AWAITING_HELLO:
             if isinstance(message, Hello):
                 conn.json_text = json_text  # answer in the codec the hello came in
@@ -347,9 +500,9 @@ class Hub:
         elif isinstance(message, Signal):
             self._signal(conn, message)
         elif isinstance(message, Join):
-            self._join(conn, message)
+            self._join(conn, message, now)
         elif isinstance(message, Leave):
-            self._leave(conn, message)
+            self._leave(conn, message, now)
         elif isinstance(message, Bye):
             self._close(conn, WSCloseCode.OK, "bye")
         elif isinstance(message, Error):
@@ -421,8 +574,18 @@ class Hub:
             ),
         )
 
-    def _join(self, conn: PeerConnection, join: Join) -> None:
+    def _charge_membership(self, conn: PeerConnection, now: float) -> None:
+        if not conn.join_bucket.take(now):
+            cfg = self.config
+            raise Refusal(
+                ErrorCode.RATE_LIMITED,
+                f"more than {cfg.join_rate:g} joins and leaves per second (bursts of "
+                f"{cfg.join_burst}); wait a moment before joining or leaving again",
+            )
+
+    def _join(self, conn: PeerConnection, join: Join, now: float) -> None:
         assert conn.peer is not None
+        self._charge_membership(conn, now)
         limit = self.config.max_rooms_per_peer
         if join.room not in conn.rooms and len(conn.rooms) >= limit:
             raise Refusal(
@@ -430,7 +593,7 @@ class Hub:
                 f"this connection is already in {limit} rooms, the most allowed; "
                 "leave one before joining another",
             )
-        room, changed = self.rooms.join(join.room, conn.peer, conn, join.token)
+        room, changed = self.rooms.join(join.room, conn.peer, conn, join.token, conn.address)
         conn.rooms.add(room.name)
         if not changed:
             self.send(conn, self._peers_message(room))
@@ -445,12 +608,22 @@ class Hub:
             private=room.private,
             remote=conn.remote,
         )
-        members = room.members.values()
-        self.broadcast(members, _Encoded(self._peers_message(room, joined=conn.peer)))
+        me = conn.peer
+        self.send(conn, self._peers_message(room, joined=me))
+        others = [c for p, c in room.members.items() if p != me]
+        if others:
+            delta = Peers(
+                room=room.name,
+                members=(Member(me, conn.key or b""),),
+                private=room.private,
+                joined=me,
+            )
+            self.broadcast(others, _Encoded(delta))
 
-    def _leave(self, conn: PeerConnection, leave: Leave) -> None:
+    def _leave(self, conn: PeerConnection, leave: Leave, now: float) -> None:
         if leave.room not in conn.rooms:
             raise Refusal(ErrorCode.NOT_IN_ROOM, f"not in room {leave.room!r}, so cannot leave it")
+        self._charge_membership(conn, now)
         self._leave_room(conn, leave.room, reason="leave", tell_leaver=True)
 
     def _leave_room(
@@ -470,10 +643,11 @@ class Hub:
             members=len(room.members),
             reason=reason,
         )
-        targets = list(room.members.values())
-        if tell_leaver:
-            targets.append(conn)  # confirms the leave to the leaver
-        self.broadcast(targets, _Encoded(self._peers_message(room, left=conn.peer)))
+        if room.members:
+            delta = Peers(room=name, members=(), private=room.private, left=conn.peer)
+            self.broadcast(room.members.values(), _Encoded(delta))
+        if tell_leaver:  # confirms the leave to the leaver, with who is still there
+            self.send(conn, self._peers_message(room, left=conn.peer))
 
     @staticmethod
     def _peers_message(

@@ -5,10 +5,21 @@ Exposed at ``GET /metrics``:
 
 - ``hypertoken_relay_peers``: connections that completed hello
 - ``hypertoken_relay_connections``: open WebSocket connections, hello or not
+- ``hypertoken_relay_tcp_connections``: open TCP connections (HTTP and WebSocket), counted at
+  accept
 - ``hypertoken_relay_rooms``: rooms with at least one member
 - ``hypertoken_relay_messages_total{direction,type}``: frames in and out, by message type
-- ``hypertoken_relay_bytes_total{direction,type}``: frame bytes in and out, by message type
-- ``hypertoken_relay_refusals_total{reason}``: errors sent, by error code
+  (``ping``/``pong`` for control frames). Out counts what was written to a peer's socket, not
+  what was queued.
+- ``hypertoken_relay_bytes_total{direction,type}``: frame payload bytes in and out, likewise
+- ``hypertoken_relay_dropped_total{type}``: frames queued to a peer but never written (the
+  backlog of a peer that was dropped or vanished)
+- ``hypertoken_relay_refusals_total{reason}``: errors sent, by error code, and connections
+  refused or cut off before any WebSocket (``server-full``, ``too-many-connections``,
+  ``http-timeout``)
+- ``hypertoken_relay_aborted_total{reason}``: connections cut off without a close handshake
+  (``stalled``: a peer that stopped reading; ``close-timeout``; ``flood``; ``shutdown``)
+- ``process_*``: the relay process's memory, CPU and open files (where the platform has them)
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, ProcessCollector
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 logger = logging.getLogger(__name__)
@@ -26,6 +37,11 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # The label value for frames that could not be decoded, so a flood of garbage is visible.
 UNDECODED = "undecoded"
+
+Tally = dict[str, list[int]]
+"""Frames and bytes written, by message type: ``{type: [frames, bytes]}``. Connections add to
+it as they write (plain integers, cheaper than a Prometheus counter per frame);
+:meth:`RelayMetrics.flush` moves it into the counters."""
 
 
 class RelayMetrics:
@@ -65,12 +81,34 @@ class RelayMetrics:
         )
         self._refusals = Counter(
             "hypertoken_relay_refusals",
-            "Errors sent to peers, by error code.",
+            "Errors sent to peers, by error code, and connections refused before any WebSocket.",
             ["reason"],
             registry=self.registry,
         )
+        self._dropped = Counter(
+            "hypertoken_relay_dropped",
+            "Frames queued to a peer but never written, by message type.",
+            ["type"],
+            registry=self.registry,
+        )
+        self._aborted = Counter(
+            "hypertoken_relay_aborted",
+            "Connections cut off without a close handshake, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        try:
+            ProcessCollector(registry=self.registry)
+        except Exception:  # no /proc (macOS, Windows): the relay runs without these
+            logger.debug("process metrics unavailable", exc_info=True)
         self._children: dict[tuple[str, str], tuple[Counter, Counter]] = {}
         self._refusal_children: dict[str, Counter] = {}
+        self.written: Tally = {}
+        self.dropped: dict[str, int] = {}
+
+    def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """Add a gauge that reads its value through ``read`` at each scrape."""
+        Gauge(name, documentation, registry=self.registry).set_function(read)
 
     def _pair(self, direction: str, kind: str) -> tuple[Counter, Counter]:
         key = (direction, kind)
@@ -89,11 +127,27 @@ class RelayMetrics:
         messages.inc()
         size_counter.inc(size)
 
-    def sent(self, kind: str, size: int, count: int = 1) -> None:
-        """Count ``count`` outbound frames of ``size`` bytes each."""
+    def sent(self, kind: str, frames: int, size: int) -> None:
+        """Count ``frames`` outbound frames written, ``size`` bytes in all."""
         messages, size_counter = self._pair("out", kind)
-        messages.inc(count)
-        size_counter.inc(size * count)
+        messages.inc(frames)
+        size_counter.inc(size)
+
+    def aborted(self, reason: str) -> None:
+        """Count one connection cut off without a close handshake."""
+        self._aborted.labels(reason=reason).inc()
+
+    def flush(self) -> None:
+        """Move the written and dropped tallies into the counters."""
+        for kind, counts in self.written.items():
+            frames, size = counts
+            if frames:
+                self.sent(kind, frames, size)
+                counts[0] = counts[1] = 0
+        for kind, frames in self.dropped.items():
+            if frames:
+                self._dropped.labels(type=kind).inc(frames)
+        self.dropped.clear()
 
     def refused(self, reason: str) -> None:
         """Count one error sent, by its code."""
@@ -105,4 +159,5 @@ class RelayMetrics:
 
     def render(self) -> bytes:
         """Return the Prometheus text exposition of every metric."""
+        self.flush()
         return generate_latest(self.registry)

@@ -3,6 +3,10 @@
 A room exists while it has members: it is created on first join and forgotten when its last
 member leaves. A private room has a join token, either fixed by the operator
 (``--room-token ROOM=TOKEN``) or chosen by the peer that created it (``join.token``).
+
+Each room remembers who created it (the client address, see :func:`relay.gate.client_address`)
+so that one address cannot fill the relay's room table: ``max_rooms_per_owner`` caps the rooms
+an address created that still exist.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Room(Generic[T]):
 
     name: str  # the room name peers use
     token: str | None  # join token; None for a public room
+    owner: str = ""  # who created it (a client address), for the per-address room cap
     members: dict[str, T] = field(default_factory=dict)  # peer id -> connection
 
     @property
@@ -56,12 +61,18 @@ class RoomRegistry(Generic[T]):
         max_rooms: int,
         max_peers_per_room: int,
         fixed_tokens: Mapping[str, str] | None = None,
+        max_rooms_per_owner: int = 0,
     ) -> None:
-        """``fixed_tokens`` makes those rooms private with those tokens, whoever creates them."""
+        """``fixed_tokens`` makes those rooms private with those tokens, whoever creates them.
+
+        ``max_rooms_per_owner`` (0: no cap) limits the existing rooms one owner created.
+        """
         self.max_rooms = max_rooms
         self.max_peers_per_room = max_peers_per_room
+        self.max_rooms_per_owner = max_rooms_per_owner
         self.fixed_tokens = dict(fixed_tokens or {})
         self.rooms: dict[str, Room[T]] = {}
+        self.owned: dict[str, int] = {}  # owner -> rooms it created that still exist
 
     def __len__(self) -> int:
         """Number of rooms with members."""
@@ -71,11 +82,14 @@ class RoomRegistry(Generic[T]):
         """Return the room called ``name``, if it has members."""
         return self.rooms.get(name)
 
-    def join(self, name: str, peer: str, member: T, token: str | None) -> tuple[Room[T], bool]:
+    def join(
+        self, name: str, peer: str, member: T, token: str | None, owner: str = ""
+    ) -> tuple[Room[T], bool]:
         """Add ``peer`` to room ``name``, creating it; return the room and whether it changed.
 
-        Joining a room one is already in changes nothing. Raises :class:`Refusal` for a wrong
-        or missing token, a full room, or too many rooms.
+        ``owner`` is who would create the room. Joining a room one is already in changes
+        nothing. Raises :class:`Refusal` for a wrong or missing token, a full room, or too many
+        rooms (on the relay, or created by ``owner``).
         """
         room = self.rooms.get(name)
         if room is None:
@@ -85,11 +99,20 @@ class RoomRegistry(Generic[T]):
                     f"cannot create room {name!r}: the relay holds its maximum of "
                     f"{self.max_rooms} rooms; join an existing room or try later",
                 )
+            cap = self.max_rooms_per_owner
+            if cap and self.owned.get(owner, 0) >= cap:
+                raise Refusal(
+                    ErrorCode.TOO_MANY_ROOMS,
+                    f"cannot create room {name!r}: peers from your address created {cap} "
+                    "rooms that still exist, the most allowed; join an existing room, or "
+                    "leave rooms you created",
+                )
             fixed = self.fixed_tokens.get(name)
             if fixed is not None:
                 self._check_token(name, fixed, token)
-            room = Room(name=name, token=fixed if fixed is not None else token)
+            room = Room(name=name, token=fixed if fixed is not None else token, owner=owner)
             self.rooms[name] = room
+            self.owned[owner] = self.owned.get(owner, 0) + 1
         elif peer in room.members:
             room.members[peer] = member  # the same peer on a new connection
             return room, False
@@ -130,4 +153,9 @@ class RoomRegistry(Generic[T]):
             return None
         if not room.members:
             del self.rooms[name]
+            left = self.owned.get(room.owner, 0) - 1
+            if left > 0:
+                self.owned[room.owner] = left
+            else:
+                self.owned.pop(room.owner, None)
         return room

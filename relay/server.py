@@ -9,7 +9,11 @@ Routes:
 
 Lifecycle: :func:`serve` runs until its ``shutdown`` event is set (SIGTERM and SIGINT only set
 that event). Shutdown then sends ``bye`` to every peer, waits up to ``shutdown_timeout`` for the
-connections to close, and stops the HTTP server.
+connections to close, cuts off those still open, and stops the HTTP server.
+
+Run the application with :class:`RelayRunner` (as :func:`serve` does): it puts the
+:class:`~relay.gate.ConnectionGate` in front of HTTP, which counts and caps TCP connections at
+accept. Under a plain :class:`aiohttp.web.AppRunner` the relay works without those caps.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from hypertoken.protocol import RELAY_PROTOCOL_VERSION
+from hypertoken.protocol import RELAY_PROTOCOL_VERSION, Error
 from relay.config import RelayConfig
 from relay.connection import PeerConnection, RelayWebSocket
+from relay.gate import ConnectionGate, client_address
 from relay.hub import Hub
 from relay.logs import configure_logging, log_event
 from relay.metrics import CONTENT_TYPE
@@ -38,13 +43,46 @@ RELAY_SERVER_KEY: web.AppKey[RelayServer] = web.AppKey("relay_server")
 """Where :func:`create_app` stores the :class:`RelayServer` in its application."""
 
 
+def connection_cap(config: RelayConfig) -> int:
+    """The TCP connection cap: ``--max-connections``, or by default ``--max-peers`` + 100 kept
+    under the process's open-file limit (64 descriptors spare for everything else)."""
+    if config.max_connections:
+        return config.max_connections
+    cap = config.max_peers + 100
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # no such limit here (Windows)
+        return cap
+    if soft != resource.RLIM_INFINITY and soft > 0:
+        cap = min(cap, max(16, soft - 64))
+    return cap
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
 class RelayServer:
-    """One relay: the hub, the aiohttp application, and the tasks they run."""
+    """One relay: the hub, the gate, the aiohttp application, and the tasks they run."""
 
     def __init__(self, config: RelayConfig) -> None:
         """Build the hub and the application; nothing runs until the app starts."""
         self.config = config
-        self.hub = Hub(config)
+        self.hub = Hub(config, clock=_loop_time)
+        self.max_connections = connection_cap(config)
+        self.gate = ConnectionGate(
+            max_connections=self.max_connections,
+            max_per_address=config.max_connections_per_address,
+            http_timeout=config.http_timeout,
+            metrics=self.hub.metrics,
+        )
+        self.hub.metrics.gauge(
+            "hypertoken_relay_tcp_connections",
+            "Open TCP connections, HTTP and WebSocket, counted at accept.",
+            lambda: len(self.gate),
+        )
         self.started = time.monotonic()
         self._conn_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -53,8 +91,11 @@ class RelayServer:
         self._idle.set()
         self._sweep_handle: asyncio.TimerHandle | None = None
         self._shutdown_done = False
-        app = web.Application()
+        # keepalive_timeout: a keep-alive connection whose next request does not arrive
+        # within the HTTP timeout is closed (the gate times the first request).
+        app = web.Application(handler_args={"keepalive_timeout": config.http_timeout})
         app[RELAY_SERVER_KEY] = self
+        app.on_response_prepare.append(self._on_response_prepare)
         app.router.add_get("/ws", self._websocket)
         app.router.add_get("/health", self._health)
         app.router.add_get("/ready", self._ready)
@@ -76,7 +117,14 @@ class RelayServer:
     def sweep_interval(self) -> float:
         """Seconds between timeout checks: a quarter of the shortest timeout."""
         cfg = self.config
-        return max(0.01, min(cfg.heartbeat, cfg.idle_timeout, cfg.hello_timeout) / 4)
+        shortest = min(cfg.heartbeat, cfg.idle_timeout, cfg.hello_timeout, cfg.write_timeout)
+        return max(0.01, shortest / 4)
+
+    @property
+    def close_timeout(self) -> float:
+        """Seconds a close waits for the peer's close reply (within the write deadline)."""
+        cfg = self.config
+        return max(0.05, min(5.0, cfg.shutdown_timeout, cfg.write_timeout))
 
     def _schedule_sweep(self) -> None:
         loop = asyncio.get_running_loop()
@@ -99,7 +147,11 @@ class RelayServer:
             protocol=RELAY_PROTOCOL_VERSION,
             auth=self.config.token is not None,
             max_message_bytes=self.config.max_message_bytes,
+            max_connections=self.max_connections,
         )
+
+    async def _on_response_prepare(self, request: web.Request, response: Any) -> None:
+        self.gate.served(request.protocol)
 
     async def _on_shutdown(self, app: web.Application) -> None:
         await self.shutdown()
@@ -111,17 +163,33 @@ class RelayServer:
         self._shutdown_done = True
         if self._sweep_handle is not None:
             self._sweep_handle.cancel()
-        peers = len(self.hub.connections)
+        targets = list(self.hub.connections)
         self.hub.shutdown()
+        aborted = 0
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=self.config.shutdown_timeout)
         except asyncio.TimeoutError:
-            logger.warning("%d connections still open after the shutdown timeout", self._handlers)
+            # Peers that did not read their bye (or answer its close) in time, and HTTP
+            # connections that did not finish: cut them off, so the shutdown takes the
+            # timeout and no longer.
+            aborted = self.hub.abort_all("shutdown")
+            logger.warning("%d connections still open after the shutdown timeout", aborted)
+            self.gate.abort_all()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=1.0)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=1.0)
-        log_event(logger, logging.INFO, "stopped", peers_said_bye=peers)
+        self.hub.metrics.flush()
+        log_event(
+            logger,
+            logging.INFO,
+            "stopped",
+            peers=len(targets),
+            peers_said_bye=sum(1 for c in targets if c.bye_delivered),
+            aborted=aborted,
+        )
 
     # --- HTTP endpoints -----------------------------------------------------------------------
 
@@ -134,6 +202,9 @@ class RelayServer:
                 "uptime": round(time.monotonic() - self.started, 3),
                 "peers": len(hub.peers),
                 "connections": len(hub.connections),
+                "closing": len(hub.closed),
+                "tcp_connections": len(self.gate),
+                "max_connections": self.max_connections,
                 "rooms": len(hub.rooms),
             }
         )
@@ -144,7 +215,7 @@ class RelayServer:
         return web.json_response({"ready": True})
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        response = web.Response(body=self.hub.metrics.render())
+        response = web.Response(body=self.hub.metrics.render())  # flushes the tallies first
         response.headers["Content-Type"] = CONTENT_TYPE
         return response
 
@@ -158,11 +229,13 @@ class RelayServer:
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         cfg = self.config
+        hub = self.hub
         ws = RelayWebSocket(
-            max_msg_size=cfg.max_message_bytes,
-            autoping=False,  # pings and pongs reach the hub: they count as activity
+            # aiohttp refuses a frame of max_msg_size bytes; the advertised maximum is allowed.
+            max_msg_size=cfg.max_message_bytes + 1,
+            autoping=False,  # pings and pongs reach the hub: they count as activity and rate
             compress=False,  # CPU per frame and decompression bombs are not worth it here
-            timeout=max(0.5, min(5.0, cfg.shutdown_timeout)),  # wait for the peer's close reply
+            timeout=self.close_timeout,  # wait for the peer's close reply
         )
         if not ws.can_prepare(request).ok:
             return web.Response(
@@ -170,8 +243,8 @@ class RelayServer:
                 text="connect with a WebSocket client to /ws\n",
                 headers={"Upgrade": "websocket"},
             )
-        await ws.prepare(request)
         loop = asyncio.get_running_loop()
+        metrics = hub.metrics
         conn = PeerConnection(
             ws,
             conn_id=next(self._conn_ids),
@@ -181,23 +254,46 @@ class RelayServer:
             burst=cfg.burst,
             send_queue_bytes=cfg.send_queue_bytes,
             json_text=request.query.get("format") == "json",
+            transport=request.transport,
+            address=client_address(request.remote),
+            join_rate=cfg.join_rate,
+            join_burst=cfg.join_burst,
+            tally=metrics.written,
+            dropped=metrics.dropped,
         )
-        ws.too_large_frame = lambda: self.hub.too_large_error(conn)
+
+        async def last_words(code: int) -> None:
+            frame = hub.closing_error(conn, code)
+            if frame is not None:
+                await conn.send_now(frame, Error.TYPE)
+
+        ws.close_hook = last_words
+        ws.on_fragment = lambda: hub.on_fragment(conn, loop.time())
+        conn.late_hook = lambda: hub.on_late(conn)
         self._handlers += 1
         self._idle.clear()
-        writer = self._spawn(conn.run_writer())
+        writer: asyncio.Task[None] | None = None
         try:
-            if self.hub.accept(conn):
+            await ws.prepare(request)
+            conn.frame_reader = ws.frame_reader
+            writer = self._spawn(conn.run_writer())
+            if hub.accept(conn):
                 await self._read(ws, conn, loop.time)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
         except Exception:
             logger.exception("relay bug in the WebSocket reader of %r", conn)
         finally:
             try:
-                self.hub.on_gone(conn)
-                done, _ = await asyncio.wait({writer}, timeout=cfg.shutdown_timeout + 1.0)
-                if not done:
-                    writer.cancel()
+                hub.on_gone(conn)  # its rooms, slot and id are free from here on
+                if writer is not None:
+                    limit = cfg.write_timeout + self.close_timeout + 1.0
+                    done, _ = await asyncio.wait({writer}, timeout=limit)
+                    if not done:
+                        conn.abort()
+                        writer.cancel()
             finally:  # also when aiohttp cancels this handler because the peer vanished
+                hub.on_finished(conn)
                 self._handlers -= 1
                 if self._handlers == 0:
                     self._idle.set()
@@ -213,17 +309,28 @@ class RelayServer:
             if kind is WSMsgType.BINARY or kind is WSMsgType.TEXT:
                 hub.on_frame(conn, msg.data, clock())
             elif kind is WSMsgType.PING:
-                conn.last_seen = clock()
-                conn.pong(msg.data)
+                hub.on_ping(conn, msg.data, clock())
             elif kind is WSMsgType.PONG:
-                conn.last_seen = clock()
+                hub.on_pong(conn, msg.data, clock())
             else:  # CLOSE, CLOSING, CLOSED or ERROR: the socket is done
                 return
 
 
+class RelayRunner(web.AppRunner):
+    """An :class:`aiohttp.web.AppRunner` for the relay's application that puts the relay's
+    :class:`~relay.gate.ConnectionGate` in front of its HTTP server."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        relay = self.app.get(RELAY_SERVER_KEY)
+        if relay is not None:
+            relay.gate.attach(server)
+        return server
+
+
 def create_app(config: RelayConfig | None = None) -> web.Application:
     """Return the relay's aiohttp application; the :class:`RelayServer` is in
-    ``app[RELAY_SERVER_KEY]``."""
+    ``app[RELAY_SERVER_KEY]``. Run it with :class:`RelayRunner`."""
     return RelayServer(config or RelayConfig()).app
 
 
@@ -239,7 +346,11 @@ async def serve(
     """
     shutdown = shutdown or asyncio.Event()
     server = RelayServer(config)
-    runner = web.AppRunner(server.app, access_log=None, shutdown_timeout=config.shutdown_timeout)
+    # The relay's own shutdown has closed every connection before the runner's cleanup, so the
+    # runner's grace period only covers HTTP requests in flight.
+    runner = RelayRunner(
+        server.app, access_log=None, shutdown_timeout=min(1.0, config.shutdown_timeout)
+    )
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()

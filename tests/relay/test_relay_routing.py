@@ -30,16 +30,20 @@ async def test_join_and_leave_update_every_members_peer_list(relay: RelayHarness
     assert first.members[0].key == alice.identity.key
     assert first.joined == alice.id and not first.private
 
+    # The joiner gets the whole list; the members already there get only the newcomer.
     bob = await relay.peer()
     seen_by_bob = await bob.join("lobby")
     seen_by_alice = await alice.expect(Peers, room="lobby", joined=bob.id)
     assert [m.peer for m in seen_by_bob.members] == [alice.id, bob.id]
-    assert seen_by_alice.members == seen_by_bob.members
+    assert seen_by_alice.members == seen_by_bob.members[1:]
+    assert seen_by_alice.members[0].key == bob.identity.key
 
+    # The leaver gets the list of who is still there; the others get only who left.
     await bob.send(Leave(room="lobby"))
     to_bob = await bob.expect(Peers, room="lobby", left=bob.id)
     to_alice = await alice.expect(Peers, room="lobby", left=bob.id)
-    assert [m.peer for m in to_alice.members] == [alice.id] == [m.peer for m in to_bob.members]
+    assert [m.peer for m in to_bob.members] == [alice.id]
+    assert to_alice.members == ()
     assert relay.server.hub.rooms.get("lobby") is not None
 
     await alice.send(Leave(room="lobby"))
@@ -62,7 +66,7 @@ async def test_disconnect_counts_as_leaving(relay: RelayHarness) -> None:
     await alice.expect(Peers, joined=bob.id)
     await bob.ws.close()
     update = await alice.expect(Peers, left=bob.id)
-    assert [m.peer for m in update.members] == [alice.id]
+    assert update.members == ()  # a delta: only who left
 
 
 async def test_signal_goes_to_the_addressed_peer_only(relay: RelayHarness) -> None:
