@@ -25,10 +25,39 @@ import click
 @click.option("--max-rooms", type=int, default=None, help="Rooms on the relay. [10000]")
 @click.option("--max-peers", type=int, default=None, help="Open connections. [10000]")
 @click.option("--max-rooms-per-peer", type=int, default=None, help="Rooms per peer. [16]")
+@click.option(
+    "--max-connections",
+    type=int,
+    default=None,
+    help="TCP connections, counted at accept. [0: --max-peers + 100]",
+)
+@click.option(
+    "--max-connections-per-address",
+    type=int,
+    default=None,
+    help="TCP connections from one client address (IPv6: a /64). [64; 0: no cap]",
+)
+@click.option(
+    "--max-rooms-per-address",
+    type=int,
+    default=None,
+    help="Rooms created from one client address that still exist. [64; 0: no cap]",
+)
+@click.option("--join-rate", type=float, default=None, help="Joins and leaves/s per peer. [2]")
+@click.option("--join-burst", type=int, default=None, help="Join/leave burst. [20]")
 @click.option("--heartbeat", type=float, default=None, help="Ping a quiet peer after s. [20]")
 @click.option("--idle-timeout", type=float, default=None, help="Close a silent peer after s. [60]")
 @click.option("--hello-timeout", type=float, default=None, help="Seconds to complete hello. [10]")
+@click.option(
+    "--http-timeout", type=float, default=None, help="Seconds to complete an HTTP request. [10]"
+)
 @click.option("--send-queue-bytes", type=int, default=None, help="Per-peer backlog. [8 MiB]")
+@click.option(
+    "--write-timeout",
+    type=float,
+    default=None,
+    help="Seconds a write may wait for a peer to read before it is cut off. [10]",
+)
 @click.option("--shutdown-timeout", type=float, default=None, help="Grace period, s. [5]")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default=None, help="[text]")
 @click.option("--log-level", default=None, help="debug, info, warning or error. [info]")
