@@ -47,7 +47,7 @@ ITEM_OVERHEAD = 64
 """Bytes each queued item counts for beside its payload (the queue slot, the objects), so a
 flood of empty pongs fills the queue too."""
 
-LATE_FRAMES = 1000
+LATE_FRAMES = 200
 """Frames a peer may still send after the relay closed its connection (while the close
 handshake runs) before the relay cuts it off: a flood that goes on after a refusal costs
 nothing more."""
@@ -67,9 +67,14 @@ class _Ping:
     pass
 
 
-@dataclass(frozen=True, slots=True)
 class _Pong:
-    data: bytes
+    """A queued pong; a newer ping replaces its payload (RFC 6455 allows answering only the
+    most recent of several pings), so a ping flood queues one pong, not one per ping."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +113,10 @@ class FrameCountingReader(WebSocketReader):
             hook = self.on_fragment
             if hook is not None:
                 hook()
-        super()._handle_frame(fin, opcode, payload, compressed)
+        _parse_frame(self, fin, opcode, payload, compressed)  # super(), without its cost
+
+
+_parse_frame = WebSocketReader._handle_frame
 
 
 class RelayWebSocket(web.WebSocketResponse):
@@ -178,6 +186,45 @@ class PeerConnection:
     precedes a close aiohttp makes on its own).
     """
 
+    __slots__ = (
+        "_bye_written",
+        "_close_queued",
+        "_dropped",
+        "_limit",
+        "_pending_pong",
+        "_queue",
+        "_queued_bytes",
+        "_seen_progress",
+        "_stall_since",
+        "_tally",
+        "_wakeup",
+        "_writing",
+        "aborted",
+        "address",
+        "bucket",
+        "bye_delivered",
+        "close_deadline",
+        "close_sent",
+        "conn_id",
+        "connected_at",
+        "frame_reader",
+        "join_bucket",
+        "json_text",
+        "key",
+        "last_ping",
+        "last_seen",
+        "late_frames",
+        "late_hook",
+        "nonce",
+        "peer",
+        "progress",
+        "remote",
+        "rooms",
+        "state",
+        "transport",
+        "ws",
+    )
+
     def __init__(
         self,
         ws: web.WebSocketResponse,
@@ -227,12 +274,13 @@ class PeerConnection:
         self.bye_delivered = False  # a bye was written and the close handshake finished
         self._limit = send_queue_bytes
         self._queue: deque[_Item] = deque()
+        self._pending_pong: _Pong | None = None  # a queued pong not yet written
         self._queued_bytes = 0
         self._wakeup = asyncio.Event()
         self._tally: Tally = {} if tally is None else tally
         self._dropped: dict[str, int] = {} if dropped is None else dropped
         self._writing = False  # the writer is inside a write that may wait for the peer
-        self._bye_written = False
+        self._bye_written = False  # the close follows a bye (written once the close is reached)
         self._close_queued = False
         self.progress = 0  # writes finished, for the stall watchdog
         self._seen_progress = -1
@@ -306,8 +354,20 @@ class PeerConnection:
         return self._control(_Ping(), 0)
 
     def pong(self, data: bytes) -> bool:
-        """Queue the answer to a ping from the peer; False when the queue is full."""
-        return self._control(_Pong(data), len(data))
+        """Queue the answer to a ping from the peer; False when the queue is full.
+
+        A pong still waiting in the queue answers this ping instead, with its payload.
+        """
+        pending = self._pending_pong
+        if pending is not None and self.open:
+            self._queued_bytes += len(data) - len(pending.data)
+            pending.data = data
+            return True
+        pong = _Pong(data)
+        if not self._control(pong, len(data)):
+            return False
+        self._pending_pong = pong
+        return True
 
     def close(
         self,
@@ -338,6 +398,8 @@ class PeerConnection:
         if last is not None:
             self._queue.append(last)
             self._queued_bytes += len(last[0]) + ITEM_OVERHEAD
+            # Reaching the close means ``last`` was written just before it.
+            self._bye_written = last[1] == "bye"
         self._close_queued = True
         self._queue.append(_Close(int(code), reason))
         self.set_state(ConnectionState.CLOSING)
@@ -378,6 +440,7 @@ class PeerConnection:
                 dropped[kind] = dropped.get(kind, 0) + 1
         self._queue.clear()
         self._queued_bytes = 0
+        self._pending_pong = None
 
     def _wrote(self, kind: str, size: int) -> None:
         counts = self._tally.get(kind)
@@ -405,6 +468,8 @@ class PeerConnection:
         """Drain the queue into the socket until a close is written or the socket fails."""
         ws = self.ws
         queue = self._queue
+        tally = self._tally
+        send_bytes, send_str = ws.send_bytes, ws.send_str
         try:
             while True:
                 if not queue:
@@ -419,9 +484,9 @@ class PeerConnection:
                     self._writing = True
                     try:
                         if type(frame) is bytes:
-                            await ws.send_bytes(frame)
+                            await send_bytes(frame)
                         else:
-                            await ws.send_str(frame)  # type: ignore[arg-type]
+                            await send_str(frame)  # type: ignore[arg-type]
                     except BaseException:
                         self._dropped[kind] = self._dropped.get(kind, 0) + 1
                         raise
@@ -430,13 +495,12 @@ class PeerConnection:
                         self._dropped[kind] = self._dropped.get(kind, 0) + 1
                         continue
                     self.progress += 1
-                    counts = self._tally.get(kind)
-                    if counts is None:
-                        counts = self._tally[kind] = [0, 0]
+                    try:
+                        counts = tally[kind]
+                    except KeyError:
+                        counts = tally[kind] = [0, 0]
                     counts[0] += 1
                     counts[1] += size
-                    if kind == "bye":
-                        self._bye_written = True
                 elif isinstance(item, _Close):  # (not counted in the queue: at most one)
                     # Reasons in close frames are limited to 123 bytes by RFC 6455.
                     reason = item.reason.encode("utf-8")[:123]
@@ -453,6 +517,7 @@ class PeerConnection:
                 else:
                     self._writing = True
                     if isinstance(item, _Pong):
+                        self._pending_pong = None
                         self._queued_bytes -= len(item.data) + ITEM_OVERHEAD
                         await ws.pong(item.data)
                         self._wrote("pong", len(item.data))

@@ -39,9 +39,9 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 UNDECODED = "undecoded"
 
 Tally = dict[str, list[int]]
-"""Frames and bytes written, by message type: ``{type: [frames, bytes]}``. Connections add to
-it as they write (plain integers, cheaper than a Prometheus counter per frame);
-:meth:`RelayMetrics.flush` moves it into the counters."""
+"""Frames and bytes by message type: ``{type: [frames, bytes]}``, counted as plain integers
+(cheaper than a Prometheus counter per frame); :meth:`RelayMetrics.flush` moves them into the
+counters, at every scrape and every sweep."""
 
 
 class RelayMetrics:
@@ -103,7 +103,8 @@ class RelayMetrics:
             logger.debug("process metrics unavailable", exc_info=True)
         self._children: dict[tuple[str, str], tuple[Counter, Counter]] = {}
         self._refusal_children: dict[str, Counter] = {}
-        self.written: Tally = {}
+        self.written: Tally = {}  # outbound: what connections wrote to their sockets
+        self.read: Tally = {}  # inbound
         self.dropped: dict[str, int] = {}
 
     def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
@@ -123,27 +124,27 @@ class RelayMetrics:
 
     def received(self, kind: str, size: int) -> None:
         """Count one inbound frame of message type ``kind``."""
-        messages, size_counter = self._pair("in", kind)
-        messages.inc()
-        size_counter.inc(size)
-
-    def sent(self, kind: str, frames: int, size: int) -> None:
-        """Count ``frames`` outbound frames written, ``size`` bytes in all."""
-        messages, size_counter = self._pair("out", kind)
-        messages.inc(frames)
-        size_counter.inc(size)
+        try:
+            counts = self.read[kind]
+        except KeyError:
+            counts = self.read[kind] = [0, 0]
+        counts[0] += 1
+        counts[1] += size
 
     def aborted(self, reason: str) -> None:
         """Count one connection cut off without a close handshake."""
         self._aborted.labels(reason=reason).inc()
 
     def flush(self) -> None:
-        """Move the written and dropped tallies into the counters."""
-        for kind, counts in self.written.items():
-            frames, size = counts
-            if frames:
-                self.sent(kind, frames, size)
-                counts[0] = counts[1] = 0
+        """Move the tallies into the counters."""
+        for direction, tally in (("in", self.read), ("out", self.written)):
+            for kind, counts in tally.items():
+                frames, size = counts
+                if frames:
+                    messages, size_counter = self._pair(direction, kind)
+                    messages.inc(frames)
+                    size_counter.inc(size)
+                    counts[0] = counts[1] = 0
         for kind, frames in self.dropped.items():
             if frames:
                 self._dropped.labels(type=kind).inc(frames)

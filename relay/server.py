@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 RELAY_SERVER_KEY: web.AppKey[RelayServer] = web.AppKey("relay_server")
 """Where :func:`create_app` stores the :class:`RelayServer` in its application."""
 
+YIELD_EVERY = 256
+"""Frames one connection's reader handles before it lets other connections run."""
+
 
 def connection_cap(config: RelayConfig) -> int:
     """The TCP connection cap: ``--max-connections``, or by default ``--max-peers`` + 100 kept
@@ -303,8 +306,9 @@ class RelayServer:
         self, ws: web.WebSocketResponse, conn: PeerConnection, clock: Callable[[], float]
     ) -> None:
         hub = self.hub
+        budget = YIELD_EVERY
         while True:
-            msg = await ws.receive()
+            msg = await ws.receive()  # does not yield while frames are buffered
             kind = msg.type
             if kind is WSMsgType.BINARY or kind is WSMsgType.TEXT:
                 hub.on_frame(conn, msg.data, clock())
@@ -314,6 +318,10 @@ class RelayServer:
                 hub.on_pong(conn, msg.data, clock())
             else:  # CLOSE, CLOSING, CLOSED or ERROR: the socket is done
                 return
+            budget -= 1
+            if not budget:  # a burst from one peer does not hold up everyone else
+                budget = YIELD_EVERY
+                await asyncio.sleep(0)
 
 
 class RelayRunner(web.AppRunner):

@@ -3,8 +3,9 @@
 - a peer that stops reading (a bare socket with a tiny receive buffer that never reads): it is
   cut off, and its room seat, connection slot and peer id are free at once; shutdown does not
   wait for it;
-- ping floods, before hello and from a peer that never reads: pings cost the rate budget and
-  pongs fill the send queue, so memory stays bounded;
+- ping floods, before hello and from a peer that never reads: pings cost the rate budget,
+  pongs count against the send queue (and a newer ping's pong replaces one still queued), so
+  memory stays bounded;
 - a flood of empty continuation fragments: each fragment costs the rate budget;
 - half-sent HTTP requests (slowloris): closed after ``--http-timeout``, counted and capped at
   accept, in all and per client address, and reported by ``/health``;
@@ -45,6 +46,7 @@ from hypertoken.protocol import (
     encode,
 )
 from relay import RelayConfig, serve
+from relay.connection import ITEM_OVERHEAD, PeerConnection
 from tests.kits.relay import (
     OP_BINARY,
     OP_CLOSE,
@@ -246,30 +248,70 @@ async def test_a_ping_flood_before_hello_is_rate_limited(
     await check_bystanders(bystanders)
 
 
-@relay_config(rate=1e9, burst=10**9, send_queue_bytes=256 * 1024, write_timeout=0.5)
-async def test_pongs_to_a_peer_that_never_reads_fill_its_queue_and_memory_stays_bounded(
+@relay_config(rate=1000, burst=100_000, send_queue_bytes=256 * 1024, write_timeout=0.5)
+async def test_a_ping_flood_from_a_peer_that_never_reads_is_cut_off_with_memory_bounded(
     relay: RelayHarness, bystanders: list[Peer]
 ) -> None:
+    # A budget of 100,000 frames: 13 MB of pings pass before the rate limit, 100,000 pongs
+    # owed to a peer that reads none of them.
     flooder = await relay.raw_socket(rcvbuf=TINY_RCVBUF)
     await flooder.hello()
+    conn = next(c for c in relay.server.hub.connections if c.peer == flooder.identity.peer)
     before = rss_bytes()
     batch = ws_frame(OP_PING, b"x" * 125) * 1000
     sent = 0
+    most_queued = 0
     with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
         while sent < 2000:  # 260 MB of pings at most; the relay cuts it off long before
             await flooder.send(batch)
             sent += 1
+            most_queued = max(most_queued, conn.queued_bytes)
     assert sent < 2000, "the relay never stopped the flood"
-    assert relay.sample("hypertoken_relay_refusals_total", reason="slow-consumer") == 1
+    assert relay.sample("hypertoken_relay_refusals_total", reason="rate-limited") == 1
     hub = relay.server.hub
     await wait_until(lambda: not hub.closed, "the flooder is gone")
-    # Cut off: its error and close can never reach it, and it floods on after them.
+    # It went on flooding after its error and close: cut off.
     assert relay.sample("hypertoken_relay_aborted_total", reason="flood") == 1
-    # The pongs the relay held were bounded by the queue: 256 KiB, not what was sent.
+    # What the relay held for it was a pong at a time, not one per ping.
+    assert most_queued <= 125 + ITEM_OVERHEAD
     assert rss_bytes() - before < 64 * 1024 * 1024
     metrics = await relay.client.get("/metrics")
     assert "process_resident_memory_bytes" in await metrics.text()
     await check_bystanders(bystanders)
+
+
+class _Socketless:
+    """Enough of a WebSocket for a connection whose writer never runs."""
+
+
+def test_the_send_queue_counts_pongs_and_pings_too() -> None:
+    conn = PeerConnection(
+        _Socketless(),  # type: ignore[arg-type]
+        conn_id=1,
+        remote="test",
+        now=0.0,
+        rate=1.0,
+        burst=1,
+        send_queue_bytes=1100,
+    )
+    assert conn.send_frame(b"m" * 800, "relay")
+    assert conn.queued_bytes == 800 + ITEM_OVERHEAD
+    assert conn.pong(b"p" * 100)  # 864 + 164: still under 1100
+    assert conn.pong(b"q" * 120)  # answers both pings: the queued pong takes the new payload
+    assert conn.queued_bytes == 800 + 120 + 2 * ITEM_OVERHEAD
+    assert not conn.ping()  # one more item would go over the limit
+    assert not conn.send_frame(b"e", "error")
+    fresh = PeerConnection(
+        _Socketless(),  # type: ignore[arg-type]
+        conn_id=2,
+        remote="test",
+        now=0.0,
+        rate=1.0,
+        burst=1,
+        send_queue_bytes=100,
+    )
+    assert fresh.pong(b"p" * 125)  # the first item always fits, whatever its size
+    assert not fresh.ping()
 
 
 # --- fragments -----------------------------------------------------------------------------
