@@ -184,6 +184,7 @@ class Peer:
     room: int
     ws: aiohttp.ClientWebSocketResponse[bool]
     peer_id: str = ""
+    members: set[str] = field(default_factory=set)  # the room as this peer's peers updates say
 
 
 class Load:
@@ -252,8 +253,12 @@ class Load:
             if relay:
                 obj = msgpack.unpackb(msg.data)
                 kind = obj.get("type")
-                if kind == "peers":
-                    if len(obj["members"]) == self.room_size:
+                if kind == "peers":  # the full list on our join, then one-member deltas
+                    if obj.get("left"):
+                        peer.members.discard(obj["left"])
+                    else:
+                        peer.members.update(m["peer"] for m in obj["members"])
+                    if len(peer.members) == self.room_size:
                         joined.set()
                     continue
                 if kind != "relay":
@@ -419,11 +424,17 @@ async def measure(
             attacked: Stats | None = None
             attack: dict[str, int] = {}
             if relay and args.hostile:
-                stop = asyncio.Event()
-                attacker = asyncio.ensure_future(hostile(load.url, stop, args.bomb_interval))
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, str(Path(__file__).resolve()), "--attack", load.url,
+                    "--bomb-interval", str(args.bomb_interval),
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+                assert proc.stdin is not None and proc.stdout is not None
+                assert (await proc.stdout.readline()).strip() == b"started"
                 attacked = await load.paced(args.rate, args.duration)
-                stop.set()
-                attack = await attacker
+                proc.stdin.close()
+                attack = json.loads(await proc.stdout.readline())
+                await proc.wait()
             await load.close()
     finally:
         await server.stop()
