@@ -272,8 +272,9 @@ async def test_a_ping_flood_from_a_peer_that_never_reads_is_cut_off_with_memory_
     await wait_until(lambda: not hub.closed, "the flooder is gone")
     # It went on flooding after its error and close: cut off.
     assert relay.sample("hypertoken_relay_aborted_total", reason="flood") == 1
-    # What the relay held for it was a pong at a time, not one per ping.
-    assert most_queued <= 125 + ITEM_OVERHEAD
+    # What the relay held for it was a pong at a time (beside, at the end, its error and
+    # close frames), not one per ping: 100,000 pongs would be about 19 MB.
+    assert most_queued <= 4 * (125 + ITEM_OVERHEAD)
     assert rss_bytes() - before < 64 * 1024 * 1024
     metrics = await relay.client.get("/metrics")
     assert "process_resident_memory_bytes" in await metrics.text()
