@@ -477,6 +477,7 @@ async def run(args: argparse.Namespace) -> None:
         "--max-peers", str(args.peers + 100), "--rate", "1000", "--burst", "1000",
         # Every benchmark client comes from 127.0.0.1: no per-address caps here.
         "--max-connections-per-address", "0", "--max-rooms-per-address", "0",
+        "--connect-rate", "0",
     ]  # fmt: skip
     bare_argv = [py, str(Path(__file__).resolve()), "--serve-bare"]
     ours = await measure(lambda: start_server(relay_argv, "stderr"), True, args)

@@ -13,7 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from hypertoken.protocol import DEFAULT_MAX_MESSAGE_BYTES, MAX_ROOM_LEN, MAX_TOKEN_LEN
+from hypertoken.protocol import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    MAX_ROOM_LEN,
+    MAX_ROOM_MEMBERS,
+    MAX_TOKEN_LEN,
+)
 
 ENV_PREFIX = "HYPERTOKEN_RELAY_"
 LOG_FORMATS = ("text", "json")
@@ -76,6 +81,17 @@ class RelayConfig:
             "Rooms that peers from one client address (IPv6: one /64) may have created and "
             "that still exist (0: no cap)."
         ),
+    )
+    connect_rate: float = field(
+        default=20.0,
+        metadata=_help(
+            "New TCP connections per second allowed from one client address, refused at "
+            "accept above it (0: no limit)."
+        ),
+    )
+    connect_burst: int = field(
+        default=64,
+        metadata=_help("New connections one address may open at once above --connect-rate."),
     )
     join_rate: float = field(
         default=2.0,
@@ -140,11 +156,17 @@ class RelayConfig:
             "write_timeout",
             "join_rate",
             "join_burst",
+            "connect_burst",
         )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"--{flag_name(name)} must be positive, got {getattr(self, name)}")
-        for name in ("max_connections", "max_connections_per_address", "max_rooms_per_address"):
+        for name in (
+            "max_connections",
+            "max_connections_per_address",
+            "max_rooms_per_address",
+            "connect_rate",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(
                     f"--{flag_name(name)} must not be negative (0: the default or no cap), "
@@ -154,6 +176,11 @@ class RelayConfig:
             raise ValueError(f"--port must be 0-65535 (0: any free port), got {self.port}")
         if self.shutdown_timeout < 0:
             raise ValueError("--shutdown-timeout must not be negative")
+        if self.max_peers_per_room > MAX_ROOM_MEMBERS:
+            raise ValueError(
+                f"--max-peers-per-room must be at most {MAX_ROOM_MEMBERS} (the largest member "
+                f"list the protocol carries), got {self.max_peers_per_room}"
+            )
         if self.max_message_bytes < 4096:
             raise ValueError("--max-message-bytes must be at least 4096 (a hello and a join)")
         if self.log_format not in LOG_FORMATS:

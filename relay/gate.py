@@ -7,7 +7,9 @@ front of HTTP: it counts connections at accept, refuses those over ``--max-conne
 ``--max-connections-per-address`` with a short HTTP error (before reading anything), and closes
 a connection that has not completed a request within ``--http-timeout``. (aiohttp's keep-alive
 timeout, set to the same value, closes a keep-alive connection whose next request does not
-arrive in time.)
+arrive in time.) New connections from one address are also rate-limited (``--connect-rate``,
+bursts of ``--connect-burst``), so a client that is cut off and reconnects in a loop is
+refused at accept, before it costs anything.
 
 Client addresses are grouped as peers see them: an IPv4 address, an IPv4-mapped IPv6 address
 as its IPv4 address, any other IPv6 address by its /64 (one home or LAN gets one /64, and can
@@ -29,10 +31,13 @@ from aiohttp import web
 
 from relay.logs import log_event
 from relay.metrics import RelayMetrics
+from relay.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
 LOG_EVERY = 5.0  # seconds between log lines about refused connections (a flood is one line)
+#: Connect-rate buckets kept at most (the oldest full ones are forgotten first).
+MAX_BUCKETS = 65536
 
 
 def client_address(host: str | None) -> str:
@@ -69,10 +74,17 @@ class ConnectionGate:
         max_per_address: int,
         http_timeout: float,
         metrics: RelayMetrics,
+        connect_rate: float = 0.0,
+        connect_burst: int = 0,
     ) -> None:
-        """``max_per_address`` 0 means no per-address cap."""
+        """``max_per_address`` 0 means no per-address cap; ``connect_rate`` 0 means new
+        connections from one address are not rate-limited.
+        """
         self.max_connections = max_connections
         self.max_per_address = max_per_address
+        self.connect_rate = connect_rate
+        self.connect_burst = connect_burst
+        self._buckets: dict[str, TokenBucket] = {}
         self.http_timeout = http_timeout
         self.metrics = metrics
         self.open: dict[Any, tuple[str, asyncio.Transport]] = {}  # handler -> (address, tcp)
@@ -121,6 +133,19 @@ class ConnectionGate:
                 ),
             )
             return
+        if self.connect_rate and not self._may_connect(address):
+            self._refuse(
+                transport,
+                address,
+                "connecting-too-often",
+                _http_error(
+                    429,
+                    "Too Many Requests",
+                    f"more than {self.connect_rate:g} new connections per second from your "
+                    f"address (bursts of {self.connect_burst}); wait, then connect again",
+                ),
+            )
+            return
         held = self.by_address.get(address, 0)
         if self.max_per_address and held >= self.max_per_address:
             self._refuse(
@@ -139,6 +164,19 @@ class ConnectionGate:
         self.by_address[address] = held + 1
         loop = asyncio.get_running_loop()
         self._timers[handler] = loop.call_later(self.http_timeout, self._expire, handler)
+
+    def _may_connect(self, address: str) -> bool:
+        now = time.monotonic()
+        bucket = self._buckets.get(address)
+        if bucket is None:
+            if len(self._buckets) >= MAX_BUCKETS:
+                # Forget the oldest half: a bucket not used for a while is full again anyway.
+                for key in list(self._buckets)[: MAX_BUCKETS // 2]:
+                    del self._buckets[key]
+            bucket = self._buckets[address] = TokenBucket(
+                rate=self.connect_rate, burst=self.connect_burst, now=now
+            )
+        return bucket.take(now)
 
     def served(self, handler: Any) -> None:
         """A request on ``handler`` was answered (or upgraded): its first deadline is met."""

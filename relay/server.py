@@ -81,6 +81,8 @@ class RelayServer:
             max_per_address=config.max_connections_per_address,
             http_timeout=config.http_timeout,
             metrics=self.hub.metrics,
+            connect_rate=config.connect_rate,
+            connect_burst=config.connect_burst,
         )
         self.hub.metrics.gauge(
             "hypertoken_relay_tcp_connections",

@@ -43,6 +43,13 @@ import click
     default=None,
     help="Rooms created from one client address that still exist. [64; 0: no cap]",
 )
+@click.option(
+    "--connect-rate",
+    type=float,
+    default=None,
+    help="New connections/s from one client address. [20; 0: no limit]",
+)
+@click.option("--connect-burst", type=int, default=None, help="Connect burst per address. [64]")
 @click.option("--join-rate", type=float, default=None, help="Joins and leaves/s per peer. [2]")
 @click.option("--join-burst", type=int, default=None, help="Join/leave burst. [20]")
 @click.option("--heartbeat", type=float, default=None, help="Ping a quiet peer after s. [20]")

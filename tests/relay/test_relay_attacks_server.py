@@ -388,6 +388,28 @@ async def test_connections_are_counted_at_accept_and_capped_per_address(
     await check_bystanders([*bystanders, newcomer])
 
 
+@relay_config(http_timeout=30, connect_rate=0.001, connect_burst=5)
+async def test_a_client_reconnecting_in_a_loop_is_refused_at_accept(
+    relay: RelayHarness, bystanders: list[Peer]
+) -> None:
+    try:
+        churn = [await relay.raw_socket(local_host="127.0.0.2") for _ in range(8)]
+    except OSError as exc:  # pragma: no cover - loopback aliases are a Linux thing
+        pytest.skip(f"cannot connect from 127.0.0.2: {exc}")
+    for raw in churn[:5]:  # the burst gets in
+        await raw.send(HALF_REQUEST)
+    for raw in churn[5:]:  # the rest is refused before anything is read
+        answer = await raw.read_until_closed()
+        assert answer.startswith(b"HTTP/1.1 429"), answer
+        assert b"new connections per second from your address" in answer
+    assert relay.sample("hypertoken_relay_refusals_total", reason="connecting-too-often") == 3
+    # Another address is not affected: a newcomer joins and talks.
+    newcomer = await relay.peer("bystanders")
+    for peer in bystanders:
+        await peer.expect(Peers, joined=newcomer.id)
+    await check_bystanders([*bystanders, newcomer])
+
+
 @relay_config(http_timeout=30, max_connections=6, max_connections_per_address=0)
 async def test_connections_over_the_cap_are_refused_before_any_request_or_upgrade(
     relay: RelayHarness, bystanders: list[Peer]
