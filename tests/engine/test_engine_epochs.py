@@ -5,8 +5,6 @@ a final epoch and syncs the rest; peers detect a desync from the signed hash rec
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,26 +12,12 @@ from hypothesis import strategies as st
 from hypertoken.engine import EngineError, RoomEngine
 from hypertoken.log.chronicle import Chronicle
 from hypertoken.log.entries import make_entry
-from tests.kits.engine import assert_converged, make_room, sync_all, sync_pair
-
-
-def _play_moves(engines: list[RoomEngine], n: int, *, seed: int = 0, sync: bool = True) -> None:
-    """Legal tictactoe moves by whichever peer holds the seat to move."""
-    rng = random.Random(seed)
-    for t in range(n):
-        seat = engines[0].current_player()
-        if seat is None:
-            return
-        e = next(x for x in engines if seat in x.my_seats)
-        legal = [i for i, ok in enumerate(e.legal_mask(seat)) if ok]
-        e.submit(rng.choice(legal), seat, time_ms=1000 + t)
-        if sync:
-            sync_all(engines)
+from tests.kits.engine import assert_converged, make_room, play_turns, sync_all, sync_pair
 
 
 def test_epochs_follow_lamports_and_chain_by_final_checkpoints() -> None:
     engines = make_room("tictactoe", 2, options={"rounds": 40}, epoch_size=8)
-    _play_moves(engines, 40)
+    play_turns(engines, 40)
     a = engines[0]
     outcomes = a.outcomes()
     assert len(outcomes) == 44 and all(o.accepted for o in outcomes)
@@ -76,10 +60,10 @@ def test_late_joiner_bootstraps_from_a_final_epoch_then_syncs() -> None:
         "tictactoe", 3, players=2, holders=[0, 1], options={"rounds": 30}, epoch_size=16
     )
     host, other, _ = engines
-    _play_moves(engines[:2], 70)
+    play_turns(engines[:2], 70)
     saved = host.chronicle.save_epoch()  # the newest final epoch only
     base = host.chronicle.final_epochs()[-1]
-    _play_moves(engines[:2], 20, seed=1)  # the game moves on after the save
+    play_turns(engines[:2], 20, seed=1)  # the game moves on after the save
     joiner = RoomEngine(host.game, Chronicle.load(saved), None)
     assert joiner.chronicle.epochs == [base]
     sync_pair(host, joiner)
@@ -90,7 +74,7 @@ def test_late_joiner_bootstraps_from_a_final_epoch_then_syncs() -> None:
 
 def test_joiner_refuses_an_epoch_without_a_final_checkpoint() -> None:
     engines = make_room("tictactoe", 2, options={"rounds": 5}, epoch_size=8)
-    _play_moves(engines, 10)
+    play_turns(engines, 10)
     chronicle = engines[0].chronicle
     assert chronicle.final_checkpoint(1) is not None
     one_signed = chronicle.fork()
@@ -106,11 +90,11 @@ def test_joiner_refuses_an_epoch_without_a_final_checkpoint() -> None:
 
 def test_peers_detect_a_desync_from_hash_records() -> None:
     a, b = make_room("tictactoe", 2, options={"rounds": 10}, engine={"hash_every": 4})
-    _play_moves([a, b], 12)
+    play_turns([a, b], 12)
     assert a.desyncs() == [] and b.desyncs() == []
     # b's world drifts (a bug, or a non-deterministic game): its next records disagree.
     b.world.game_set_property("score0", 99)
-    _play_moves([a, b], 8, seed=2)
+    play_turns([a, b], 8, seed=2)
     assert b.identity is not None
     assert a.desyncs() and all(peer == b.identity.peer_id for peer, _, _ in a.desyncs())
 

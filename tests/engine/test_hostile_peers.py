@@ -25,7 +25,7 @@ from hypertoken.log.dag import READY
 from hypertoken.log.entries import EntryError
 from hypertoken.log.errors import ChronicleError
 from hypertoken.log.sync import MAX_EPOCHS_AHEAD
-from tests.kits.engine import IDS, make_room, name_of, sync_all, sync_pair, verdicts
+from tests.kits.engine import IDS, make_room, name_of, play_turns, sync_all, sync_pair, verdicts
 from tests.kits.hostile import (
     accepted,
     assert_honest,
@@ -62,20 +62,6 @@ def _grab_once(e: RoomEngine, rng: random.Random, t: int) -> bool:
         return False
     e.submit(rng.choice(legal), seat, time_ms=1_000 + t)
     return True
-
-
-def _play_tictactoe(engines: list[RoomEngine], n: int, *, seed: int = 0, sync: bool = True) -> None:
-    """Legal tictactoe moves by whichever peer holds the seat to move."""
-    rng = random.Random(seed)
-    for t in range(n):
-        seat = engines[0].current_player()
-        if seat is None:
-            return
-        e = next(x for x in engines if seat in x.my_seats)
-        legal = [i for i, ok in enumerate(e.legal_mask(seat)) if ok]
-        e.submit(rng.choice(legal), seat, time_ms=1_000 + t)
-        if sync:
-            sync_all(engines)
 
 
 def _refused_as_hostile(honest: list[RoomEngine], hostile: RoomEngine) -> list[str]:
@@ -180,7 +166,7 @@ def test_an_own_entry_inserted_at_the_front_folds_in_its_signed_place() -> None:
 def test_a_shrinking_entry_list_raises_no_index_error_anywhere(cut: str) -> None:
     engines = make_room("tictactoe", 3, options={"rounds": 10}, players=2, holders=[0, 1])
     honest, h = engines[:2], engines[2]  # h only watches
-    _play_tictactoe(engines, 12)
+    play_turns(engines, 12)
     before = accepted(honest)
     n = len(doc_texts(h))
     drop = {"tail": range(n - 4, n), "middle": range(3, 9), "all": range(n)}[cut]
@@ -199,7 +185,7 @@ def test_a_shrinking_entry_list_raises_no_index_error_anywhere(cut: str) -> None
     else:
         replay = RoomEngine.replay(loaded, h.game)
         assert len(replay.outcomes()) <= len(h.outcomes())
-    _play_tictactoe(honest, 6, seed=3)
+    play_turns(honest, 6, seed=3)
     assert_honest(honest, before)
 
 
@@ -220,7 +206,7 @@ def test_a_peer_that_never_held_the_deleted_entries_still_converges(receiver: st
     else:
         engines = make_room("tictactoe", 3, options={"rounds": 10}, players=2, holders=[0, 1])
         a, b, h = engines
-        _play_tictactoe(engines, 12)
+        play_turns(engines, 12)
         delete_entries(h, [5, 6, 7])
         honest, peer = [a, b], RoomEngine(a.game, Chronicle.create(a.config), IDS[4])
     refused = sync_tolerant(h, peer)  # the hostile peer reaches it first
@@ -302,11 +288,11 @@ def test_a_late_joiner_booting_while_the_previous_epoch_is_still_merging_converg
 def test_a_joiner_refuses_a_saved_epoch_with_no_final_checkpoint() -> None:
     engines = make_room("tictactoe", 2, options={"rounds": 20}, epoch_size=8)
     a, b = engines
-    _play_tictactoe(engines, 20)
+    play_turns(engines, 20)
     for t in range(8):  # one move at a time, until one opens an epoch not closed yet
         if a.chronicle.final_checkpoint(a.chronicle.last_epoch) is None:
             break
-        _play_tictactoe(engines, 1, seed=t)
+        play_turns(engines, 1, seed=t)
     newest = a.chronicle.last_epoch
     finals = a.chronicle.final_epochs()
     assert finals and newest not in finals
@@ -330,7 +316,7 @@ def _checkpoint_room() -> tuple[list[RoomEngine], RoomEngine, int]:
     engines = make_room(
         "tictactoe", 3, players=2, holders=[0, 2], options={"rounds": 20}, epoch_size=8
     )
-    _play_tictactoe(engines, 30)
+    play_turns(engines, 30)
     honest, h = [engines[0], engines[1]], engines[2]
     assert min(h.config.peers) == name_of(h)
     finals = honest[0].chronicle.final_epochs()
@@ -383,7 +369,7 @@ def test_a_forged_checkpoint_never_becomes_final_and_nobody_boots_from_it() -> N
     # Nobody boots from the forged epoch itself.
     with pytest.raises(EngineError, match="no final checkpoint"):
         RoomEngine(host.game, Chronicle.load(host.chronicle.save([e])), None)
-    _play_tictactoe([host, h], 6, seed=4)
+    play_turns([host, h], 6, seed=4)
     sync_all([*honest, joiner])
     assert_honest([*honest, joiner], before)
 
@@ -403,7 +389,7 @@ def test_a_checkpoint_agreeing_on_the_hash_cannot_smuggle_other_fields(forgery: 
     joiner = RoomEngine(host.game, Chronicle.load(host.chronicle.save_epoch()), None)
     for x in (*honest, h):
         sync_pair(joiner, x)
-    _play_tictactoe([host, h], 6, seed=5)
+    play_turns([host, h], 6, seed=5)
     sync_all([*honest, joiner])
     assert joiner.state_hash() == host.state_hash() == other.state_hash()
 
@@ -429,7 +415,7 @@ def test_a_checkpoint_by_a_peer_holding_no_seat_is_refused() -> None:
     engines = make_room(
         "tictactoe", 3, players=2, holders=[0, 1], options={"rounds": 20}, epoch_size=8
     )
-    _play_tictactoe(engines, 20)
+    play_turns(engines, 20)
     *honest, watcher = engines
     before = accepted(honest)
     e = honest[0].chronicle.final_epochs()[-1]
@@ -713,7 +699,7 @@ def test_hash_records_are_signed_and_forged_accusations_are_refused() -> None:
     engines = make_room(
         "tictactoe", 3, players=2, holders=[0, 2], options={"rounds": 10}, engine={"hash_every": 4}
     )
-    _play_tictactoe(engines, 12)
+    play_turns(engines, 12)
     a, w, h = engines
     honest = [a, w]
     assert h.identity is not None
@@ -738,7 +724,7 @@ def test_a_record_list_for_a_peer_made_by_another_is_refused() -> None:
     engines = make_room(
         "tictactoe", 3, players=2, holders=[0, 2], options={"rounds": 10}, engine={"hash_every": 4}
     )
-    _play_tictactoe(engines, 12)
+    play_turns(engines, 12)
     a, w, h = engines
     assert h.identity is not None
     count, (log, _) = max(a._fold.hash_log.items())

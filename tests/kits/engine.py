@@ -4,6 +4,7 @@ their sync sessions in memory (no network, no timers: delivery is lockstep).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,6 +96,22 @@ def sync_all(engines: Sequence[RoomEngine]) -> None:
         if not sent:
             return
     raise AssertionError("mesh sync did not settle")
+
+
+def play_turns(engines: Sequence[RoomEngine], n: int, *, seed: int = 0, sync: bool = True) -> None:
+    """Up to ``n`` legal moves of a turn-based game, each by whichever peer holds the seat
+    to move (syncing everyone after each, unless ``sync=False``).
+    """
+    rng = random.Random(seed)
+    for t in range(n):
+        seat = engines[0].current_player()
+        if seat is None:
+            return
+        e = next(x for x in engines if seat in x.my_seats)
+        legal = [i for i, ok in enumerate(e.legal_mask(seat)) if ok]
+        e.submit(rng.choice(legal), seat, time_ms=1_000 + t)
+        if sync:
+            sync_all(engines)
 
 
 def verdicts(engine: RoomEngine) -> list[tuple[int, int, bytes, bool, str]]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.util
 import os
 import socket
 import struct
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import aiohttp
@@ -248,6 +252,27 @@ class RelayHarness:
         for room in rooms:
             await peer.join(room)
         return peer
+
+
+def load_example_peer() -> ModuleType:
+    """``examples/relay_peer.py`` imported as the module ``relay_peer``."""
+    path = Path(__file__).resolve().parents[2] / "examples/relay_peer.py"
+    spec = importlib.util.spec_from_file_location("relay_peer", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("relay_peer", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+async def check_newcomer(relay: RelayHarness, bystanders: list[Peer]) -> None:
+    """Assert that a newcomer still gets in: it joins the bystanders' room, they see it,
+    and the room relays with it.
+    """
+    newcomer = await relay.peer("bystanders")
+    for peer in bystanders:
+        await peer.expect(Peers, joined=newcomer.id)
+    await check_bystanders([*bystanders, newcomer])
 
 
 async def check_bystanders(bystanders: list[Peer]) -> None:

@@ -54,20 +54,22 @@ def _make(identity: Identity | None = IDS[0], genesis: bytes = G, **kw: Any) -> 
     return make_entry(identity, genesis, seat, move, args, time_ms, **fields)
 
 
+_FIELDS: dict[str, Any] = {
+    "actor": "a",
+    "seat": "player_0",
+    "move": "m",
+    "args": [],
+    "time_ms": 0,
+    "seq": 0,
+    "prev": b"",
+    "parents": [],
+    "lamport": 1,
+}
+
+
 def _body(**kw: Any) -> bytes:
     """A raw entry body (msgpack map) with every field defaulted, for decoding tests."""
-    fields: dict[str, Any] = {
-        "actor": "a",
-        "seat": "s",
-        "move": "m",
-        "args": [],
-        "time_ms": 0,
-        "seq": 0,
-        "prev": b"",
-        "parents": [],
-        "lamport": 1,
-    }
-    fields.update(kw)
+    fields = {**_FIELDS, **kw}
     out: bytes = msgpack.packb(fields, use_bin_type=True)
     return out
 
@@ -131,18 +133,6 @@ def test_signatures_are_deterministic_so_contributions_can_be_recomputed() -> No
 
 
 # ---- bad fields ---------------------------------------------------------------------------
-
-_FIELDS: dict[str, Any] = {
-    "actor": "a",
-    "seat": "player_0",
-    "move": "m",
-    "args": [],
-    "time_ms": 0,
-    "seq": 0,
-    "prev": b"",
-    "parents": [],
-    "lamport": 1,
-}
 
 
 @pytest.mark.parametrize(

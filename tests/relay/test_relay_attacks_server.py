@@ -60,6 +60,7 @@ from tests.kits.relay import (
     RawSocket,
     RelayHarness,
     check_bystanders,
+    check_newcomer,
     ws_frame,
 )
 
@@ -382,10 +383,7 @@ async def test_connections_are_counted_at_accept_and_capped_per_address(
         assert b"8 connections from your address" in answer
     assert relay.sample("hypertoken_relay_refusals_total", reason="too-many-connections") == 4
     # Everyone else still gets in: a newcomer from another address joins and talks.
-    newcomer = await relay.peer("bystanders")
-    for peer in bystanders:
-        await peer.expect(Peers, joined=newcomer.id)
-    await check_bystanders([*bystanders, newcomer])
+    await check_newcomer(relay, bystanders)
 
 
 @relay_config(http_timeout=30, connect_rate=0.001, connect_burst=5)
@@ -404,10 +402,7 @@ async def test_a_client_reconnecting_in_a_loop_is_refused_at_accept(
         assert b"new connections per second from your address" in answer
     assert relay.sample("hypertoken_relay_refusals_total", reason="connecting-too-often") == 3
     # Another address is not affected: a newcomer joins and talks.
-    newcomer = await relay.peer("bystanders")
-    for peer in bystanders:
-        await peer.expect(Peers, joined=newcomer.id)
-    await check_bystanders([*bystanders, newcomer])
+    await check_newcomer(relay, bystanders)
 
 
 @relay_config(http_timeout=30, max_connections=6, max_connections_per_address=0)

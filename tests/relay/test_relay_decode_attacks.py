@@ -11,12 +11,9 @@ tests (see the protocol's decoding limits).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import logging
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import msgpack
@@ -44,7 +41,7 @@ from hypertoken.protocol import (
     peer_id_from_key,
     split_payload,
 )
-from tests.kits.relay import Peer, RelayHarness, check_bystanders
+from tests.kits.relay import Peer, RelayHarness, check_bystanders, load_example_peer
 
 relay_config = pytest.mark.relay_config
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,16 +241,7 @@ async def test_relay_data_a_json_peer_could_not_receive_is_refused(relay: RelayH
 # --- the example peer against a hostile member ------------------------------------------------
 
 
-def _load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("relay_peer", ROOT / "examples/relay_peer.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("relay_peer", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-EXAMPLE = _load_example()
+EXAMPLE = load_example_peer()
 
 
 def _junk(room: str) -> list[Relay]:

@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -30,6 +29,7 @@ import pytest
 from hypertoken.protocol import Bye, Challenge, decode
 from relay.config import RelayConfig, build_parser, config_from_args, flag_name
 from tests.kits.compose_yaml import load
+from tests.kits.relay import load_example_peer
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = load((ROOT / "docker-compose.yml").read_text())
@@ -76,15 +76,6 @@ def exec_form(arg: str) -> list[str]:
     return value
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("relay_peer", ROOT / "examples/relay_peer.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("relay_peer", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def check_command(argv: list[str]) -> None:
     """Assert that ``argv`` names a real entry point and that its options parse."""
     if argv[:3] == ["python", "-m", "relay"]:
@@ -99,7 +90,7 @@ def check_command(argv: list[str]) -> None:
         command.make_context(argv[1], list(argv[2:]))  # raises on unknown options
     elif argv[:2] == ["python", "examples/relay_peer.py"]:
         assert (ROOT / argv[1]).is_file()
-        load_example().parse(argv[2:])
+        load_example_peer().parse(argv[2:])
     else:
         raise AssertionError(f"unknown command {shlex.join(argv)}")
 
@@ -128,7 +119,7 @@ def test_compose_ports_match_the_relay_command_and_the_peers_urls() -> None:
     host_port, container_port = (int(p) for p in mapping.split(":"))
     assert container_port == config.port and config.host == "0.0.0.0"
     assert host_port == container_port
-    example = load_example()
+    example = load_example_peer()
     for name in ("peer-alice", "peer-bob"):
         service = SERVICES[name]
         options = example.parse(service["command"][2:])
