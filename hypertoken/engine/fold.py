@@ -245,6 +245,12 @@ class LogFold(FoldCore):
             )
         return self.referee.apply(st, entry, epoch, index), epoch, index, boundary
 
+    def saw_own_entry(self) -> None:
+        """This peer just accepted its own new entry, which sorts last: the graph's change
+        for it needs no rewind (:meth:`commit` records it).
+        """
+        self._seen_changes = len(self._graph.changes)
+
     def commit(
         self, entry: Entry, reason: str, epoch: int, index: int, boundary: Boundary | None
     ) -> Outcome:

@@ -340,7 +340,7 @@ class RoomEngine(EngineBase[LogFold]):
             fold.rewind(fold.pos)
             fold.seen_version = -1
             raise
-        fold._seen_changes = len(chronicle.graph.changes)  # our own entry, at the end
+        fold.saw_own_entry()
         outcome = fold.commit(entry, reason, epoch, index, boundary)
         fold.queue_checkpoints()  # our move may close an epoch
         # Everything written since the fold above was ours and is folded.

@@ -185,13 +185,11 @@ class Chronicle:
 
     def entries(self, epoch: int | None = None) -> list[Entry]:
         """The accepted entries of an epoch in the signed order (ready ones only)."""
-        e = self.last_epoch if epoch is None else epoch
         g = self.graph
-        return (
-            g.order[g.epoch_start(e) : g.epoch_start(e + 1)]
-            if self.config.epoch_size
-            else (list(g.order))
-        )
+        if not self.config.epoch_size:
+            return list(g.order)  # one epoch
+        e = self.last_epoch if epoch is None else epoch
+        return g.order[g.epoch_start(e) : g.epoch_start(e + 1)]
 
     def __len__(self) -> int:
         return len(self.graph)
