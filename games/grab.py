@@ -53,6 +53,7 @@ class Grab(Game):
         max_players=4,
         num_actions=SLOTS,
         observation_shape=(2 * SLOTS,),
+        observation_dtype="int8",
         information=Information.IMPERFECT,
         reward_range=(0.0, float(sum(range(SLOTS + 1)))),
         max_length=SLOTS,

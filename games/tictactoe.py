@@ -62,6 +62,7 @@ class TicTacToe(Game):
         max_players=2,
         num_actions=9,
         observation_shape=(18,),
+        observation_dtype="int8",
         information=Information.PERFECT,
         reward_range=(-1.0, 1.0),
         max_length=9,

@@ -80,6 +80,10 @@ class GameInfo:
     #: game is also a PettingZoo Parallel environment. Free-for-all games (moves public at
     #: once) leave it False.
     simultaneous: bool = False
+    #: The numpy dtype of ``player_view``'s array (an environment's observation space).
+    observation_dtype: str = "float32"
+    #: The smallest and largest value of any observation entry (the space's bounds).
+    observation_range: tuple[float, float] = (0.0, 1.0)
 
     @property
     def env_id(self) -> str:

@@ -1,0 +1,264 @@
+"""The PettingZoo AEC environment of any registered game.
+
+``aec_env("blackjack_v1", **options)`` is the environment PettingZoo users expect (wrapped
+in PettingZoo's order-enforcing wrapper, as its classic environments are); ``raw_env``
+is the same without the wrapper. Every registered game is one, with its options::
+
+    from hypertoken.envs import aec_env
+
+    env = aec_env("tictactoe_v1")
+    env.reset(seed=42)
+    for agent in env.agent_iter():
+        obs, reward, terminated, truncated, info = env.last()
+        action = None if terminated or truncated else int(info["action_mask"].nonzero()[0][0])
+        env.step(action)
+
+Conventions (PettingZoo's):
+
+- ``possible_agents`` are the seats (``player_0`` ...); ``agents`` the seats still in the
+  episode; ``agent_selection`` the seat to decide. In games where any seat may move (the
+  prisoner's dilemma, grab) seats decide in seat order, each after the last mover, among
+  those with a legal move. A seat may decide several times in a row (blackjack's hands).
+- ``observe(agent)`` is ``{"observation", "action_mask"}`` when ``mask_in_obs`` (the
+  default, as PettingZoo classic does), else the bare view. ``infos[agent]`` always holds
+  ``"action_mask"`` (int8), besides what the game reports (blackjack: bankroll, stake,
+  an illegal action's handling).
+- ``rewards`` are the last step's, for every seat; ``_cumulative_rewards`` what each seat
+  earned since it last acted, which ``last()`` returns, the terminal reward included.
+- When the game ends every seat is terminated (or truncated on the turn limit); each then
+  steps ``None`` once and leaves ``agents``.
+- Actions are ints (Python or numpy) in the action space. One outside it raises
+  ValueError, a wrong type TypeError; an illegal move follows the game's rules (blackjack's
+  ``illegal_action`` option; otherwise ``IllegalMoveError``) and a refused one changes
+  nothing.
+- ``reset(seed=s)`` plays the episode ``LocalEngine(game, seed=s)`` plays (see
+  :mod:`hypertoken.envs.seeding`). ``record=True`` writes episodes to Chronicle files
+  (:mod:`hypertoken.envs.recording`).
+- ``render()`` is the game's text picture (``render_mode="ansi"`` returns it, ``"human"``
+  prints it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gymnasium
+import numpy as np
+from pettingzoo import AECEnv
+from pettingzoo.utils import wrappers
+
+from hypertoken.envs.episode import Episode, EpisodeOverError
+from hypertoken.envs.recording import Recorder, recorder_for
+from hypertoken.envs.registry import make_game
+from hypertoken.envs.spaces import action_space, masked_observation_space, observation_space
+from hypertoken.game import Game
+
+__all__ = ["RENDER_MODES", "RawEnv", "aec_env", "raw_env"]
+
+RENDER_MODES = ("ansi", "human")
+
+
+def check_render_mode(render_mode: str | None) -> str | None:
+    """``render_mode`` if it is None or one of :data:`RENDER_MODES`, else ValueError."""
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise ValueError(f"render_mode must be None, 'ansi' or 'human', not {render_mode!r}")
+    return render_mode
+
+
+def render_text(episode: Episode, render_mode: str | None) -> str | None:
+    """What ``render()`` returns for a render mode (printing it in ``"human"`` mode)."""
+    if render_mode is None:
+        gymnasium.logger.warn(
+            "render() was called without a render_mode: pass render_mode='ansi' or 'human'"
+        )
+        return None
+    text = episode.game.render(episode.engine.world)
+    if render_mode == "human":
+        print(text)
+        return None
+    return text
+
+
+class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
+    """A game as a PettingZoo AEC environment (see the module docstring). Build it with
+    :func:`raw_env` or :func:`aec_env`; ``game`` is the game instance to play.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES), "is_parallelizable": False}
+
+    def __init__(
+        self,
+        game: Game,
+        *,
+        render_mode: str | None = None,
+        mask_in_obs: bool | None = None,
+        record: bool | str | os.PathLike[str] = False,
+        recorder: Recorder | None = None,
+    ) -> None:
+        super().__init__()
+        self.game = game
+        self.render_mode = check_render_mode(render_mode)
+        self.mask_in_obs = True if mask_in_obs is None else bool(mask_in_obs)
+        self.metadata = {
+            **type(self).metadata,
+            "name": game.info.env_id,
+            "is_parallelizable": game.info.simultaneous,
+        }
+        self.episode = Episode(game, recorder_for(record, recorder))
+        self.possible_agents = list(game.seats)
+        self.agents: list[str] = []
+        self._obs_space = (
+            masked_observation_space(game) if self.mask_in_obs else observation_space(game)
+        )
+        self._act_space = action_space(game)
+        self.observation_spaces = dict.fromkeys(self.possible_agents, self._obs_space)
+        self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
+        self.rewards: dict[str, float] = {}
+        self._cumulative_rewards: dict[str, float] = {}
+        self.terminations: dict[str, bool] = {}
+        self.truncations: dict[str, bool] = {}
+        self.infos = {}
+        self.agent_selection = self.possible_agents[0]
+
+    # ---- spaces ----------------------------------------------------------------------
+
+    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
+        """The observation space of ``agent`` (the same for every seat)."""
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
+        """``Discrete(num_actions)`` for every seat."""
+        return self.action_spaces[agent]
+
+    # ---- the episode ------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Any:
+        """The LocalEngine the episode runs on (read it, never change it)."""
+        return self.episode.engine
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        """Start an episode (``seed``: see :mod:`hypertoken.envs.seeding`)."""
+        del options  # no reset-time options: a game's options are fixed when it is built
+        ep = self.episode
+        ep.reset(seed)
+        self.agents = list(self.possible_agents)
+        self.rewards = dict.fromkeys(self.agents, 0.0)
+        self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
+        self.terminations = dict.fromkeys(self.agents, False)
+        self.truncations = dict.fromkeys(self.agents, False)
+        self._after_move()
+
+    def step(self, action: int | None) -> None:
+        """Play ``action`` for ``agent_selection`` (``None`` for a finished seat)."""
+        if not self.agents:
+            raise EpisodeOverError("every agent is done: call reset() to start the next episode")
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        if action is None:
+            raise ValueError(f"{agent} is still playing: None is only for a finished agent")
+        self.episode.play(agent, action)
+        self._cumulative_rewards[agent] = 0.0
+        self._after_move()
+
+    def _after_move(self) -> None:
+        """Rewards, ends and the next agent after a move (or a reset)."""
+        ep = self.episode
+        step = ep.step_rewards()
+        self.rewards = step
+        cumulative = self._cumulative_rewards
+        for seat, r in step.items():
+            cumulative[seat] += r
+        if ep.over:
+            done = dict.fromkeys(self.agents, True)
+            if ep.truncated:
+                self.truncations = done
+            else:
+                self.terminations = done
+            ep.save()
+            nxt = self.agent_selection if self.agent_selection in self.agents else self.agents[0]
+        else:
+            mover = ep.to_move()
+            if mover is None:
+                raise EpisodeOverError(f"{self.game.info.env_id}: no seat can move, yet not over")
+            nxt = mover
+        self.agent_selection = nxt
+        self._infos_cache: dict[str, dict[str, Any]] | None = None
+
+    # ---- what agents see ---------------------------------------------------------------
+
+    def observe(self, agent: str) -> Any:
+        """``agent``'s observation (with its mask when ``mask_in_obs``)."""
+        ep = self.episode
+        view = ep.view(agent)
+        if not self.mask_in_obs:
+            return view
+        return {"observation": view, "action_mask": ep.mask(agent)}
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        """``agent``'s legal mask now (int8; all 0 when it may not move)."""
+        return self.episode.mask(agent)
+
+    @property  # type: ignore[override]
+    def infos(self) -> dict[str, dict[str, Any]]:
+        """Per agent: the game's info and ``"action_mask"`` (built when read)."""
+        cache = self._infos_cache
+        if cache is None:
+            ep = self.episode
+            cache = self._infos_cache = {a: ep.info(a) for a in self.agents}
+        return cache
+
+    @infos.setter
+    def infos(self, value: dict[str, dict[str, Any]]) -> None:
+        self._infos_cache = value
+
+    def last(self, observe: bool = True) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Observation, cumulative reward, terminated, truncated and info of
+        ``agent_selection``.
+        """
+        agent: str = self.agent_selection
+        return (
+            self.observe(agent) if observe else None,
+            self._cumulative_rewards[agent],
+            self.terminations[agent],
+            self.truncations[agent],
+            self.infos[agent],
+        )
+
+    def render(self) -> str | None:  # type: ignore[override]
+        """The game's text picture (see the module docstring)."""
+        return render_text(self.episode, self.render_mode)
+
+    def close(self) -> None:
+        """Write an unfinished episode's recording."""
+        self.episode.close()
+
+    def __repr__(self) -> str:
+        return f"<hypertoken AEC env {self.game.info.env_id}>"
+
+
+def raw_env(
+    env_id: str,
+    *,
+    num_players: int | None = None,
+    render_mode: str | None = None,
+    mask_in_obs: bool | None = None,
+    record: bool | str | os.PathLike[str] = False,
+    recorder: Recorder | None = None,
+    **game_options: Any,
+) -> RawEnv:
+    """The unwrapped AEC environment of ``env_id`` with the game's options."""
+    game = make_game(env_id, num_players, **game_options)
+    return RawEnv(
+        game, render_mode=render_mode, mask_in_obs=mask_in_obs, record=record, recorder=recorder
+    )
+
+
+def aec_env(env_id: str, **kwargs: Any) -> AECEnv[str, Any, int | None]:
+    """The AEC environment of ``env_id`` in PettingZoo's order-enforcing wrapper
+    (arguments as :func:`raw_env`).
+    """
+    return wrappers.OrderEnforcingWrapper(raw_env(env_id, **kwargs))
