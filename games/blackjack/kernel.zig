@@ -25,6 +25,15 @@
 //!   that the action is available; it declines (changing nothing) only when unconfigured
 //!   or the game is over.
 //! - `bj_deal`: u32 0, u32 seed. Deal the first hand of a game (`Blackjack.setup`).
+//! - `bj_start`: u32 seed, u32 view, u32 size. All of `Blackjack.setup` in one call:
+//!   shuffle the shoe with `seed`, then deal as `bj_deal`. With `view` (a seat index + 1)
+//!   the seat's view is written afterwards (`kernel_view.zig`; `size` is a full shoe's
+//!   card count).
+//! - `bj_step`: u32 action, u32 seed, u32 view, u32 size, u32 strict. All of
+//!   `Blackjack.apply` for the seat to move: an unavailable action is played as Stand
+//!   with its report, or, with `strict` (the policies "error" and "penalty"), declined
+//!   for the host to handle. Then the view as `bj_start`.
+//! - `bj_view_at`: the address of the view (`kernel_view.zig`).
 
 const std = @import("std");
 const core = @import("core");
@@ -32,6 +41,7 @@ const k = core.kernel;
 const state = @import("kernel_state.zig");
 const rules = @import("kernel_rules.zig");
 const move = @import("kernel_move.zig");
+const view = @import("kernel_view.zig");
 
 const TableState = state.table_state;
 const HandRecord = state.hand_record;
@@ -133,6 +143,68 @@ export fn bj_deal() u32 {
     var m = Move{ .seed0 = k.arg(u32, 4) };
     m.finish(deal(&m, 0), 0);
     return k.finish(m.failed, before);
+}
+
+/// Setup in one call (see the module comment).
+export fn bj_start() u32 {
+    const before = k.pages();
+    const seed = k.arg(u32, 0);
+    const seat = k.arg(u32, 4);
+    const size = k.arg(u32, 8);
+    if (cfg.n == 0) return k.declined;
+    var m = Move{ .seed0 = seed };
+    _ = m.cmd.op("source.shuffle").s("shoe").u(seed);
+    m.run();
+    m.finish(deal(&m, 0), 0);
+    if (seat != 0) view.write(seat - 1, size, 0, settings());
+    return k.finish(m.failed, before);
+}
+
+/// A move with its checks and the view (see the module comment).
+export fn bj_step() u32 {
+    const before = k.pages();
+    var action = k.arg(u32, 0);
+    const seed = k.arg(u32, 4);
+    const seat = k.arg(u32, 8);
+    const size = k.arg(u32, 12);
+    const strict = k.arg(u32, 16) != 0;
+    if (cfg.n == 0 or action > INSURANCE) return k.declined;
+    const s: u64 = @bitCast(k.propInt("s") orelse return k.declined);
+    const phase = TableState.phase.get(s);
+    if (phase == .OVER) return k.declined;
+    var report: u64 = 0;
+    const bits = view.mask(s, settings());
+    if ((bits >> @intCast(action)) & 1 == 0) {
+        if (strict) {
+            if (seat != 0) view.write(seat - 1, size, 1, settings());
+            return k.finish(k.declined, before);
+        }
+        report = TableState.illegal.set(0, action + 1);
+        report = TableState.mover.set(report, TableState.seat.get(s));
+        action = STAND;
+    }
+    var m = Move{ .seed0 = seed };
+    const s2 = if (phase == .INSURE)
+        insure(&m, s, action == INSURANCE)
+    else switch (action) {
+        HIT => hit(&m, s),
+        STAND => stand(&m, s),
+        DOUBLE => double(&m, s),
+        SPLIT => split(&m, s),
+        else => unreachable, // Insurance is available only in the insurance round
+    };
+    m.finish(s2 | report, s);
+    if (seat != 0) view.write(seat - 1, size, 0, settings());
+    return k.finish(m.failed, before);
+}
+
+/// The address of the view.
+export fn bj_view_at() u32 {
+    return @intCast(@intFromPtr(&view.out));
+}
+
+fn settings() view.Settings {
+    return .{ .bet = cfg.bet, .splits = cfg.zones - 1 };
 }
 
 // ---- the table state (module functions of games/blackjack/table.py) -----------------------

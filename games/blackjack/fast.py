@@ -1,0 +1,106 @@
+"""Blackjack's kernel entries for drivers of many tables (the vector environment): a whole
+setup, or a whole move with its checks, in one call, each followed by one seat's view
+written where the host reads it straight from linear memory (``kernel_view.zig``).
+
+They change the World exactly as :meth:`Blackjack.setup` and :meth:`Blackjack.apply` do
+(the same kernel code, called once instead of two or three times), and the view equals
+``player_view``, ``legal_actions`` and the reward's parts; tests compare them. The
+Python rules stay the reference: a World without the kernel has no :class:`KernelTable`.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+import numpy as np
+
+from games.blackjack.actions import ILLEGAL_POLICIES
+from games.blackjack.game import Blackjack
+from hypertoken.core import World
+
+__all__ = ["VIEW_BYTES", "VIEW_DTYPE", "KernelTable", "kernel_table"]
+
+#: The view's bytes (see ``kernel_view.zig``).
+VIEW_BYTES = 64
+#: The view as a numpy record.
+VIEW_DTYPE = np.dtype(
+    [
+        ("obs", "<f4", (7,)),
+        ("mask", "<u4"),
+        ("to_move", "<i4"),
+        ("status", "<u4"),
+        ("money", "<i8"),
+        ("penalties", "<i8"),
+        ("s", "<u8"),
+    ]
+)
+assert VIEW_DTYPE.itemsize == VIEW_BYTES
+
+_START = struct.Struct("<III").pack
+_STEP = struct.Struct("<IIIII").pack
+_KERNEL_DECLINED = 0x40000000
+
+
+class KernelTable:
+    """One World's blackjack kernel, viewed from seat ``seat`` (an index).
+
+    ``start(seed)`` is ``Blackjack.setup`` with a ``MoveContext`` of that seed;
+    ``step(action, seed)`` is ``Blackjack.apply`` for the seat to move (the caller has
+    checked the game is not over and the action is in 0..4) and returns False when the
+    kernel declined, changing nothing: under ``illegal_action`` "error" or "penalty",
+    an unavailable action is left to the game's Python rules. After each, :attr:`view`
+    (a read-only numpy record over linear memory) holds the seat's view.
+    """
+
+    def __init__(self, game: Blackjack, world: World, seat: int) -> None:
+        if game._kernel_fns(world) is None:  # configures the kernel of this World
+            raise ValueError("this World's module has no blackjack kernel")
+        self.game, self.world, self.seat = game, world, seat
+        self._start: Callable[[bytes], int] = world.kernel("bj_start")
+        self._step: Callable[[bytes], int] = world.kernel("bj_step")
+        self._at = int(world._inst.call("bj_view_at"))
+        size = game.table.size
+        self._strict = int(game.illegal_action != ILLEGAL_POLICIES[0])
+        self._size = size
+        self._view_seat = seat + 1
+        self._mv: object = None
+        self.view = self._bind()
+
+    def _bind(self) -> np.ndarray:
+        """The view over the World's memory as it is now (memory can move as it grows)."""
+        self._mv = self.world._mv
+        view: np.ndarray = np.frombuffer(
+            self.world._mv, dtype=np.uint8, count=VIEW_BYTES, offset=self._at
+        )
+        view.flags.writeable = False
+        return view
+
+    def start(self, seed: int) -> None:
+        """Shuffle the shoe with ``seed`` and deal the first hand (``Blackjack.setup``)."""
+        self._start(_START(seed, self._view_seat, self._size))
+        if self.world._mv is not self._mv:
+            self.view = self._bind()
+
+    def step(self, action: int, seed: int) -> bool:
+        """Play ``action`` for the seat to move with the move's shuffle seed ``seed``;
+        False if the kernel declined (see the class docstring).
+        """
+        code = self._step(_STEP(action, seed, self._view_seat, self._size, self._strict))
+        if self.world._mv is not self._mv:
+            self.view = self._bind()
+        return code != _KERNEL_DECLINED
+
+    def record(self) -> np.void:
+        """The view as one numpy record (:data:`VIEW_DTYPE`), a copy."""
+        out: np.void = self.view.copy().view(VIEW_DTYPE)[0]
+        return out
+
+
+def kernel_table(game: object, world: World, seat: int) -> KernelTable | None:
+    """A :class:`KernelTable` for ``world`` when ``game`` is blackjack and the World has its
+    kernel, else None.
+    """
+    if not isinstance(game, Blackjack) or game._kernel_fns(world) is None:
+        return None
+    return KernelTable(game, world, seat)
