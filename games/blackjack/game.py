@@ -440,10 +440,10 @@ class Blackjack(Game):
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's change in bankroll in bets, minus penalties."""
-        p = world.properties()
+        prop = world.property
+        base, bet = self.bankroll, self.bet
         return {
-            seat: (p[BANK[i]] + p[STAKE[i]] - self.bankroll) / self.bet
-            - PENALTY * p.get(PENALTIES[i], 0)
+            seat: (prop(BANK[i]) + prop(STAKE[i]) - base) / bet - PENALTY * prop(PENALTIES[i], 0)
             for i, seat in enumerate(self.seats)
         }
 
@@ -452,15 +452,14 @@ class Blackjack(Game):
         when the seat's last move was outside the mask, ``illegal_action`` with
         ``played_as`` (policy "stand") or ``penalty`` (policy "penalty").
         """
-        p = world.properties()
-        s = p["s"]
+        prop = world.property
         out: dict[str, dict[str, Any]] = {
-            seat: {"bankroll": p[BANK[i]], "stake": p[STAKE[i]]}
+            seat: {"bankroll": prop(BANK[i]), "stake": prop(STAKE[i])}
             for i, seat in enumerate(self.seats)
         }
-        illegal = TableState.illegal.get(s)
+        illegal = TableState.illegal.get(prop("s"))
         if illegal:
-            info = out[self.seats[TableState.mover.get(s)]]
+            info = out[self.seats[TableState.mover.get(prop("s"))]]
             info["illegal_action"] = illegal - 1
             if self.illegal_action == "stand":
                 info["played_as"] = "stand"

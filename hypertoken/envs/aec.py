@@ -54,7 +54,7 @@ from hypertoken.envs.registry import make_game
 from hypertoken.envs.spaces import action_space, masked_observation_space, observation_space
 from hypertoken.game import Game
 
-__all__ = ["RENDER_MODES", "RawEnv", "aec_env", "raw_env"]
+__all__ = ["RENDER_MODES", "OrderEnforcing", "RawEnv", "aec_env", "raw_env"]
 
 RENDER_MODES = ("ansi", "human")
 
@@ -257,8 +257,70 @@ def raw_env(
     )
 
 
-def aec_env(env_id: str, **kwargs: Any) -> AECEnv[str, Any, int | None]:
+class OrderEnforcing(wrappers.OrderEnforcingWrapper):  # type: ignore[misc]
+    """PettingZoo's order-enforcing wrapper (the same errors before ``reset``), with the
+    attributes a training loop reads every step forwarded directly instead of through
+    ``__getattr__``.
+    """
+
+    env: RawEnv
+
+    def _ready(self, name: str) -> RawEnv:
+        if not self._has_reset:
+            raise AttributeError(f"{name} cannot be accessed before reset")
+        return self.env
+
+    @property
+    def agents(self) -> list[str]:
+        """The raw env's ``agents``."""
+        return self._ready("agents").agents
+
+    @property
+    def agent_selection(self) -> str:
+        """The raw env's ``agent_selection``."""
+        return self._ready("agent_selection").agent_selection
+
+    @property
+    def rewards(self) -> dict[str, float]:
+        """The raw env's ``rewards``."""
+        return self._ready("rewards").rewards
+
+    @property
+    def terminations(self) -> dict[str, bool]:
+        """The raw env's ``terminations``."""
+        return self._ready("terminations").terminations
+
+    @property
+    def truncations(self) -> dict[str, bool]:
+        """The raw env's ``truncations``."""
+        return self._ready("truncations").truncations
+
+    @property
+    def infos(self) -> dict[str, dict[str, Any]]:
+        """The raw env's ``infos``."""
+        return self._ready("infos").infos
+
+    def last(self, observe: bool = True) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """The raw env's ``last``."""
+        if not self._has_reset:
+            wrappers.order_enforcing.EnvLogger.error_observe_before_reset()
+        return self.env.last(observe)
+
+    def step(self, action: int | None) -> None:
+        """The raw env's ``step`` (after ``reset``; a warning once every agent is done)."""
+        if self._has_reset and self.env.agents:
+            self._has_updated = True
+            self.env.step(action)
+        else:
+            super().step(action)
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        """The raw env's ``action_mask``."""
+        return self.env.action_mask(agent)
+
+
+def aec_env(env_id: str, **kwargs: Any) -> OrderEnforcing:
     """The AEC environment of ``env_id`` in PettingZoo's order-enforcing wrapper
     (arguments as :func:`raw_env`).
     """
-    return wrappers.OrderEnforcingWrapper(raw_env(env_id, **kwargs))
+    return OrderEnforcing(raw_env(env_id, **kwargs))

@@ -66,7 +66,9 @@ class Episode:
         self.started = True
         self._unsaved = self.recorder is not None
         self._last_mover = -1
-        self.totals = self.engine.rewards()
+        # Rewards count from before the setup: what it already moved (blackjack's peeked
+        # blackjack, a poker blind) is handed out with the first rewards after the reset.
+        self.totals = dict.fromkeys(self.seats, 0.0)
         return s
 
     def save(self) -> None:

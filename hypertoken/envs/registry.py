@@ -11,6 +11,7 @@ and each is registered with Gymnasium as ``"hypertoken/<CamelName>-v<version>"``
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import games
@@ -62,7 +63,29 @@ def make_game(env_id: str, num_players: int | None = None, **options: Any) -> Ga
     """The game of ``env_id`` with ``num_players`` seats (default: the fewest it takes)
     and its static options (each game's docstring lists them).
     """
-    return games.game_class(resolve(env_id))(num_players, **options)
+    cls = games.game_class(resolve(env_id))
+    known = game_options(cls)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(
+            f"{cls.info.env_id} has no options {unknown}; its options are "
+            f"{', '.join(known) or 'none'} (see its documentation: help({cls.__module__}))"
+        )
+    return cls(num_players, **options)
+
+
+def game_options(cls: type[Game]) -> list[str]:
+    """The names of the static options a game class takes."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return [
+        p.name
+        for p in params
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        or (
+            p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+            and p.name not in ("self", "num_players")
+        )
+    ]
 
 
 def register_gymnasium() -> None:
