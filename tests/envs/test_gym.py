@@ -18,7 +18,7 @@ from hypertoken.game import IllegalMoveError
 
 def play_gym(env: envs.GameEnv, seed: int, rng: random.Random) -> tuple[float, list[bytes]]:
     """One seeded episode of random legal play; its return and the hash after each step."""
-    obs, info = env.reset(seed=seed)
+    _, info = env.reset(seed=seed)
     total, hashes = 0.0, []
     while True:
         _obs, reward, term, trunc, info = env.step(legal_choice(info["action_mask"], rng))

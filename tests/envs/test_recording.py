@@ -34,7 +34,7 @@ def test_gym_record_true_writes_under_recordings(tmp_path: Path, monkeypatch: ob
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.chdir(tmp_path)
     env = envs.gym_env("tictactoe_v1", record=True)
-    obs, info = env.reset(seed=7)
+    _, info = env.reset(seed=7)
     rng = random.Random(7)
     while True:
         _obs, _, term, trunc, info = env.step(legal_choice(info["action_mask"], rng))
