@@ -7,7 +7,9 @@ hand is soft (2), and whether Double, Split and Insurance are available (3-5). T
 basic strategy needs is implied: Split is available only on two cards of equal rank, so a
 splittable hand is a pair of ``total / 2``, and a soft 12 is a pair of aces. The insurance
 round is the decision whose mask has no Hit (Stand there declines insurance, which basic
-strategy always does); a mask of Stand alone (no card left anywhere) also stands.
+strategy always does); a mask of Stand alone (no card left anywhere) also stands. Without a
+mask the policy reads the observation's flags instead, and sees the insurance round only
+when Insurance is affordable (entry 5); give it the mask.
 
 So the policy plays exactly what :func:`games.blackjack.basic_strategy_action` plays from
 the World (a test compares them over many seeded hands), yet needs nothing a remote seat
