@@ -442,6 +442,11 @@ class Blackjack(Game):
         """Each seat's change in bankroll in bets, minus penalties."""
         prop = world.property
         base, bet = self.bankroll, self.bet
+        if self.illegal_action != "penalty":  # only that policy records penalties
+            return {
+                seat: (prop(BANK[i]) + prop(STAKE[i]) - base) / bet
+                for i, seat in enumerate(self.seats)
+            }
         return {
             seat: (prop(BANK[i]) + prop(STAKE[i]) - base) / bet - PENALTY * prop(PENALTIES[i], 0)
             for i, seat in enumerate(self.seats)
