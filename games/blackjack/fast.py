@@ -39,6 +39,7 @@ assert VIEW_DTYPE.itemsize == VIEW_BYTES
 
 _START = struct.Struct("<III").pack
 _STEP = struct.Struct("<IIIII").pack
+_LOOK = struct.Struct("<II").pack
 _KERNEL_DECLINED = 0x40000000
 
 
@@ -59,6 +60,7 @@ class KernelTable:
         self.game, self.world, self.seat = game, world, seat
         self._start: Callable[[bytes], int] = world.kernel("bj_start")
         self._step: Callable[[bytes], int] = world.kernel("bj_step")
+        self._look: Callable[[bytes], int] = world.kernel("bj_look")
         self._at = int(world._inst.call("bj_view_at"))
         size = game.table.size
         self._strict = int(game.illegal_action != ILLEGAL_POLICIES[0])
@@ -90,6 +92,12 @@ class KernelTable:
         if self.world._mv is not self._mv:
             self.view = self._bind()
         return code != _KERNEL_DECLINED
+
+    def look(self) -> None:
+        """Write the view of the World as it is (after a move the Python rules played)."""
+        self._look(_LOOK(self._view_seat, self._size))
+        if self.world._mv is not self._mv:
+            self.view = self._bind()
 
     def record(self) -> np.void:
         """The view as one numpy record (:data:`VIEW_DTYPE`), a copy."""

@@ -33,6 +33,7 @@
 //!   `Blackjack.apply` for the seat to move: an unavailable action is played as Stand
 //!   with its report, or, with `strict` (the policies "error" and "penalty"), declined
 //!   for the host to handle. Then the view as `bj_start`.
+//! - `bj_look`: u32 view, u32 size. Write the view alone (after a move the host played).
 //! - `bj_view_at`: the address of the view (`kernel_view.zig`).
 
 const std = @import("std");
@@ -196,6 +197,14 @@ export fn bj_step() u32 {
     m.finish(s2 | report, s);
     if (seat != 0) view.write(seat - 1, size, 0, settings());
     return k.finish(m.failed, before);
+}
+
+/// Write the view of seat `view - 1` without a move.
+export fn bj_look() u32 {
+    const seat = k.arg(u32, 0);
+    if (cfg.n == 0 or seat == 0 or seat > cfg.n) return k.declined;
+    view.write(seat - 1, k.arg(u32, 4), 0, settings());
+    return 0;
 }
 
 /// The address of the view.

@@ -18,14 +18,14 @@ chronicle every ``record_batch`` moves), :meth:`LocalEngine.flush` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hypertoken.core import World
 from hypertoken.engine.base import EngineBase, EngineError, FoldCore
 from hypertoken.engine.rules import GameLoop, RuleEngine
 from hypertoken.engine.state import SEED_SET, FoldState, training_seed
-from hypertoken.game import Game, IllegalMoveError, MoveContext, Rule
+from hypertoken.game import Game, IllegalMoveError, MoveContext, Rule, TurnOrder
 from hypertoken.log.chronicle import Chronicle
 from hypertoken.log.config import RoomConfig
 from hypertoken.log.entries import Entry, make_entry
@@ -89,6 +89,12 @@ class TrainingFold(FoldCore):
         self.last_digest = b""
         #: This episode's recording (None unless recording).
         self.chronicle: Chronicle | None = None
+        #: Moves end no turns and run no rules (what ``LocalEngine.step_with`` needs).
+        self.plain = (
+            not loop.max_turns
+            and not len(rules)
+            and game.info.turn_order is not TurnOrder.ROUND_ROBIN
+        )
 
     def fork(self) -> TrainingFold:
         """An independent copy (a forked World, and a fork of the recording)."""
@@ -176,11 +182,13 @@ class LocalEngine(EngineBase[TrainingFold]):
         every shuffle. A recording engine starts a new recording.
         """
         fold = self._fold
-        fold.episode_seed = fold.episode_seed if seed is None else int(seed)
-        fold.world.restore(self._started_blank())
+        if seed is not None:
+            fold.episode_seed = seed if type(seed) is int else int(seed)
+        fold.world.restore(fold.started_blank or self._started_blank())
         st = fold.st = FoldState(room_seed=training_seed(fold.episode_seed))
         fold.moves = []
-        fold.pending = []
+        if fold.pending:
+            fold.pending = []
         referee = fold.referee
         ctx = MoveContext(0, 0, 0, referee.seed_at(st, 0, 0))
         reason = referee.start(st, ctx, loop_started=True, undo=self._undo_start)
@@ -191,6 +199,63 @@ class LocalEngine(EngineBase[TrainingFold]):
             fold.chronicle = Chronicle.create(fold.config)
             fold.last_digest = b""
             self._record(0, fold.game.seats[0], SEED_SET, (fold.episode_seed,))
+
+    def reset_with(self, seed: int, setup: Callable[[int], bool]) -> None:
+        """:meth:`reset` to episode ``seed`` with ``setup(shuffle_seed) -> over`` in place of
+        the game's ``setup`` and ``is_over``: for drivers of many tables (the vector env)
+        that set the game up in one kernel call changing the World exactly as
+        ``Game.setup`` does. ``shuffle_seed`` is the setup's ``MoveContext.seed``; ``over``
+        whether the game ended in its setup. Not for recording engines.
+        """
+        fold = self._fold
+        if fold.recording:
+            raise EngineError("reset_with does not record: use reset()")
+        fold.episode_seed = seed
+        fold.world.restore(fold.started_blank or self._started_blank())
+        st = fold.st = FoldState(room_seed=training_seed(seed))
+        fold.moves = []
+        try:
+            over = setup(fold.referee.seed_at(st, 0, 0))
+        except Exception as exc:
+            self._undo_start()
+            raise EngineError(f"{fold.game.info.env_id} setup failed: {exc}") from exc
+        st.started = True
+        st.over = bool(over)
+        st.index = st.count = 1
+
+    def step_with(self, seat: str, action: int, play: Callable[[int], int]) -> int:
+        """:meth:`step` of ``action`` for ``seat``, the seat to move, with ``play(seed)``
+        in place of the referee and the game's ``apply``: for drivers that play a move
+        in one kernel call changing the World exactly as ``Game.apply`` does (and
+        checking it as the referee would). ``play`` returns 1 when the move was played
+        and the game goes on, 2 when it was played and the game is over, or 0 when it
+        declined, changing nothing; then the move takes :meth:`step` (which raises
+        :class:`~hypertoken.game.IllegalMoveError` for a refused move). Returns what
+        ``play`` did (0: the move took :meth:`step`). Only for games whose moves end no
+        turns and run no engine rules; other games, and recording engines, always take
+        :meth:`step`.
+        """
+        fold = self._fold
+        st = fold.st
+        if not st.started or st.over:
+            raise IllegalMoveError("the game is over" if st.started else "the game has not started")
+        if not fold.plain or fold.recording:
+            self.step(action, seat)
+            return 0
+        i = st.index
+        try:
+            done = play(fold.referee.seed_at(st, 0, i))
+        except Exception:
+            self._rebuild()
+            raise
+        if not done:
+            self.step(action, seat)
+            return 0
+        st.over = bool(done == 2)
+        st.turn_started_ms = i  # the move's time, as the referee records it
+        st.index = st.count = i + 1
+        fold.moves.append((seat, action))
+        return done
 
     def step(self, action: int, seat: str | None = None) -> None:
         """Play ``action`` for ``seat`` (default: the seat to move). An illegal move raises
