@@ -225,7 +225,9 @@ def measure(row: Row, pairs: int, steps: int) -> dict[str, Any]:
 
 
 def profile(row: Row, steps: int, top: int = 15) -> str:
-    """cProfile of one run of our side of ``row``: the ``top`` functions by own time."""
+    """cProfile of one run of our side of ``row``: the ``top`` functions by own time, then
+    by cumulative time.
+    """
     ours = build(row.ours)
     if not isinstance(ours, Loop):
         return f"{row.name}: not profiled ({ours})\n"
@@ -237,7 +239,8 @@ def profile(row: Row, steps: int, top: int = 15) -> str:
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
     text.write(f"== {row.name}: {done} decisions ({row.ours_name})\n")
-    stats.sort_stats("tottime").print_stats(top)
+    for order in ("tottime", "cumulative"):
+        stats.sort_stats(order).print_stats(top)
     return text.getvalue()
 
 
