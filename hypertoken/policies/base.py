@@ -141,6 +141,16 @@ def _accepts(fn: Any, name: str) -> bool:
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+def _required(fn: Any) -> int | None:
+    """How many arguments ``fn`` requires (None when it cannot be inspected)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in kinds and p.default is p.empty for p in params)
+
+
 def _no_grad() -> AbstractContextManager[Any]:
     """torch's ``no_grad()`` if torch is loaded (a model that has tensors loaded it), so
     this layer never imports torch itself.
@@ -175,7 +185,10 @@ class SB3Policy(Policy):
     - **Dict observations.** A model trained on PettingZoo's classic
       ``{"observation", "action_mask"}`` space gets that dict.
     - **Recurrent models.** When ``predict`` takes ``state`` and ``episode_start``, the
-      hidden state is kept per seat and cleared by :meth:`reset`.
+      hidden state is kept per seat (each :meth:`clone` has its own) and cleared by
+      :meth:`reset`. A policy whose distribution needs that state as well (sb3-contrib's
+      RecurrentPPO) is asked through ``predict`` only: no masked fallback by probability,
+      no seeded sampling.
     """
 
     def __init__(self, model: Any, *, deterministic: bool = True, name: str | None = None) -> None:
@@ -188,12 +201,15 @@ class SB3Policy(Policy):
         self.model = model
         self.deterministic = bool(deterministic)
         self.name = name or f"sb3-{type(model).__name__.lower()}"
-        self._masks = _accepts(predict, "action_masks")
+        #: Whether ``predict`` takes ``action_masks`` (MaskablePPO): the mask is passed.
+        self.passes_masks = _accepts(predict, "action_masks")
         self._recurrent = _accepts(predict, "state") and _accepts(predict, "episode_start")
         spaces = getattr(getattr(model, "observation_space", None), "spaces", None)
         self._dict_obs = isinstance(spaces, Mapping) and "action_mask" in spaces
         policy = getattr(model, "policy", None)
-        self._distribution = getattr(policy, "get_distribution", None)
+        distribution = getattr(policy, "get_distribution", None)
+        # A recurrent policy's distribution needs its hidden state too: predict only.
+        self._distribution = distribution if _required(distribution) == 1 else None
         self._q_net = getattr(model, "q_net", None) or getattr(policy, "q_net", None)
         self._to_tensor = getattr(policy, "obs_to_tensor", None)
         self._state: Any = None
@@ -239,7 +255,7 @@ class SB3Policy(Policy):
         if not self.deterministic and self._distribution is not None and can_score:
             return self._sample(observation, action_mask, rng)
         kwargs: dict[str, Any] = {"deterministic": self.deterministic}
-        if self._masks and action_mask is not None:
+        if self.passes_masks and action_mask is not None:
             kwargs["action_masks"] = np.asarray(action_mask, dtype=bool)
         if self._recurrent:
             kwargs["state"] = self._state

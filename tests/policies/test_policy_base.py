@@ -201,10 +201,13 @@ def test_recurrent_state_is_per_seat_and_reset() -> None:
     assert policy.act(OBS, None, rng) == 0
 
 
-def test_a_real_ppo_model_plays_inside_the_mask() -> None:
+@pytest.mark.parametrize("kind", ["PPO", "DQN", "MaskablePPO"])
+def test_real_models_play_inside_the_mask(kind: str) -> None:
+    """Untrained SB3 models pick masked-out actions most of the time; the wrapper never
+    does, and reads their probabilities or Q-values.
+    """
     pytest.importorskip("stable_baselines3")
     import gymnasium as gym
-    from stable_baselines3 import PPO
 
     class Tiny(gym.Env[np.ndarray, int]):
         observation_space = gym.spaces.Box(0.0, 1.0, shape=(3,), dtype=np.float32)
@@ -216,13 +219,29 @@ def test_a_real_ppo_model_plays_inside_the_mask() -> None:
         def step(self, action: int) -> Any:
             return OBS, 0.0, True, False, {}
 
-    model = PPO("MlpPolicy", Tiny(), n_steps=8, batch_size=8, seed=0, device="cpu")
+        def action_masks(self) -> np.ndarray:
+            return np.ones(5, dtype=bool)
+
+    if kind == "MaskablePPO":
+        cls: Any = pytest.importorskip("sb3_contrib").MaskablePPO
+    else:
+        cls = getattr(pytest.importorskip("stable_baselines3"), kind)
+    extra = {"learning_starts": 0, "buffer_size": 64} if kind == "DQN" else {}
+    model = cls("MlpPolicy", Tiny(), seed=0, device="cpu", **extra)
+    observations = [np.random.default_rng(i).random(3, np.float32) for i in range(40)]
     for deterministic in (True, False):
         policy = Policy.from_sb3(model, deterministic=deterministic)
         rng = random.Random(0)
-        acts = [
-            policy.act(np.random.default_rng(i).random(3, np.float32), MASK, rng) for i in range(40)
-        ]
-        assert set(acts) <= {1, 3, 4}
-    probs = SB3Policy(model).scores(OBS)
-    assert probs.shape == (5,) and abs(probs.sum() - 1) < 1e-5
+        assert {policy.act(o, MASK, rng) for o in observations} <= {1, 3, 4}
+        again = Policy.from_sb3(model, deterministic=deterministic)
+        if not deterministic and kind != "DQN":  # seeded sampling replays exactly
+            rng, rng2 = random.Random(4), random.Random(4)
+            assert [policy.act(o, MASK, rng) for o in observations] == [
+                again.act(o, MASK, rng2) for o in observations
+            ]
+    scores = SB3Policy(model).scores(OBS)
+    assert scores.shape == (5,)
+    if kind != "DQN":
+        assert abs(scores.sum() - 1) < 1e-5
+    assert isinstance(Policy.from_sb3(model), SB3Policy)
+    assert SB3Policy(model).passes_masks == (kind == "MaskablePPO")
