@@ -115,13 +115,6 @@ def match_seed(seed: int, repetition: int, game_name: str, a: str, b: str) -> in
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 
-def _movers(engine: LocalEngine, seats: Sequence[str], any_order: bool) -> list[str]:
-    if not any_order:
-        seat = engine.current_player()
-        return [] if seat is None else [seat]
-    return [s for s in seats if engine.is_to_move(s) and engine.legal_mask(s).any()]
-
-
 def play_match(
     game: Game | LocalEngine,
     policies: Sequence[Policy],
@@ -172,17 +165,21 @@ def _play(
     any_order = g.info.turn_order is TurnOrder.ANY
     world, moves = engine.world, 0
     while not engine.is_over:
-        movers = _movers(engine, seats, any_order)
-        if not movers:
-            raise RuntimeError(f"{g.info.env_id} is not over but no seat may move")
+        # Any order: every seat with a legal action, in seat order; else the seat to move.
+        movers = seats if any_order else (engine.current_player(),)
+        moved = False
         for seat in movers:
+            if seat is None or engine.is_over:
+                break
             mask = engine.legal_mask(seat)
-            if engine.is_over or not mask.any():
+            if not mask.any():
                 continue
             i = index[seat]
-            action = players[i].act(g.player_view(world, seat), mask, streams[i])
-            engine.step(action, seat)
+            engine.step(players[i].act(g.player_view(world, seat), mask, streams[i]), seat)
             moves += 1
+            moved = True
+        if not moved and not engine.is_over:
+            raise RuntimeError(f"{g.info.env_id} is not over but no seat may move")
         if moves >= limit and not engine.is_over:
             raise RuntimeError(f"the match did not end within {limit} moves (seed {seed})")
     rewards = engine.rewards()
