@@ -103,14 +103,8 @@ def register_gymnasium() -> None:
         gymnasium.register(
             id=gid,
             entry_point="hypertoken.envs.gym_env:GameEnv",
-            vector_entry_point="hypertoken.envs.registry:_vector_entry",
+            vector_entry_point="hypertoken.envs.vector:vector_env",
             kwargs={"env_id": env_id},
             disable_env_checker=False,
         )
 
-
-def _vector_entry(**kwargs: Any) -> Any:
-    """``gymnasium.make_vec``'s entry point: the vector env (imported on first use)."""
-    from hypertoken.envs import vector
-
-    return vector.vector_env(**kwargs)
