@@ -68,6 +68,8 @@ class KernelTable:
         self._view_seat = seat + 1
         self._mv: object = None
         self.view = self._bind()
+        #: The action :meth:`play` plays.
+        self.action = 0
 
     def _bind(self) -> np.ndarray:
         """The view over the World's memory as it is now (memory can move as it grows)."""
@@ -92,6 +94,21 @@ class KernelTable:
         if self.world._mv is not self._mv:
             self.view = self._bind()
         return code != _KERNEL_DECLINED
+
+    def setup(self, seed: int) -> bool:
+        """:meth:`start`, then whether the game is already over (``LocalEngine.reset_with``'s
+        ``setup``).
+        """
+        self.start(seed)
+        return bool(self.view[32] == 255)
+
+    def play(self, seed: int) -> int:
+        """:meth:`step` of :attr:`action` (``LocalEngine.step_with``'s ``play``): 0 if the
+        kernel declined, 2 if the game is over, else 1.
+        """
+        if not self.step(self.action, seed):
+            return 0
+        return 2 if self.view[32] == 255 else 1
 
     def look(self) -> None:
         """Write the view of the World as it is (after a move the Python rules played)."""
