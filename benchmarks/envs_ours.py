@@ -154,6 +154,7 @@ def vector_loop(env_id: str = BLACKJACK, num_envs: int = 64) -> Loop:
     mask = np.asarray(info["action_mask"] if from_info else env.action_masks(), dtype=bool)
     state = [mask]
     autoreset = getattr(env, "metadata", {}).get("autoreset_mode")
+    autoreset = getattr(autoreset, "value", autoreset)
 
     def run(steps: int) -> int:
         step, uniform = env.step, rng.random
