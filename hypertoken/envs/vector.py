@@ -248,9 +248,11 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
                 self._reset_table(i, None)
                 continue
             a = acts[i]
-            if pending[i]:
+            if pending[i]:  # the step of an episode without a decision: it ends
                 pending[i] = False
                 done[i] = True
+                if fast is None:
+                    self._view(i)
                 continue
             try:
                 if fast is not None:
