@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from games.blackjack.actions import ILLEGAL_POLICIES
+from games.blackjack.actions import ILLEGAL_POLICIES, PENALTY
 from games.blackjack.game import Blackjack
 from hypertoken.core import World
 
@@ -70,6 +70,9 @@ class KernelTable:
         self.view = self._bind()
         #: The action :meth:`play` plays.
         self.action = 0
+        #: Whether the game is over, as the last call left it.
+        self.over = False
+        self._over_at = self._at + 32  # the view's seat to move: -1 (0xff...) once over
 
     def _bind(self) -> np.ndarray:
         """The view over the World's memory as it is now (memory can move as it grows)."""
@@ -83,16 +86,20 @@ class KernelTable:
     def start(self, seed: int) -> None:
         """Shuffle the shoe with ``seed`` and deal the first hand (``Blackjack.setup``)."""
         self._start(_START(seed, self._view_seat, self._size))
-        if self.world._mv is not self._mv:
+        mv = self.world._mv
+        if mv is not self._mv:
             self.view = self._bind()
+        self.over = mv[self._over_at] == 255
 
     def step(self, action: int, seed: int) -> bool:
         """Play ``action`` for the seat to move with the move's shuffle seed ``seed``;
         False if the kernel declined (see the class docstring).
         """
         code = self._step(_STEP(action, seed, self._view_seat, self._size, self._strict))
-        if self.world._mv is not self._mv:
+        mv = self.world._mv
+        if mv is not self._mv:
             self.view = self._bind()
+        self.over = mv[self._over_at] == 255
         return code != _KERNEL_DECLINED
 
     def setup(self, seed: int) -> bool:
@@ -100,21 +107,44 @@ class KernelTable:
         ``setup``).
         """
         self.start(seed)
-        return bool(self.view[32] == 255)
+        return self.over
 
     def play(self, seed: int) -> int:
         """:meth:`step` of :attr:`action` (``LocalEngine.step_with``'s ``play``): 0 if the
         kernel declined, 2 if the game is over, else 1.
         """
-        if not self.step(self.action, seed):
+        if self._step(_STEP(self.action, seed, self._view_seat, self._size, self._strict)) == (
+            _KERNEL_DECLINED
+        ):
             return 0
-        return 2 if self.view[32] == 255 else 1
+        mv = self.world._mv
+        if mv is not self._mv:
+            self.view = self._bind()
+        over = self.over = mv[self._over_at] == 255
+        return 2 if over else 1
 
     def look(self) -> None:
         """Write the view of the World as it is (after a move the Python rules played)."""
         self._look(_LOOK(self._view_seat, self._size))
-        if self.world._mv is not self._mv:
+        mv = self.world._mv
+        if mv is not self._mv:
             self.view = self._bind()
+        self.over = mv[self._over_at] == 255
+
+    def observation(self) -> np.ndarray:
+        """The seat's observation now (``player_view``): a new float32 array."""
+        out: np.ndarray = self.view[:28].view(np.float32).copy()
+        return out
+
+    def mask_bits(self) -> int:
+        """The bits of the seat's legal actions now (0 when it is not to move)."""
+        return int.from_bytes(self.view[28:32], "little")
+
+    def reward(self) -> float:
+        """The seat's reward so far (``Blackjack.rewards``)."""
+        money = int.from_bytes(self.view[40:48], "little", signed=True)
+        penalties = int.from_bytes(self.view[48:56], "little", signed=True)
+        return (money - self.game.bankroll) / self.game.bet - PENALTY * penalties
 
     def record(self) -> np.void:
         """The view as one numpy record (:data:`VIEW_DTYPE`), a copy."""

@@ -45,6 +45,7 @@ import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
+from games.blackjack.actions import PENALTY
 from games.blackjack.fast import VIEW_BYTES, VIEW_DTYPE, KernelTable, kernel_table
 from hypertoken.engine import LocalEngine
 from hypertoken.envs.episode import EpisodeOverError
@@ -130,13 +131,13 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             self._fast = [t for t in tables if t is not None]
             self._money_base = float(getattr(game, "bankroll", 0))
             self._bet = float(getattr(game, "bet", 1))
-            self._penalty = 0.1
+            self._penalty = PENALTY
             self._raw = np.zeros((n, VIEW_BYTES), dtype=np.uint8)
             self._rec = self._raw.view(VIEW_DTYPE)[:, 0]
         # Per table: its first seed, episodes since, and where its episode is.
         self._first = [0] * n
         self._k = [0] * n
-        self.seeds = np.zeros(n, dtype=np.uint64)
+        self._seeds_l = [0] * n
         self._obs = np.zeros(
             (n, *self.single_observation_space.shape), dtype=self.single_observation_space.dtype
         )
@@ -204,12 +205,12 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
     def _reset_table(self, i: int, seed: int | None) -> None:
         """Start table ``i``'s next episode (its view is gathered by the caller)."""
         s = self._next(i, seed)
-        self.seeds[i] = s
+        self._seeds_l[i] = s
         engine = self.engines[i]
         fast = self._fast
         if fast is not None:
             engine.reset_with(s, fast[i].setup)
-            self._pending[i] = engine.is_over
+            self._pending[i] = fast[i].over
         else:
             engine.reset(s)
             opponents = self._opponents[i]
@@ -243,34 +244,29 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         illegal: dict[int, int] = {}
         fast = self._fast
         engines, seat, pending = self.engines, self.seat, self._pending
-        for i in range(n):
-            if done[i]:  # NEXT_STEP: this table starts its next episode instead
-                self._reset_table(i, None)
-                continue
-            a = acts[i]
-            if pending[i]:  # the step of an episode without a decision: it ends
-                pending[i] = False
-                done[i] = True
-                if fast is None:
-                    self._view(i)
-                continue
-            try:
-                if fast is not None:
-                    table = fast[i]
-                    table.action = a
-                    if not engines[i].step_with(seat, a, table.play):
-                        table.look()
-                    done[i] = table.view[32] == 255
+        if fast is not None:
+            self._step_fast(acts, illegal)
+        else:
+            for i in range(n):
+                if done[i]:  # NEXT_STEP: this table starts its next episode instead
+                    self._reset_table(i, None)
                     continue
-                engines[i].step(a, seat)
-            except IllegalMoveError:
-                if self.on_illegal == "raise":
-                    raise
-                illegal[i] = a
-                continue
-            self._play_opponents(i)
-            self._view(i)
-            done[i] = engines[i].is_over
+                a = acts[i]
+                if pending[i]:  # the step of an episode without a decision: it ends
+                    pending[i] = False
+                    done[i] = True
+                    self._view(i)
+                    continue
+                try:
+                    engines[i].step(a, seat)
+                except IllegalMoveError:
+                    if self.on_illegal == "raise":
+                        raise
+                    illegal[i] = a
+                    continue
+                self._play_opponents(i)
+                self._view(i)
+                done[i] = engines[i].is_over
         if fast is not None:
             self._gather_fast(self._all_true, resetting)
         else:
@@ -367,6 +363,42 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
 
     # ---- the fast path ---------------------------------------------------------------
 
+    def _step_fast(self, acts: list[int], illegal: dict[int, int]) -> None:
+        """The tables' moves (or NEXT_STEP resets) through their kernels: per table one
+        call, with the bookkeeping in Python lists (cheaper than numpy scalars).
+        """
+        assert self._fast is not None
+        tables, engines, seat = self._fast, self.engines, self.seat
+        done: list[bool] = self._done.tolist()
+        pending: list[bool] = self._pending.tolist()
+        seeds, first, k = self._seeds_l, self._first, self._k
+        raise_illegal = self.on_illegal == "raise"
+        for i, a in enumerate(acts):
+            table = tables[i]
+            if done[i]:  # NEXT_STEP: this table starts its next episode instead
+                k[i] += 1
+                s = seeds[i] = next_seed(first[i], k[i])
+                engines[i].reset_with(s, table.setup)
+                pending[i] = table.over
+                done[i] = False
+                continue
+            if pending[i]:  # the step of an episode without a decision: it ends
+                pending[i] = False
+                done[i] = True
+                continue
+            table.action = a
+            try:
+                if not engines[i].step_with(seat, a, table.play):
+                    table.look()
+            except IllegalMoveError:
+                if raise_illegal:
+                    raise
+                illegal[i] = a
+                continue
+            done[i] = table.over
+        self._done[:] = done
+        self._pending[:] = pending
+
     def _gather_fast(
         self, which: np.ndarray, fresh: np.ndarray | None, *, rewards: bool = True
     ) -> None:
@@ -413,6 +445,11 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             infos["final_info"] = {"action_mask": masks, "_action_mask": ended}
             infos["_final_info"] = ended
         return infos
+
+    @property
+    def seeds(self) -> np.ndarray:
+        """Each table's episode seed (a copy)."""
+        return np.array(self._seeds_l, dtype=np.uint64)
 
     def state_hash(self, i: int) -> bytes:
         """Table ``i``'s state hash (its engine's)."""
