@@ -87,6 +87,7 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         seat: str = "player_0",
         opponents: Opponents = "random",
         num_players: int | None = None,
+        render_mode: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         on_illegal: str = "penalty",
         illegal_reward: float = -1.0,
@@ -104,8 +105,14 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         self.seat = seat
         self.num_envs = num_envs
         self.autoreset_mode = _mode(autoreset_mode)
-        self.metadata = {"autoreset_mode": self.autoreset_mode, "name": game.info.env_id}
-        self.render_mode = None
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', not {render_mode!r}")
+        self.metadata = {
+            "autoreset_mode": self.autoreset_mode,
+            "name": game.info.env_id,
+            "render_modes": ["ansi"],
+        }
+        self.render_mode = render_mode
         self.on_illegal = on_illegal
         self.illegal_reward = float(illegal_reward)
         self.copy = copy
@@ -446,6 +453,13 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             infos["_final_info"] = ended
         return infos
 
+    def render(self) -> tuple[str, ...] | None:
+        """Each table's text picture (``render_mode="ansi"``), else None."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() was called without render_mode='ansi'")
+            return None
+        return tuple(self.game.render(e.world) for e in self.engines)
+
     @property
     def seeds(self) -> np.ndarray:
         """Each table's episode seed (a copy)."""
@@ -473,7 +487,8 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
 
 def vector_env(env_id: str, num_envs: int = 64, **kwargs: Any) -> VectorGameEnv:
     """``num_envs`` tables of ``env_id`` as one ``gymnasium.vector.VectorEnv`` (arguments as
-    :class:`VectorGameEnv`: ``seat``, ``opponents``, ``num_players``, ``autoreset_mode``,
+    :class:`VectorGameEnv`: ``seat``, ``opponents``, ``num_players``, ``render_mode``
+    (None or ``"ansi"``), ``autoreset_mode``,
     ``on_illegal``, ``illegal_reward``, ``copy`` and the game's options).
     """
     return VectorGameEnv(env_id, num_envs, **kwargs)

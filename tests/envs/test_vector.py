@@ -59,6 +59,17 @@ def test_spaces_metadata_and_batched_arrays() -> None:
         assert infos["action_mask"].shape == (6, 5)
 
 
+def test_render_gives_each_tables_text() -> None:
+    env = envs.vector_env("tictactoe_v1", 2, render_mode="ansi")
+    env.reset(seed=0)
+    texts = env.render()
+    assert texts is not None and len(texts) == 2 and all(isinstance(t, str) for t in texts)
+    with pytest.warns(UserWarning, match="render_mode"):
+        assert envs.vector_env("tictactoe_v1", 2).render() is None
+    with pytest.raises(ValueError, match="render_mode"):
+        envs.vector_env("tictactoe_v1", 2, render_mode="human")
+
+
 def test_make_vec_builds_it() -> None:
     env = gymnasium.make_vec(
         "hypertoken/Blackjack-v1", num_envs=3, vectorization_mode="vector_entry_point"
