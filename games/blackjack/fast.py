@@ -40,6 +40,8 @@ assert VIEW_DTYPE.itemsize == VIEW_BYTES
 _START = struct.Struct("<III").pack
 _STEP = struct.Struct("<IIIII").pack
 _LOOK = struct.Struct("<II").pack
+_BEGIN = struct.Struct("<QQII").pack
+_PLAY = struct.Struct("<IIIIQ").pack
 _KERNEL_DECLINED = 0x40000000
 
 
@@ -61,6 +63,8 @@ class KernelTable:
         self._start: Callable[[bytes], int] = world.kernel("bj_start")
         self._step: Callable[[bytes], int] = world.kernel("bj_step")
         self._look: Callable[[bytes], int] = world.kernel("bj_look")
+        self._begin: Callable[[bytes], int] = world.kernel("bj_begin")
+        self._play: Callable[[bytes], int] = world.kernel("bj_play")
         self._at = int(world._inst.call("bj_view_at"))
         size = game.table.size
         self._strict = int(game.illegal_action != ILLEGAL_POLICIES[0])
@@ -70,6 +74,9 @@ class KernelTable:
         self.view = self._bind()
         #: The action :meth:`play` plays.
         self.action = 0
+        #: The episode :meth:`begin` starts: the k-th (``next_k``) after ``next_first``.
+        self.next_first = 0
+        self.next_k = 0
         #: Whether the game is over, as the last call left it.
         self.over = False
         self._over_at = self._at + 32  # the view's seat to move: -1 (0xff...) once over
@@ -114,6 +121,34 @@ class KernelTable:
         kernel declined, 2 if the game is over, else 1.
         """
         if self._step(_STEP(self.action, seed, self._view_seat, self._size, self._strict)) == (
+            _KERNEL_DECLINED
+        ):
+            return 0
+        mv = self.world._mv
+        if mv is not self._mv:
+            self.view = self._bind()
+        over = self.over = mv[self._over_at] == 255
+        return 2 if over else 1
+
+    def begin(self) -> tuple[int, bytes, bool]:
+        """Start the episode :attr:`next_k` after :attr:`next_first` (``next_seed``; 0: that
+        seed itself), its seeds derived in the kernel as the engine derives them
+        (``LocalEngine.begin_with``'s ``setup``): (episode seed, room seed, over).
+        """
+        self._begin(_BEGIN(self.next_first, self.next_k, self._view_seat, self._size))
+        mv = self.world._mv
+        if mv is not self._mv:
+            self.view = self._bind()
+        at = self._at
+        over = self.over = mv[self._over_at] == 255
+        return int.from_bytes(mv[at + 64 : at + 72], "little"), bytes(mv[at + 72 : at + 104]), over
+
+    def play_at(self, index: int) -> int:
+        """:meth:`play` with the move's seed derived in the kernel from its index
+        (``LocalEngine.step_with(..., by_index=True)``); the episode began with
+        :meth:`begin`.
+        """
+        if self._play(_PLAY(self.action, self._view_seat, self._size, self._strict, index)) == (
             _KERNEL_DECLINED
         ):
             return 0

@@ -3,14 +3,15 @@
 //! `games/blackjack/view.py`, the specification), written after a move into `out` for
 //! the host to read straight from linear memory. Reads only.
 //!
-//! `out` (little-endian, 64 bytes at the address `bj_view_at` returns):
+//! `out` (little-endian, at the address `bj_view_at` returns; a view is its first 64 bytes):
 //! - 0: f32[7] the observation of the view seat;
 //! - 28: u32 the bits of its available actions (0 when it is not to move);
 //! - 32: i32 the seat to move (-1 once the game is over);
 //! - 36: u32 the move's status (0 applied, 1 declined: the host plays it);
 //! - 40: i64 the view seat's bankroll plus its chips on the table;
 //! - 48: i64 its penalties;
-//! - 56: u64 the table state `s`.
+//! - 56: u64 the table state `s`;
+//! - 64..108: what `bj_begin` and `bj_derive` write (see kernel.zig).
 
 const core = @import("core");
 const k = core.kernel;
@@ -36,7 +37,7 @@ const pen_key = blk: {
     break :blk keys;
 };
 
-pub var out: [64]u8 align(8) = @splat(0);
+pub var out: [128]u8 align(8) = @splat(0);
 
 /// The table's settings the mask needs.
 pub const Settings = struct {

@@ -223,17 +223,44 @@ class LocalEngine(EngineBase[TrainingFold]):
         st.over = bool(over)
         st.index = st.count = 1
 
-    def step_with(self, seat: str, action: int, play: Callable[[int], int]) -> int:
+    def begin_with(self, setup: Callable[[], tuple[int, bytes, bool]]) -> int:
+        """:meth:`reset_with` for a driver that also derives the seeds in its one call:
+        after the engine restores the World, ``setup()`` picks the episode seed ``s``,
+        derives its room seed (``training_seed(s)``) and the setup's seed
+        (``seed_at(0, 0)`` of that room seed) exactly as :meth:`reset` does, sets the game
+        up and returns ``(s, room seed, over)``. Returns ``s``. Not for recording engines.
+        """
+        fold = self._fold
+        if fold.recording:
+            raise EngineError("begin_with does not record: use reset()")
+        fold.world.restore(fold.started_blank or self._started_blank())
+        fold.moves = []
+        try:
+            seed, room, over = setup()
+        except Exception as exc:
+            self._undo_start()
+            raise EngineError(f"{fold.game.info.env_id} setup failed: {exc}") from exc
+        fold.episode_seed = seed
+        st = fold.st = FoldState(room_seed=room)
+        st.started = True
+        st.over = bool(over)
+        st.index = st.count = 1
+        return seed
+
+    def step_with(
+        self, seat: str, action: int, play: Callable[[int], int], *, by_index: bool = False
+    ) -> int:
         """:meth:`step` of ``action`` for ``seat``, the seat to move, with ``play(seed)``
         in place of the referee and the game's ``apply``: for drivers that play a move
         in one kernel call changing the World exactly as ``Game.apply`` does (and
-        checking it as the referee would). ``play`` returns 1 when the move was played
-        and the game goes on, 2 when it was played and the game is over, or 0 when it
-        declined, changing nothing; then the move takes :meth:`step` (which raises
-        :class:`~hypertoken.game.IllegalMoveError` for a refused move). Returns what
-        ``play`` did (0: the move took :meth:`step`). Only for games whose moves end no
-        turns and run no engine rules; other games, and recording engines, always take
-        :meth:`step`.
+        checking it as the referee would). With ``by_index``, ``play`` is given the
+        move's index instead and derives its seed (``seed_at(0, index)``) itself.
+        ``play`` returns 1 when the move was played and the game goes on, 2 when it was
+        played and the game is over, or 0 when it declined, changing nothing; then the
+        move takes :meth:`step` (which raises :class:`~hypertoken.game.IllegalMoveError`
+        for a refused move). Returns what ``play`` did (0: the move took :meth:`step`).
+        Only for games whose moves end no turns and run no engine rules; other games,
+        and recording engines, always take :meth:`step`.
         """
         fold = self._fold
         st = fold.st
@@ -244,7 +271,7 @@ class LocalEngine(EngineBase[TrainingFold]):
             return 0
         i = st.index
         try:
-            done = play(fold.referee.seed_at(st, 0, i))
+            done = play(i if by_index else fold.referee.seed_at(st, 0, i))
         except Exception:
             self._rebuild()
             raise

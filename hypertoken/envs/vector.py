@@ -211,14 +211,19 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
 
     def _reset_table(self, i: int, seed: int | None) -> None:
         """Start table ``i``'s next episode (its view is gathered by the caller)."""
-        s = self._next(i, seed)
-        self._seeds_l[i] = s
         engine = self.engines[i]
         fast = self._fast
-        if fast is not None:
-            engine.reset_with(s, fast[i].setup)
-            self._pending[i] = fast[i].over
+        if fast is not None:  # the kernel derives the seeds (as _next does)
+            if seed is not None:
+                self._first[i], self._k[i] = seed, 0
+            else:
+                self._k[i] += 1
+            table = fast[i]
+            table.next_first, table.next_k = self._first[i], self._k[i]
+            self._seeds_l[i] = engine.begin_with(table.begin)
+            self._pending[i] = table.over
         else:
+            s = self._seeds_l[i] = self._next(i, seed)
             engine.reset(s)
             opponents = self._opponents[i]
             if opponents:
@@ -384,8 +389,8 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             table = tables[i]
             if done[i]:  # NEXT_STEP: this table starts its next episode instead
                 k[i] += 1
-                s = seeds[i] = next_seed(first[i], k[i])
-                engines[i].reset_with(s, table.setup)
+                table.next_first, table.next_k = first[i], k[i]
+                seeds[i] = engines[i].begin_with(table.begin)
                 pending[i] = table.over
                 done[i] = False
                 continue
@@ -395,7 +400,7 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
                 continue
             table.action = a
             try:
-                if not engines[i].step_with(seat, a, table.play):
+                if not engines[i].step_with(seat, a, table.play_at, by_index=True):
                     table.look()
             except IllegalMoveError:
                 if raise_illegal:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import struct
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ from games.blackjack import Blackjack
 from games.blackjack.fast import KernelTable, kernel_table
 from hypertoken.core import World
 from hypertoken.engine import LocalEngine
+from hypertoken.engine.state import FoldState, training_seed
+from hypertoken.envs.seeding import next_seed
 from hypertoken.game import IllegalMoveError, MoveContext
 
 OPTIONS: list[dict[str, Any]] = [
@@ -134,3 +137,45 @@ def test_only_blackjack_worlds_with_the_kernel_get_a_table() -> None:
     assert kernel_table(object(), game.new_world(), 0) is None
     with pytest.raises(ValueError, match="no blackjack kernel"):
         KernelTable(game, World(), 0)
+
+
+def test_the_kernels_seed_derivations_are_the_hosts() -> None:
+    game = Blackjack()
+    engine = LocalEngine(game)
+    table = kernel_table(game, engine.world, 0)
+    assert table is not None
+    derive = engine.world.kernel("bj_derive")
+    referee = engine.referee
+    rng = random.Random(0)
+    firsts = [0, 1, 9, 10, 2**32, 2**63 - 1] + [rng.getrandbits(63) for _ in range(500)]
+    for n, first in enumerate(firsts):
+        k, index = n % 4, rng.choice([0, 1, 2, 255, 2**40])
+        derive(struct.pack("<QQQ", first, k, index))
+        out = bytes(table.world._mv[table._at + 64 : table._at + 108])
+        episode = first if k == 0 else next_seed(first, k)
+        assert int.from_bytes(out[:8], "little") == episode
+        assert out[8:40] == training_seed(episode)
+        expected = referee.seed_at(FoldState(room_seed=training_seed(episode)), 0, index)
+        assert int.from_bytes(out[40:44], "little") == expected
+
+
+def test_begin_with_and_kernel_seeds_keep_the_engines_state_hash() -> None:
+    game = Blackjack(hands=3, decks=1, penetration=0.9)  # reshuffles use the move seeds
+    plain, driven = LocalEngine(game), LocalEngine(game)
+    table = kernel_table(game, driven.world, 0)
+    assert table is not None
+    rng = random.Random(2)
+    first = 77
+    for k in range(200):
+        table.next_first, table.next_k = first, k
+        seed = driven.begin_with(table.begin)
+        assert seed == (first if k == 0 else next_seed(first, k))
+        plain.reset(seed)
+        assert plain.state_hash() == driven.state_hash()
+        while not plain.is_over:
+            action = rng.randrange(5)
+            plain.step(action)
+            table.action = action
+            if not driven.step_with("player_0", action, table.play_at, by_index=True):
+                table.look()
+            assert plain.state_hash() == driven.state_hash()
