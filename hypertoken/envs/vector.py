@@ -289,7 +289,7 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             self._rewards[resetting] = 0.0
         self._terminated[:] = done
         self._truncated[:] = False
-        for i in np.flatnonzero(done).tolist():
+        for i in [] if fast is not None else np.flatnonzero(done).tolist():  # kernel: never
             if self.engines[i].truncated:
                 self._terminated[i] = False
                 self._truncated[i] = True
@@ -419,8 +419,12 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         """
         assert self._fast is not None
         raw, tables = self._raw, self._fast
-        for i in np.flatnonzero(which).tolist():
-            raw[i] = tables[i].view
+        if which is self._all_true:
+            for i, table in enumerate(tables):
+                raw[i] = table.view
+        else:
+            for i in np.flatnonzero(which).tolist():
+                raw[i] = tables[i].view
         rec = self._rec
         self._obs[which] = rec["obs"][which]
         bits = rec["mask"][which]
