@@ -123,6 +123,14 @@ class WorldViews:
         #: property key -> (its symbol id, the entry index it was last found at).
         self._prop_at: dict[str, tuple[int, int]] = {}
         self._game_active = self.manifest.records["Game"][1]["active"]
+        #: The snapshot (a ``bytes`` object) the World was last restored to, and how many
+        #: symbols it has: the World descends from it, and the symbol table only grows,
+        #: so restoring it again keeps every cached symbol below that count.
+        self._kept_snap: bytes | None = None
+        self._kept_syms = 0
+        #: Cached symbol ids, and property keys, at or above ``_kept_syms``.
+        self._late_syms: list[int] = []
+        self._late_props: list[str] = []
 
     def _forget(self) -> None:
         """Drop caches that a restore or a rolled-back batch can invalidate."""
@@ -132,6 +140,31 @@ class WorldViews:
         self._prop_at.clear()
         self._names.clear()
         self._names_gen = -1
+        self._late_syms.clear()
+        self._late_props.clear()
+
+    def _restored(self, snapshot: object) -> None:
+        """Drop what a restore to ``snapshot`` invalidates. Restoring the snapshot the World
+        was last restored to (the same ``bytes`` object: a training reset) keeps the caches
+        of the symbols it has; the name and address caches stay keyed by the structure
+        generation, which the restore brings back to the snapshot's.
+        """
+        if snapshot is self._kept_snap:
+            syms, props = self._syms, self._prop_at
+            for sid in self._late_syms:
+                syms.pop(sid, None)
+            for key in self._late_props:
+                props.pop(key, None)
+            self._late_syms.clear()
+            self._late_props.clear()
+            return
+        self._forget()
+        if type(snapshot) is bytes:
+            self._kept_snap = snapshot
+            self._kept_syms = self._hlist("syms")[1]
+        else:
+            self._kept_snap = None
+            self._kept_syms = 0
 
     def _list(self, addr: int) -> tuple[int, int]:
         """(address, length) of the List record at absolute address ``addr``."""
@@ -151,6 +184,8 @@ class WorldViews:
             ptr, n, _h = _LIST.unpack_from(self._mv, ents + 16 * sid)
             s = bytes(self._mv[ptr : ptr + n]).decode("utf-8", "replace")
             self._syms[sid] = s
+            if sid >= self._kept_syms:
+                self._late_syms.append(sid)
         return s
 
     def _records(self, kind: str) -> tuple[int, int, int, dict[str, int]]:
@@ -395,13 +430,15 @@ class WorldViews:
             for k in range(n):
                 esid, tag, payload = _ENTRY.unpack_from(mv, ptr + 16 * k)
                 if esid == sid:
-                    self._prop_at[key] = (sid, k)
+                    self._prop_at[key] = (sid, k)  # the same sid: already listed if late
                     return _decode(self, tag, payload)
             return default
         for k in range(n):
             esid, tag, payload = _ENTRY.unpack_from(mv, ptr + 16 * k)
             if self._sym(esid) == key:
                 self._prop_at[key] = (esid, k)
+                if esid >= self._kept_syms:
+                    self._late_props.append(key)
                 return _decode(self, tag, payload)
         return default
 

@@ -299,7 +299,7 @@ class World(WorldViews, Actions[None, int, list[int], int]):
             self._refresh()
         self._mv[self._base : end] = snap[p:]
         self._gen += 1
-        self._forget()
+        self._restored(snapshot)
         if previous is not None:
             try:
                 self.check()

@@ -28,7 +28,7 @@ from hypertoken.core.errors import (
     TokenNotLooseError,
     UnknownActionError,
 )
-from tests.kits.core import ids, make_stack, refused
+from tests.kits.core import ids, isolated, make_stack, refused
 
 
 @pytest.fixture
@@ -483,6 +483,7 @@ def test_verified_restore_of_a_garbage_body_changes_nothing(w: World) -> None:
 
 
 @pytest.mark.parametrize("fast", [True, False])
+@isolated
 def test_a_trap_is_a_core_error_and_a_good_snapshot_recovers(fast: bool) -> None:
     # An unverified restore trusts its bytes. A token list claiming 10**8 tokens makes a
     # query over "all" read past the end of memory; both call paths turn the trap into

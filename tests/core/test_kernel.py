@@ -15,6 +15,7 @@ import pytest
 
 from hypertoken.core import KERNEL_DECLINED, Batch, CoreError, CoreModule, World
 from hypertoken.core.errors import CoreTrapError, NotFoundError
+from tests.kits.core import isolated
 
 
 def dealt(world: World, cards: int = 5) -> World:
@@ -81,6 +82,7 @@ def test_a_failing_command_raises_like_a_non_atomic_batch(probe: CoreModule) -> 
     w.check()
 
 
+@isolated
 def test_a_trap_raises_and_the_world_stays_usable(probe: CoreModule) -> None:
     w = dealt(World(module=probe))
     before = w.state_hash()
@@ -124,6 +126,7 @@ def test_a_module_that_is_not_a_core_is_refused(tmp_path: Path) -> None:
         World(module=CoreModule.load(str(empty)))
 
 
+@isolated
 def test_the_public_call_path_runs_kernels_alike(probe: CoreModule) -> None:
     # World(fast=False) calls through wasmtime's public API: same results, same bytes.
     slow, fast = dealt(World(fast=False, module=probe)), dealt(World(module=probe))

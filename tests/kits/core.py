@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -35,3 +41,36 @@ def refused(
     message = str(info.value)
     for needle in needles:
         assert needle in message, f"{needle!r} not in {message!r}"
+
+
+_ISOLATED = "HYPERTOKEN_TEST_ISOLATED"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def isolated(test: _F) -> _F:
+    """Run ``test`` in a fresh interpreter that imports only what its own module does.
+
+    For the tests that make the core trap: wasmtime turns a trap into CoreTrapError with
+    its signal handlers, and in a process that has also loaded torch (the suite's SB3
+    tests) a trap under pytest aborts the whole run, so those tests run apart.
+    """
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if os.environ.get(_ISOLATED):
+            return test(*args, **kwargs)
+        nodeid = os.environ["PYTEST_CURRENT_TEST"].rsplit(" ", 1)[0]
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", nodeid],
+            env={**os.environ, _ISOLATED: "1"},
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # exit status 0: collected and passed (5 would be "no such test")
+        assert proc.returncode == 0, (
+            f"{nodeid} failed in its own process:\n{proc.stdout}{proc.stderr}"
+        )
+        return None
+
+    return run  # type: ignore[return-value]
