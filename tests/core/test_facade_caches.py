@@ -95,3 +95,24 @@ def test_view_addresses_follow_creations_and_deletions() -> None:
     w.token_move(t, "stack:s")
     w.restore(snap)
     assert w.zone("z39")["token"].tolist() == [t] and w.stack("s").tolist() == []
+
+
+def test_restoring_the_same_snapshot_keeps_only_the_caches_that_stay_true() -> None:
+    """A training reset restores one snapshot again and again: the caches of its own
+    symbols survive, those of symbols interned since are dropped (the next episode may
+    intern other strings under the same ids)."""
+    w = World()
+    w.game_set_property("base", 7)
+    snap = w.snapshot()
+    for _ in range(2):
+        w.restore(snap)
+        assert w.property("base") == 7
+        w.game_set_property("late_a", 1)
+        assert w.property("late_a") == 1
+        w.restore(snap)
+        w.game_set_property("late_b", 2)  # the id "late_a" had, now another string
+        assert w.property("late_a") is None
+        assert w.property("late_b") == 2
+        assert w.properties() == {"base": 7, "late_b": 2}
+    w.restore(bytes(snap))  # an equal snapshot, but another object: a full reset
+    assert w.property("late_b") is None and w.property("base") == 7
