@@ -66,7 +66,10 @@ def build(args: argparse.Namespace) -> Any:
             policy_mapping_fn=lambda agent_id, episode, **kwargs: SHARED,
         )
         .rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs={SHARED: RLModuleSpec()}))
-        .env_runners(num_env_runners=args.env_runners, rollout_fragment_length="auto")
+        # Short fragments: RLlib's sampler does work per finished episode per step of one
+        # fragment, so a long fragment of short episodes (a hand is one or two steps a
+        # seat) costs quadratic time; 100 steps keep that small.
+        .env_runners(num_env_runners=args.env_runners, rollout_fragment_length=100)
         .training(
             train_batch_size_per_learner=args.batch,
             minibatch_size=min(256, args.batch),

@@ -4,7 +4,8 @@ process with this interpreter, and the notebook executed cell by cell with nbcli
 The RLlib example needs ``ray[rllib]``, which CI does not install (it is heavy and pins its
 own gymnasium); its test skips without it. To run it::
 
-    pip install torch==2.13.0 -e ".[dev,rllib]"
+    pip install torch==2.13.0          # ray does not pull torch in; its PPO needs it
+    pip install -e ".[dev,rllib]"      # note: ray pins gymnasium==1.2.2
     python -m pytest tests/examples -k rllib
 """
 
@@ -42,10 +43,14 @@ def run_example(name: str, cwd: Path, timeout: float = 600) -> str:
 
 def needs(module: str) -> pytest.MarkDecorator:
     """Skip unless ``module`` is installed (saying which extra brings it)."""
-    extra = {"stable_baselines3": "sb3", "ray": "rllib"}.get(module, "dev")
+    install = {
+        "stable_baselines3": "-e '.[sb3]'",
+        "ray": "-e '.[rllib]'",
+        "torch": "torch (the CPU build: torch==2.13.0 here)",
+    }.get(module, "-e '.[dev]'")
     return pytest.mark.skipif(
         importlib.util.find_spec(module) is None,
-        reason=f"{module} is not installed: pip install -e '.[{extra}]'",
+        reason=f"{module} is not installed: pip install {install}",
     )
 
 
@@ -68,7 +73,7 @@ def test_train_sb3_smoke(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @needs("ray")
-@needs("stable_baselines3")  # torch: RLlib's PPO needs it
+@needs("torch")  # RLlib's PPO needs it, and ray does not pull it in
 def test_train_rllib_smoke(tmp_path: Path) -> None:
     out = run_example("train_rllib.py", tmp_path)
     assert "iteration   1:" in out
