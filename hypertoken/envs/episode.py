@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from games.blackjack.actions import MASKS as _BLACKJACK_MASKS
+from games.blackjack.fast import KernelTable, kernel_table
 from hypertoken.engine import MASK_DTYPE, LocalEngine
 from hypertoken.envs.recording import Recorder
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed
@@ -46,6 +48,13 @@ class Episode:
         #: Each seat's cumulative reward at the last look (per-step rewards are differences).
         self.totals: dict[str, float] = dict.fromkeys(self.seats, 0.0)
         self._last_mover = -1
+        #: A one-seat game with a kernel that plays a whole reset or move in one call
+        #: and writes the seat's view to linear memory (blackjack: ``games.blackjack.fast``);
+        #: never while recording (the recording takes the engine's own path).
+        self._table: KernelTable | None = None
+        if len(self.seats) == 1 and recorder is None:
+            self._table = kernel_table(game, self.engine.world, 0)
+        self._masks = [m.astype(MASK_DTYPE) for m in _BLACKJACK_MASKS]
 
     # ---- episodes ------------------------------------------------------------------
 
@@ -61,7 +70,12 @@ class Episode:
             self._k += 1
             s = next_seed(self._first, self._k)
         self.save()
-        self.engine.reset(s)
+        table = self._table
+        if table is not None:  # the kernel derives the same seeds and sets up in one call
+            table.next_first, table.next_k = self._first, self._k
+            self.engine.begin_with(table.begin)
+        else:
+            self.engine.reset(s)
         self.seed = s
         self.started = True
         self._unsaved = self.recorder is not None
@@ -135,12 +149,19 @@ class Episode:
                 else "call reset() before step()"
             )
         a = self.action(action)
-        self.engine.step(a, seat)
+        table = self._table
+        if table is not None:
+            table.action = a
+            if not self.engine.step_with(seat, a, table.play_at, by_index=True):
+                table.look()  # the engine's own path played it: refresh the view
+        else:
+            self.engine.step(a, seat)
         self._last_mover = self.seats.index(seat) if self.any_order else -1
 
     def step_rewards(self) -> dict[str, float]:
         """Each seat's reward since the last call (the change of its cumulative reward)."""
-        now = self.engine.rewards()
+        table = self._table
+        now = {self.seats[0]: table.reward()} if table is not None else self.engine.rewards()
         old = self.totals
         self.totals = now
         return {seat: now[seat] - old[seat] for seat in self.seats}
@@ -149,10 +170,16 @@ class Episode:
 
     def view(self, seat: str) -> np.ndarray:
         """``seat``'s observation."""
+        table = self._table
+        if table is not None:
+            return table.observation()
         return self.game.player_view(self.engine.world, seat)
 
     def mask(self, seat: str) -> np.ndarray:
         """``seat``'s legal mask (int8; all 0 when it may not move)."""
+        table = self._table
+        if table is not None:
+            return self._masks[table.mask_bits()].copy()
         return self.engine.legal_mask(seat)
 
     def info(self, seat: str) -> dict[str, Any]:
