@@ -120,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=20, help="RLlib training iterations")
     parser.add_argument("--batch", type=int, default=4000, help="env steps per iteration")
     parser.add_argument("--epochs", type=int, default=4, help="PPO epochs per iteration")
-    parser.add_argument("--env-runners", type=int, default=1, help="RLlib sampling workers")
+    parser.add_argument(
+        "--env-runners", type=int, default=0, help="RLlib sampling workers (0: this process)"
+    )
     parser.add_argument("--eval-hands", type=int, default=5000, help="hands per policy")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="one tiny iteration, for the tests")
