@@ -27,6 +27,9 @@ seed ``s + i``, the episode ``LocalEngine(game, seed=s + i)`` plays; table ``i``
 episode after that has seed ``next_seed(s + i, k)``. ``reset(seed=[s0, s1, ...])`` seeds
 each table itself. Without a seed the first reset draws from the OS.
 
+The arrays returned are fresh copies; ``copy=False`` hands out the env's own buffers
+instead (overwritten by the next call), which saves the copies.
+
 Speed: the tables live in one process, each a :class:`~hypertoken.engine.LocalEngine`;
 observations, masks and rewards are preallocated arrays written in place. Blackjack with
 one seat takes its kernel's fast path (:mod:`games.blackjack.fast`): a reset or a move is

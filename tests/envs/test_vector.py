@@ -59,6 +59,21 @@ def test_spaces_metadata_and_batched_arrays() -> None:
         assert infos["action_mask"].shape == (6, 5)
 
 
+def test_returned_arrays_are_not_reused() -> None:
+    env = envs.vector_env("blackjack_v1", 4)
+    obs, _ = env.reset(seed=0)
+    out = env.step(np.ones(4, dtype=np.int64))
+    again = env.step(np.zeros(4, dtype=np.int64))
+    for a, b in zip(out[:4], again[:4], strict=True):
+        assert not np.shares_memory(a, b)
+    assert not np.shares_memory(out[-1]["action_mask"], again[-1]["action_mask"])
+    assert not np.shares_memory(obs, out[0])
+    shared = envs.vector_env("blackjack_v1", 4, copy=False)
+    first, _ = shared.reset(seed=0)
+    second, *_ = shared.step(np.ones(4, dtype=np.int64))
+    assert np.shares_memory(first, second)  # copy=False hands out the buffers themselves
+
+
 def test_render_gives_each_tables_text() -> None:
     env = envs.vector_env("tictactoe_v1", 2, render_mode="ansi")
     env.reset(seed=0)
