@@ -1,7 +1,8 @@
 """``hypertoken tournament``: round robins between bots, with a progress bar and a ranked table.
 
-The tournaments themselves live with their games (:mod:`games.prisoners_dilemma.tournament`);
-this module runs them and prints.
+The tournaments themselves live with their games (:mod:`games.prisoners_dilemma.tournament`)
+and, for policies over any game, in :mod:`hypertoken.envs.tournament`; this module runs
+them and prints.
 """
 
 from __future__ import annotations
@@ -173,3 +174,95 @@ def run_cli(
         highlight=False,
     )
     return result
+
+
+def _game_options(pairs: tuple[str, ...]) -> dict[str, object]:
+    """``KEY=VALUE`` options, each value read as an int, a float, a bool or text."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--option takes KEY=VALUE, not {pair!r}")
+        value: object = text
+        if text in ("true", "false"):
+            value = text == "true"
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(text)
+                    break
+                except ValueError:
+                    continue
+        out[key] = value
+    return out
+
+
+@tournament.command("policies")
+@click.argument("game")
+@click.option(
+    "--policies",
+    "names",
+    default=None,
+    metavar="NAME,NAME,...",
+    help="Policies to pair up (hypertoken.policies names). [default: every one the game has]",
+)
+@click.option("--repetitions", default=3, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=int, help="Tournament seed.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A game option (repeatable), e.g. --option rounds=50.",
+)
+@click.option("--self-play/--no-self-play", default=True, show_default=True)
+def tournament_policies(
+    game: str,
+    names: str | None,
+    repetitions: int,
+    seed: int,
+    options: tuple[str, ...],
+    self_play: bool,
+) -> None:
+    """Round robin of policies (the bots environments and rooms use) over any GAME,
+    played with two seats, e.g. `hypertoken tournament policies blackjack --option
+    hands=200 --policies basic-strategy,random`. Without --policies every policy the game
+    has plays.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from hypertoken import policies
+    from hypertoken.envs.registry import UnknownEnvError, make_game
+    from hypertoken.envs.tournament import round_robin
+
+    try:
+        built = make_game(game, 2, **_game_options(options))
+        chosen = names.split(",") if names else policies.names(built)
+        players = {n: policies.make(n.strip(), built) for n in chosen}
+    except (ValueError, TypeError, LookupError, UnknownEnvError) as exc:
+        raise click.UsageError(str(exc)) from None
+    started = time.perf_counter()
+    with Console(stderr=True).status(f"playing {built.info.env_id} matches"):
+        result = round_robin(
+            built, players, repetitions=repetitions, seed=seed, self_play=self_play
+        )
+    elapsed = time.perf_counter() - started
+    console = Console()
+    console.print(
+        f"{built.info.env_id} round robin: {len(players)} policies, {repetitions} "
+        f"repetition{'s' if repetitions != 1 else ''}, seed {seed}; "
+        f"{len(result.matches)} matches in {elapsed:.2f} s",
+        soft_wrap=True,
+        highlight=False,
+    )
+    table = Table()
+    for title, justify in (("Rank", "right"), ("Policy", "left"), ("Mean score", "right")):
+        table.add_column(title, justify=justify)  # type: ignore[arg-type]
+    for title in ("W", "D", "L"):
+        table.add_column(title, justify="right")
+    for s in result.standings:
+        table.add_row(
+            str(s.rank), s.name, f"{s.mean_score:.2f}", str(s.wins), str(s.draws), str(s.losses)
+        )
+    console.print(table)

@@ -54,18 +54,18 @@ def vector_env(env_id: str, num_envs: int = 64, **kwargs: Any) -> Any:
     """``num_envs`` tables of ``env_id`` as one ``gymnasium.vector.VectorEnv``
     (see :mod:`hypertoken.envs.vector`).
     """
-    from hypertoken.envs import vector
+    from hypertoken.envs.vector import vector_env as make
 
-    return vector.vector_env(env_id, num_envs, **kwargs)
+    return make(env_id, num_envs, **kwargs)
 
 
 def sb3_vec_env(env_id: str, num_envs: int = 64, **kwargs: Any) -> Any:
     """Stable-Baselines3's ``VecEnv`` over the vector env (see :mod:`hypertoken.envs.sb3`;
     needs the ``sb3`` extra).
     """
-    from hypertoken.envs import sb3
+    from hypertoken.envs.sb3 import sb3_vec_env as make
 
-    return sb3.sb3_vec_env(env_id, num_envs, **kwargs)
+    return make(env_id, num_envs, **kwargs)
 
 
 register_gymnasium()

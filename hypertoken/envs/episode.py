@@ -179,7 +179,8 @@ class Episode:
         """``seat``'s legal mask (int8; all 0 when it may not move)."""
         table = self._table
         if table is not None:
-            return self._masks[table.mask_bits()].copy()
+            mask: np.ndarray = self._masks[table.mask_bits()].copy()
+            return mask
         return self.engine.legal_mask(seat)
 
     def info(self, seat: str) -> dict[str, Any]:
