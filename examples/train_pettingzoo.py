@@ -11,7 +11,7 @@ a room.
 Two experiments show the dilemma, each from the same seeds:
 
 - ``own``: each learner maximises its own score. Defecting pays more whatever the other
-  does, so both drift from random play (2.25 points a round) to mutual defection (1 point).
+  does, so both drift from random play (2.25 points a round) toward mutual defection (1 point).
 - ``team``: each learner maximises the sum of both scores. Both learn to cooperate
   (3 points a round each).
 
