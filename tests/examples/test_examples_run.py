@@ -107,4 +107,4 @@ def test_jupyter_demo_executes(tmp_path: Path) -> None:
         for output in cell.outputs
     )
     assert "the replay reaches the live episode's state hash" in text
-    assert "rewards:" in text
+    assert "returns:" in text
