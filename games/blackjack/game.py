@@ -162,6 +162,8 @@ from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContex
 #: ``bj_move``'s input: action, the move's shuffle seed, and the move's report when the
 #: action was unavailable (``TableState`` fields ``illegal`` and ``mover``).
 _KERNEL_MOVE = struct.Struct("<IIQ").pack
+#: ``bj_start``'s input: the setup's shuffle seed, then no seat's view (0, 0).
+_KERNEL_START = struct.Struct("<III").pack
 
 
 class Blackjack(Game):
@@ -287,11 +289,11 @@ class Blackjack(Game):
         return None if fns is None else fns[0]
 
     def _kernel_fns(self, world: World) -> tuple[Callable[[bytes], int], ...] | None:
-        """``(bj_move, bj_deal)`` in ``world``, or None (see ``games.kernels.bind``)."""
+        """``(bj_move, bj_deal, bj_start)`` in ``world``, or None (see ``games.kernels.bind``)."""
         return bind(
             world,
             self._kernel_config,
-            ("bj_move", "bj_deal"),
+            ("bj_move", "bj_deal", "bj_start"),
             ("bj_configure", self._kernel_config),
         )
 
@@ -312,8 +314,10 @@ class Blackjack(Game):
         """
         if not world.token_count():
             self.prepare(world)
-        world.source_shuffle("shoe", ctx.seed)
         fns = self._kernel_fns(world)
+        if fns is not None and not fns[2](_KERNEL_START(ctx.seed, 0, 0)):
+            return  # the kernel shuffled and dealt it, in one call
+        world.source_shuffle("shoe", ctx.seed)
         if fns is not None and not fns[1](_KERNEL_MOVE(0, ctx.seed, 0)):
             return  # the kernel dealt it
         m = TableMove(world, ctx)

@@ -149,7 +149,7 @@ class WorldViews:
         of the symbols it has; the name and address caches stay keyed by the structure
         generation, which the restore brings back to the snapshot's.
         """
-        if snapshot is self._kept_snap:
+        if snapshot is self._kept_snap and snapshot is not None:
             syms, props = self._syms, self._prop_at
             for sid in self._late_syms:
                 syms.pop(sid, None)

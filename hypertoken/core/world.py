@@ -271,6 +271,14 @@ class World(WorldViews, Actions[None, int, list[int], int]):
         invariant, structural ones included (and rolls back if one fails): use it for bytes
         from anyone else, since without it a crafted snapshot can make later actions trap.
         """
+        if snapshot is self._kept_snap and snapshot is not None and not verify:
+            # The snapshot this World was last restored to (a training reset): it was
+            # checked then, bytes do not change, and linear memory never shrinks.
+            p = len(self._snap_prefix)
+            self._mv[self._base : self._base + len(snapshot) - p] = memoryview(snapshot)[p:]
+            self._gen += 1
+            self._restored(snapshot)
+            return
         if not isinstance(snapshot, (bytes, bytearray, memoryview)):
             raise SnapshotError(f"a snapshot is bytes, not {type(snapshot).__name__}")
         snap = memoryview(snapshot).cast("B")

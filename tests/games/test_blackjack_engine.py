@@ -229,9 +229,9 @@ def test_kernel_changes_the_world_as_the_python_planner_does(
 
     state = worlds[0].kernel_state
     assert isinstance(state, tuple)
-    settings, (_, deal) = state
+    settings, (_, *others) = state
     assert worlds[0].state_hash() == worlds[1].state_hash(), "after setup"
-    worlds[0].kernel_state = (settings, (counting, deal))
+    worlds[0].kernel_state = (settings, (counting, *others))
     rng = random.Random(players)
     n = 0
     while not games_[0].is_over(worlds[0]):
