@@ -30,6 +30,10 @@ each table itself. Without a seed the first reset draws from the OS.
 The arrays returned are fresh copies; ``copy=False`` hands out the env's own buffers
 instead (overwritten by the next call), which saves the copies.
 
+Recording: ``record=True`` (or a directory, or ``recorder=``) writes every table's
+episodes to Chronicle files as they end (:mod:`hypertoken.envs.recording`); recording
+tables take the generic path.
+
 Speed: the tables live in one process, each a :class:`~hypertoken.engine.LocalEngine`;
 observations, masks and rewards are preallocated arrays written in place. Blackjack with
 one seat takes its kernel's fast path (:mod:`games.blackjack.fast`): a reset or a move is
@@ -40,6 +44,7 @@ once. Other games take the engine's generic API, table by table.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +58,7 @@ from games.blackjack.fast import VIEW_BYTES, VIEW_DTYPE, KernelTable, kernel_tab
 from hypertoken.engine import LocalEngine
 from hypertoken.envs.episode import EpisodeOverError
 from hypertoken.envs.gym_env import Opponents, opponent_policies
+from hypertoken.envs.recording import Recorder, recorder_for
 from hypertoken.envs.registry import make_game
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed, policy_seed
 from hypertoken.envs.spaces import action_space, observation_space
@@ -95,6 +101,8 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         on_illegal: str = "penalty",
         illegal_reward: float = -1.0,
         copy: bool = True,
+        record: bool | str | os.PathLike[str] = False,
+        recorder: Recorder | None = None,
         **game_options: Any,
     ) -> None:
         if type(num_envs) is not int or num_envs < 1:
@@ -129,15 +137,19 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         self._num_actions = a
         self._seat_index = game.seats.index(seat)
         self._any_order = game.info.turn_order is TurnOrder.ANY
+        #: Writes each table's episodes to Chronicle files (``record=``; generic path).
+        self.recorder = recorder_for(record, recorder)
+        recording = self.recorder is not None
         #: One engine per table (read them, never change them).
-        self.engines = [LocalEngine(game) for _ in range(n)]
+        self.engines = [LocalEngine(game, record=recording) for _ in range(n)]
+        self._unsaved = [False] * n
         self._opponents: list[dict[str, Policy]] = [
             opponent_policies(game, seat, opponents) for _ in range(n)
         ]
         self._rngs: list[dict[str, random.Random]] = [{} for _ in range(n)]
         tables = [kernel_table(game, e.world, self._seat_index) for e in self.engines]
         self._fast: list[KernelTable] | None = None
-        if len(game.seats) == 1 and all(t is not None for t in tables):
+        if len(game.seats) == 1 and not recording and all(t is not None for t in tables):
             self._fast = [t for t in tables if t is not None]
             self._money_base = float(getattr(game, "bankroll", 0))
             self._bet = float(getattr(game, "bet", 1))
@@ -226,8 +238,10 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             self._seeds_l[i] = engine.begin_with(table.begin)
             self._pending[i] = table.over
         else:
+            self._save(i)
             s = self._seeds_l[i] = self._next(i, seed)
             engine.reset(s)
+            self._unsaved[i] = self.recorder is not None
             opponents = self._opponents[i]
             if opponents:
                 self._rngs[i] = {o: random.Random(policy_seed(s, o)) for o in opponents}
@@ -286,6 +300,9 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             self._gather_fast(self._all_true, resetting)
         else:
             self._rewards_generic(resetting)
+            if self.recorder is not None:
+                for i in np.flatnonzero(done).tolist():
+                    self._save(i)
         for i in illegal:
             self._rewards[i] = self.illegal_reward
         if resetting is not None:
@@ -486,12 +503,20 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         out: np.ndarray = self._masks.copy()
         return out
 
+    def _save(self, i: int) -> None:
+        """Write table ``i``'s episode, if it records one not yet written."""
+        if self._unsaved[i] and self.recorder is not None:
+            self._unsaved[i] = False
+            self.recorder.save(self.engines[i], self._seeds_l[i])
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("this vector env is closed")
 
     def close_extras(self, **kwargs: Any) -> None:
-        """Release the tables."""
+        """Write unfinished recorded episodes and release the tables."""
+        for i in range(len(self.engines)):
+            self._save(i)
         self._closed = True
         self.engines = []
         self._fast = None if self._fast is None else []

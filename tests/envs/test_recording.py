@@ -58,3 +58,22 @@ def test_parallel_record_to_a_directory(tmp_path: Path) -> None:
         env.step({"player_0": 0, "player_1": 1})
     (path,) = tmp_path.iterdir()
     assert list(replay_file(path))[-1] == f"state hash {env.engine.state_hash().hex()}"
+
+
+def test_vector_env_records_every_tables_episodes(tmp_path: Path) -> None:
+    import numpy as np
+
+    env = envs.vector_env("blackjack_v1", num_envs=3, record=tmp_path)
+    _, infos = env.reset(seed=10)
+    ended = []
+    for _ in range(6):
+        # Stand where it is legal; a finished table (reset on this step) takes any action.
+        actions = np.array(
+            [int(np.flatnonzero(m)[-1]) if m.any() else 0 for m in infos["action_mask"]]
+        )
+        _, _, term, trunc, infos = env.step(actions)
+        ended += [env.state_hash(i).hex() for i in np.flatnonzero(term | trunc).tolist()]
+    env.close()
+    assert env.recorder is not None and len(env.recorder.paths) >= len(ended) > 0
+    finals = {list(replay_file(p))[-1] for p in env.recorder.paths}
+    assert {f"state hash {h}" for h in ended} <= finals
