@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="one tiny iteration, for the tests")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.iterations, args.batch, args.epochs, args.env_runners = 1, 128, 1, 0
+        args.iterations, args.batch, args.epochs, args.env_runners = 1, 100, 1, 0
         args.eval_hands = 50
 
     # The learner runs in this process: a network this small trains several times faster

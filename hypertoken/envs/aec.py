@@ -26,7 +26,10 @@ Conventions (PettingZoo's):
 - ``rewards`` are the last step's, for every seat; ``_cumulative_rewards`` what each seat
   earned since it last acted, which ``last()`` returns, the terminal reward included.
 - When the game ends every seat is terminated (or truncated on the turn limit); each then
-  steps ``None`` once and leaves ``agents``.
+  steps ``None`` once and leaves ``agents``. A game that ends in its setup (blackjack: the
+  dealer peeked a blackjack) still takes one step: after ``reset`` the first seat is
+  selected with every action allowed and ``infos[agent]["no_decision"]``, and its step,
+  whatever the action, ends the episode with the rewards the setup settled.
 - Actions are ints (Python or numpy) in the action space. One outside it raises
   ValueError, a wrong type TypeError; an illegal move follows the game's rules (blackjack's
   ``illegal_action`` option; otherwise ``IllegalMoveError``) and a refused one changes
@@ -120,6 +123,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self.truncations: dict[str, bool] = {}
         self.infos = {}
         self.agent_selection = self.possible_agents[0]
+        self._pending = False
 
     # ---- spaces ----------------------------------------------------------------------
 
@@ -148,6 +152,13 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
+        # A game over in its setup (blackjack: the dealer peeked a blackjack) still takes
+        # one step, so every episode has a decision for trainers that act right after reset.
+        self._pending = ep.over
+        if self._pending:
+            self.agent_selection = self.possible_agents[0]
+            self._infos_cache = None
+            return
         self._after_move()
 
     def step(self, action: int | None) -> None:
@@ -160,7 +171,11 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
             return
         if action is None:
             raise ValueError(f"{agent} is still playing: None is only for a finished agent")
-        self.episode.play(agent, action)
+        if self._pending:  # the step of an episode over at its setup: any action ends it
+            self.episode.action(action)  # still checked for type and range
+            self._pending = False
+        else:
+            self.episode.play(agent, action)
         self._cumulative_rewards[agent] = 0.0
         self._after_move()
 
@@ -196,10 +211,14 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         view = ep.view(agent)
         if not self.mask_in_obs:
             return view
-        return {"observation": view, "action_mask": ep.mask(agent)}
+        return {"observation": view, "action_mask": self.action_mask(agent)}
 
     def action_mask(self, agent: str) -> np.ndarray:
-        """``agent``'s legal mask now (int8; all 0 when it may not move)."""
+        """``agent``'s legal mask now (int8; all 0 when it may not move; all 1 in the step
+        of an episode that ended at its setup).
+        """
+        if self._pending:
+            return np.ones(self.game.info.num_actions, dtype=np.int8)
         return self.episode.mask(agent)
 
     @property  # type: ignore[override]
@@ -209,6 +228,10 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         if cache is None:
             ep = self.episode
             cache = self._infos_cache = {a: ep.info(a) for a in self.agents}
+            if self._pending:
+                for a, info in cache.items():
+                    info["action_mask"] = self.action_mask(a)
+                    info["no_decision"] = True
         return cache
 
     @infos.setter

@@ -107,4 +107,3 @@ def register_gymnasium() -> None:
             kwargs={"env_id": env_id},
             disable_env_checker=False,
         )
-

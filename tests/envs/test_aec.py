@@ -185,15 +185,30 @@ def test_reset_without_seed_continues_the_seeded_sequence() -> None:
     assert a.unwrapped.episode.seed == next_seed(9, 1)
 
 
-def test_an_episode_over_at_reset_hands_out_its_reward() -> None:
-    """Blackjack can end as it is dealt (the dealer peeks a blackjack): every seat is done
-    at once, and last() carries what the deal won or lost."""
-    env = envs.aec_env("blackjack_v1")
+def test_an_episode_over_at_reset_still_takes_one_step() -> None:
+    """Blackjack can end as it is dealt (the dealer peeks a blackjack). The first seat
+    still gets one step with every action allowed, as trainers that act right after a
+    reset expect; that step ends the episode, and last() carries what the deal settled."""
+    env = envs.aec_env("blackjack_v1", num_players=2)
     for seed in range(400):
         env.reset(seed=seed)
-        if env.terminations["player_0"]:
+        if env.unwrapped.engine.is_over:
             break
     else:
         pytest.fail("no hand over at the deal in 400 seeds")
-    _, reward, term, _, _ = env.last()
-    assert term and reward == env.unwrapped.engine.rewards()["player_0"] != 0
+    obs, reward, term, trunc, info = env.last()
+    assert (reward, term, trunc) == (0.0, False, False)
+    assert info["no_decision"] and obs["action_mask"].all() and info["action_mask"].all()
+    before = env.unwrapped.engine.state_hash()
+    with pytest.raises(ValueError):
+        env.step(9)  # still range-checked
+    env.step(0)
+    assert env.unwrapped.engine.state_hash() == before
+    settled = env.unwrapped.engine.rewards()
+    seen = {}
+    for agent in env.agent_iter():
+        _, reward, term, _, _ = env.last()
+        assert term
+        seen[agent] = reward
+        env.step(None)
+    assert seen == settled and any(seen.values())
