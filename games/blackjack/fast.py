@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from games.blackjack.actions import ILLEGAL_POLICIES, PENALTY
 from games.blackjack.game import Blackjack
+from games.blackjack.state import TableState
 from hypertoken.core import World
 
 __all__ = ["VIEW_BYTES", "VIEW_DTYPE", "KernelTable", "kernel_table"]
@@ -180,6 +182,22 @@ class KernelTable:
         money = int.from_bytes(self.view[40:48], "little", signed=True)
         penalties = int.from_bytes(self.view[48:56], "little", signed=True)
         return (money - self.game.bankroll) / self.game.bet - PENALTY * penalties
+
+    def info(self) -> dict[str, Any]:
+        """``Blackjack.infos`` of the view seat now, from the view (no property reads)."""
+        mv, at = self.world._mv, self._at
+        money = int.from_bytes(mv[at + 40 : at + 48], "little", signed=True)
+        stake = int.from_bytes(mv[at + 112 : at + 120], "little", signed=True)
+        out: dict[str, Any] = {"bankroll": money - stake, "stake": stake}
+        s = int.from_bytes(mv[at + 56 : at + 64], "little")
+        illegal = TableState.illegal.get(s)
+        if illegal and TableState.mover.get(s) == self.seat:
+            out["illegal_action"] = illegal - 1
+            if self.game.illegal_action == "stand":
+                out["played_as"] = "stand"
+            else:
+                out["penalty"] = PENALTY
+        return out
 
     def record(self) -> np.void:
         """The view as one numpy record (:data:`VIEW_DTYPE`), a copy."""

@@ -11,7 +11,8 @@
 //! - 40: i64 the view seat's bankroll plus its chips on the table;
 //! - 48: i64 its penalties;
 //! - 56: u64 the table state `s`;
-//! - 64..108: what `bj_begin` and `bj_derive` write (see kernel.zig).
+//! - 64..108: what `bj_begin` and `bj_derive` write (see kernel.zig);
+//! - 112: i64 the view seat's chips on the table (its stake).
 
 const core = @import("core");
 const k = core.kernel;
@@ -127,4 +128,5 @@ pub fn write(i: u32, size: u32, status: u32, t: Settings) void {
     put(i64, 40, prop(move.bank_key[i]) + prop(move.stake_key[i]));
     put(i64, 48, prop(pen_key[i]));
     put(u64, 56, s);
+    put(i64, 112, prop(move.stake_key[i]));
 }

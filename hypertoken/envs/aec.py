@@ -124,6 +124,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self.infos = {}
         self.agent_selection = self.possible_agents[0]
         self._pending = False
+        self._infos_cache: dict[str, dict[str, Any]] | None = None
 
     # ---- spaces ----------------------------------------------------------------------
 
@@ -201,7 +202,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
                 raise EpisodeOverError(f"{self.game.info.env_id}: no seat can move, yet not over")
             nxt = mover
         self.agent_selection = nxt
-        self._infos_cache: dict[str, dict[str, Any]] | None = None
+        self._infos_cache = None
 
     # ---- what agents see ---------------------------------------------------------------
 

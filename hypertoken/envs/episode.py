@@ -185,9 +185,13 @@ class Episode:
 
     def info(self, seat: str) -> dict[str, Any]:
         """The game's info for ``seat`` (if it reports any) and its ``action_mask``."""
-        out: dict[str, Any] = {}
-        if self._infos is not None and self.started:
-            out.update(self._infos(self.engine.world).get(seat, {}))
+        table = self._table
+        if table is not None:
+            out = table.info() if self.started else {}
+        else:
+            out = {}
+            if self._infos is not None and self.started:
+                out.update(self._infos(self.engine.world).get(seat, {}))
         out["action_mask"] = self.mask(seat)
         return out
 

@@ -44,6 +44,7 @@ def check_view(game: Blackjack, world: World, table: KernelTable) -> None:
     assert rec["to_move"] == (-1 if current is None else game.seats.index(current))
     assert table.over == (current is None)
     assert table.reward() == game.rewards(world)[name]
+    assert table.info() == game.infos(world)[name]
 
 
 @pytest.mark.parametrize("players", [1, 3, 6])
