@@ -61,20 +61,21 @@ class Episode:
     def reset(self, seed: object = None) -> int:
         """Start the next episode (see :mod:`hypertoken.envs.seeding`); its seed."""
         if seed is not None:
-            s = self._first = check_seed(seed)
+            first = self._first = check_seed(seed)
             self._k = 0
         elif self._first is None:
-            s = self._first = entropy_seed()
+            first = self._first = entropy_seed()
             self._k = 0
         else:
+            first = self._first
             self._k += 1
-            s = next_seed(self._first, self._k)
         self.save()
         table = self._table
-        if table is not None:  # the kernel derives the same seeds and sets up in one call
-            table.next_first, table.next_k = self._first, self._k
-            self.engine.begin_with(table.begin)
+        if table is not None:  # the kernel derives the same seed and sets up, in one call
+            table.next_first, table.next_k = first, self._k
+            s = self.engine.begin_with(table.begin)
         else:
+            s = next_seed(first, self._k) if self._k else first
             self.engine.reset(s)
         self.seed = s
         self.started = True
