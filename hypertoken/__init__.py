@@ -8,6 +8,8 @@ action core. The layers, bottom up (each imports only the ones below it):
   configs, identities;
 - :mod:`hypertoken.game`: the Game contract;
 - :mod:`hypertoken.engine`: the fold, the room engine and the training engine;
+- :mod:`hypertoken.policies` and :mod:`hypertoken.envs`: the bots, and every game as a
+  PettingZoo, Gymnasium and Stable-Baselines3 environment;
 - :mod:`hypertoken.protocol`: wire formats; :mod:`hypertoken.cli`: the ``hypertoken`` command.
 
 The public names are exported here lazily, so ``import hypertoken`` costs nothing until
@@ -48,14 +50,21 @@ _EXPORTS: dict[str, str] = {
     "LocalEngine": "hypertoken.engine",
     "EngineError": "hypertoken.engine",
     "make": "games",
+    "Policy": "hypertoken.policies",
+    "aec_env": "hypertoken.envs",
+    "parallel_env": "hypertoken.envs",
+    "gym_env": "hypertoken.envs",
+    "vector_env": "hypertoken.envs",
 }
 
 if TYPE_CHECKING:
     from games import make
     from hypertoken.core import Batch, CoreError, To, World
     from hypertoken.engine import EngineError, LocalEngine, RoomEngine
+    from hypertoken.envs import aec_env, gym_env, parallel_env, vector_env
     from hypertoken.game import Game, GameInfo, IllegalMoveError
     from hypertoken.log import Chronicle, ChronicleError, Identity, RoomConfig, SyncSession
+    from hypertoken.policies import Policy
 
 
 def __getattr__(name: str) -> Any:
@@ -82,11 +91,16 @@ __all__ = [
     "Identity",
     "IllegalMoveError",
     "LocalEngine",
+    "Policy",
     "RoomConfig",
     "RoomEngine",
     "SyncSession",
     "To",
     "World",
     "__version__",
+    "aec_env",
+    "gym_env",
     "make",
+    "parallel_env",
+    "vector_env",
 ]
