@@ -4,7 +4,7 @@ Parallel, Gymnasium (single-agent and vector), and Stable-Baselines3's ``VecEnv`
 - :func:`aec_env` / :func:`raw_env`: PettingZoo AEC, any game (:mod:`hypertoken.envs.aec`);
 - :func:`parallel_env`: PettingZoo Parallel, simultaneous games
   (:mod:`hypertoken.envs.parallel`);
-- :func:`gym_env`: one learning seat against policies (:mod:`hypertoken.envs.gym_env`);
+- :func:`gym_env`: one learning seat against policies (:mod:`hypertoken.envs.single`);
   importing this package registers every game as ``gymnasium.make("hypertoken/<Name>-v<N>")``;
 - :func:`vector_env`: ``gymnasium.vector.VectorEnv`` of N tables (:mod:`hypertoken.envs.vector`);
 - :func:`sb3_vec_env`: Stable-Baselines3's ``VecEnv`` (``pip install "hypertoken[sb3]"``).
@@ -27,7 +27,7 @@ from typing import Any
 
 from hypertoken.envs.aec import RawEnv, aec_env, raw_env
 from hypertoken.envs.episode import EpisodeOverError
-from hypertoken.envs.gym_env import GameEnv, gym_env
+from hypertoken.envs.single import GameEnv, gym_env
 from hypertoken.envs.parallel import ParallelGameEnv, parallel_env
 from hypertoken.envs.recording import Recorder
 from hypertoken.envs.registry import UnknownEnvError, env_ids, gym_id, register_gymnasium

@@ -102,7 +102,7 @@ def register_gymnasium() -> None:
             continue
         gymnasium.register(
             id=gid,
-            entry_point="hypertoken.envs.gym_env:GameEnv",
+            entry_point="hypertoken.envs.single:GameEnv",
             vector_entry_point="hypertoken.envs.vector:vector_env",
             kwargs={"env_id": env_id},
             disable_env_checker=False,

@@ -57,7 +57,7 @@ from games.blackjack.actions import PENALTY
 from games.blackjack.fast import VIEW_BYTES, VIEW_DTYPE, KernelTable, kernel_table
 from hypertoken.engine import LocalEngine
 from hypertoken.envs.episode import EpisodeOverError
-from hypertoken.envs.gym_env import Opponents, opponent_policies
+from hypertoken.envs.single import Opponents, opponent_policies
 from hypertoken.envs.recording import Recorder, recorder_for
 from hypertoken.envs.registry import make_game
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed, policy_seed
