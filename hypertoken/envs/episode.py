@@ -112,6 +112,8 @@ class Episode:
         engine = self.engine
         if engine.is_over:
             return None
+        if self._table is not None:
+            return self.seats[0]  # one seat, and the game goes on: it is to move
         seat = engine.current_player()
         if seat is not None or not self.any_order:
             return seat
