@@ -27,10 +27,10 @@ from typing import Any
 
 from hypertoken.envs.aec import RawEnv, aec_env, raw_env
 from hypertoken.envs.episode import EpisodeOverError
-from hypertoken.envs.single import GameEnv, gym_env
 from hypertoken.envs.parallel import ParallelGameEnv, parallel_env
 from hypertoken.envs.recording import Recorder
 from hypertoken.envs.registry import UnknownEnvError, env_ids, gym_id, register_gymnasium
+from hypertoken.envs.single import GameEnv, gym_env
 
 __all__ = [
     "EpisodeOverError",

@@ -57,10 +57,10 @@ from games.blackjack.actions import PENALTY
 from games.blackjack.fast import VIEW_BYTES, VIEW_DTYPE, KernelTable, kernel_table
 from hypertoken.engine import LocalEngine
 from hypertoken.envs.episode import EpisodeOverError
-from hypertoken.envs.single import Opponents, opponent_policies
 from hypertoken.envs.recording import Recorder, recorder_for
 from hypertoken.envs.registry import make_game
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed, policy_seed
+from hypertoken.envs.single import Opponents, opponent_policies
 from hypertoken.envs.spaces import action_space, observation_space
 from hypertoken.game import Game, IllegalMoveError, TurnOrder
 from hypertoken.policies import Policy
