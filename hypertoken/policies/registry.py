@@ -158,8 +158,9 @@ def names(game: Game | str | None = None) -> list[str]:
 
 def make(name: str, game: Game | str) -> Policy:
     """A new policy ``name`` for ``game`` (a Game instance, whose options it follows, or a
-    game id). Unknown names, and names of another game's policies, raise
-    :class:`UnknownPolicyError` listing what the game offers.
+    game id, which means the game's default options: pass the instance an environment
+    plays, ``env.unwrapped.game``, when its options differ). Unknown names, and names of
+    another game's policies, raise :class:`UnknownPolicyError` listing what the game offers.
     """
     if not isinstance(name, str):
         raise TypeError(f"a policy name is a str, not {name!r}")
