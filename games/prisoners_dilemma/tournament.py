@@ -25,12 +25,12 @@ printed table is ``hypertoken.cli.tournament``'s.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from games import standings
 from games.prisoners_dilemma.game import PrisonersDilemma
 from games.prisoners_dilemma.payoffs import Payoffs
 from games.prisoners_dilemma.strategies import STRATEGIES, Strategy, get_strategy
@@ -87,8 +87,7 @@ def match_seed(seed: int, repetition: int, a: str, b: str) -> int:
     """The seed of the match ``a`` (seat 0) vs ``b`` in a repetition: a 63-bit hash, so it
     does not depend on where the match falls in the schedule.
     """
-    text = f"prisoners_dilemma/{seed}/{repetition}/{a}/{b}".encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
+    return standings.match_seed(seed, repetition, "prisoners_dilemma", a, b)
 
 
 def play_match(
@@ -202,34 +201,16 @@ def round_robin(
 
 def rank(names: Sequence[str], matches: Iterable[MatchResult], rounds: int) -> tuple[Standing, ...]:
     """The standings of ``names`` over ``matches`` (see the module docstring)."""
-    samples: dict[str, list[float]] = {n: [] for n in names}
-    record = {n: [0, 0, 0] for n in names}  # wins, draws, losses
-    for m in matches:
-        (a, b), (sa, sb) = m.players, m.scores
-        if a == b:
-            samples[a].append((sa + sb) / 2)
-            continue
-        samples[a].append(sa)
-        samples[b].append(sb)
-        if sa == sb:
-            record[a][1] += 1
-            record[b][1] += 1
-        else:
-            winner, loser = (a, b) if sa > sb else (b, a)
-            record[winner][0] += 1
-            record[loser][2] += 1
-    means = {n: sum(v) / len(v) if v else 0.0 for n, v in samples.items()}
-    order = sorted(names, key=lambda n: (-means[n], n))
     return tuple(
         Standing(
-            rank=1 + sum(means[o] > means[n] for o in names),
-            name=n,
-            mean_score=means[n],
-            per_round=means[n] / rounds,
-            wins=record[n][0],
-            draws=record[n][1],
-            losses=record[n][2],
-            matches=len(samples[n]),
+            rank=line.rank,
+            name=line.name,
+            mean_score=line.mean_score,
+            per_round=line.mean_score / rounds,
+            wins=line.wins,
+            draws=line.draws,
+            losses=line.losses,
+            matches=line.matches,
         )
-        for n in order
+        for line in standings.lines(names, matches)
     )

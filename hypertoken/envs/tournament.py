@@ -31,13 +31,14 @@ Scoring
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from games import standings
+from games.standings import match_seed
 from hypertoken.engine import LocalEngine
 from hypertoken.game import Game, TurnOrder
 from hypertoken.policies import Policy
@@ -105,14 +106,6 @@ class TournamentResult:
 def seat_rngs(seed: int, seats: int) -> list[random.Random]:
     """The default rngs of a match: ``random.Random(seats * seed + i)`` for seat ``i``."""
     return [random.Random(seats * seed + i) for i in range(seats)]
-
-
-def match_seed(seed: int, repetition: int, game_name: str, a: str, b: str) -> int:
-    """The episode seed of ``a`` (seat 0) against ``b`` in a repetition of ``game_name``'s
-    tournament: a 63-bit hash, independent of the schedule.
-    """
-    text = f"{game_name}/{seed}/{repetition}/{a}/{b}".encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 
 def play_match(
@@ -264,33 +257,4 @@ def round_robin(
 
 def rank(names: Sequence[str], matches: Iterable[MatchResult]) -> tuple[Standing, ...]:
     """The standings of ``names`` over ``matches`` (see the module docstring)."""
-    samples: dict[str, list[float]] = {n: [] for n in names}
-    record = {n: [0, 0, 0] for n in names}  # wins, draws, losses
-    for m in matches:
-        (a, b), (sa, sb) = m.players, m.scores
-        if a == b:
-            samples[a].append((sa + sb) / 2)
-            continue
-        samples[a].append(sa)
-        samples[b].append(sb)
-        if sa == sb:
-            record[a][1] += 1
-            record[b][1] += 1
-        else:
-            winner, loser = (a, b) if sa > sb else (b, a)
-            record[winner][0] += 1
-            record[loser][2] += 1
-    means = {n: sum(v) / len(v) if v else 0.0 for n, v in samples.items()}
-    order = sorted(names, key=lambda n: (-means[n], n))
-    return tuple(
-        Standing(
-            rank=1 + sum(means[o] > means[n] for o in names),
-            name=n,
-            mean_score=means[n],
-            wins=record[n][0],
-            draws=record[n][1],
-            losses=record[n][2],
-            matches=len(samples[n]),
-        )
-        for n in order
-    )
+    return tuple(Standing(*line) for line in standings.lines(names, matches))
