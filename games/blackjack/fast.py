@@ -92,23 +92,28 @@ class KernelTable:
         view.flags.writeable = False
         return view
 
-    def start(self, seed: int) -> None:
-        """Shuffle the shoe with ``seed`` and deal the first hand (``Blackjack.setup``)."""
-        self._start(_START(seed, self._view_seat, self._size))
+    def _after(self) -> bool:
+        """After a kernel call: re-take the view if memory moved; whether the game is over
+        (also kept in :attr:`over`).
+        """
         mv = self.world._mv
         if mv is not self._mv:
             self.view = self._bind()
-        self.over = mv[self._over_at] == 255
+        over: bool = mv[self._over_at] == 255
+        self.over = over
+        return over
+
+    def start(self, seed: int) -> None:
+        """Shuffle the shoe with ``seed`` and deal the first hand (``Blackjack.setup``)."""
+        self._start(_START(seed, self._view_seat, self._size))
+        self._after()
 
     def step(self, action: int, seed: int) -> bool:
         """Play ``action`` for the seat to move with the move's shuffle seed ``seed``;
         False if the kernel declined (see the class docstring).
         """
         code = self._step(_STEP(action, seed, self._view_seat, self._size, self._strict))
-        mv = self.world._mv
-        if mv is not self._mv:
-            self.view = self._bind()
-        self.over = mv[self._over_at] == 255
+        self._after()
         return code != _KERNEL_DECLINED
 
     def setup(self, seed: int) -> bool:
@@ -126,11 +131,7 @@ class KernelTable:
             _KERNEL_DECLINED
         ):
             return 0
-        mv = self.world._mv
-        if mv is not self._mv:
-            self.view = self._bind()
-        over = self.over = mv[self._over_at] == 255
-        return 2 if over else 1
+        return 2 if self._after() else 1
 
     def begin(self) -> tuple[int, bytes, bool]:
         """Start the episode :attr:`next_k` after :attr:`next_first` (``next_seed``; 0: that
@@ -138,11 +139,8 @@ class KernelTable:
         (``LocalEngine.begin_with``'s ``setup``): (episode seed, room seed, over).
         """
         self._begin(_BEGIN(self.next_first, self.next_k, self._view_seat, self._size))
-        mv = self.world._mv
-        if mv is not self._mv:
-            self.view = self._bind()
-        at = self._at
-        over = self.over = mv[self._over_at] == 255
+        over = self._after()
+        mv, at = self.world._mv, self._at
         return int.from_bytes(mv[at + 64 : at + 72], "little"), bytes(mv[at + 72 : at + 104]), over
 
     def play_at(self, index: int) -> int:
@@ -154,19 +152,12 @@ class KernelTable:
             _KERNEL_DECLINED
         ):
             return 0
-        mv = self.world._mv
-        if mv is not self._mv:
-            self.view = self._bind()
-        over = self.over = mv[self._over_at] == 255
-        return 2 if over else 1
+        return 2 if self._after() else 1
 
     def look(self) -> None:
         """Write the view of the World as it is (after a move the Python rules played)."""
         self._look(_LOOK(self._view_seat, self._size))
-        mv = self.world._mv
-        if mv is not self._mv:
-            self.view = self._bind()
-        self.over = mv[self._over_at] == 255
+        self._after()
 
     def observation(self) -> np.ndarray:
         """The seat's observation now (``player_view``): a new float32 array."""
