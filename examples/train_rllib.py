@@ -39,7 +39,7 @@ from ray.rllib.env.wrappers.pettingzoo_env import PettingZooEnv
 from ray.tune.registry import register_env
 
 from hypertoken import policies
-from hypertoken.envs import aec_env, gym_env
+from hypertoken.envs import aec_env, evaluate
 from hypertoken.policies import Policy
 
 ENV_ID = "blackjack_v1"
@@ -94,25 +94,6 @@ def greedy_policy(module: Any) -> Policy:
     return Policy.from_callable(act, name="rllib-ppo")
 
 
-def evaluate(policy: Policy, hands: int, seed: int) -> np.ndarray:
-    """The return of each of ``hands`` hands (episode seeds ``seed + i``) in seat 0 alone."""
-    env = gym_env(ENV_ID)
-    rng = random.Random(seed)
-    returns = np.empty(hands)
-    for i in range(hands):
-        policy.reset()
-        observation, info = env.reset(seed=seed + i)
-        total, done = 0.0, False
-        while not done:
-            observation, reward, terminated, truncated, info = env.step(
-                policy.act(observation, info["action_mask"], rng)
-            )
-            total += float(reward)
-            done = terminated or truncated
-        returns[i] = total
-    return returns
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Train with RLlib, then evaluate (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -164,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "basic-strategy": policies.make("basic-strategy", ENV_ID),
     }
     for name, policy in contenders.items():
-        r = evaluate(policy, args.eval_hands, 10_000_000 + args.seed)
+        r = evaluate(policy, ENV_ID, args.eval_hands, seed=10_000_000 + args.seed)
         se = float(np.std(r, ddof=1)) / math.sqrt(len(r))
         print(f"  {name:<16} {np.mean(r):+.4f} +- {se:.4f} per hand")
     return 0

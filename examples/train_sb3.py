@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import random
 import sys
 import time
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecMonitor
 
 from hypertoken import policies
-from hypertoken.envs import gym_env, sb3_vec_env
+from hypertoken.envs import evaluate, sb3_vec_env
 from hypertoken.policies import Policy
 
 ENV_ID = "blackjack_v1"
@@ -88,27 +87,6 @@ def train(timesteps: int, num_envs: int, seed: int, n_steps: int) -> PPO:
     return model
 
 
-def evaluate(policy: Policy, hands: int, seed: int) -> np.ndarray:
-    """The return of each of ``hands`` hands played by ``policy``: hand ``i`` is the
-    episode of seed ``seed + i``, so every policy is dealt the same shoes.
-    """
-    env = gym_env(ENV_ID)
-    rng = random.Random(seed)
-    returns = np.empty(hands)
-    for i in range(hands):
-        policy.reset()
-        observation, info = env.reset(seed=seed + i)
-        total, done = 0.0, False
-        while not done:
-            action = policy.act(observation, info["action_mask"], rng)
-            observation, reward, terminated, truncated, info = env.step(action)
-            total += float(reward)
-            done = terminated or truncated
-        returns[i] = total
-    env.close()
-    return returns
-
-
 def table(rows: dict[str, np.ndarray]) -> str:
     """Mean return per hand +- its standard error, one row per policy."""
     lines = [f"  {'policy':<16} {'hands':>8}  {'mean return per hand':>22}"]
@@ -149,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "basic-strategy": policies.make("basic-strategy", ENV_ID),
     }
     eval_seed = 10_000_000 + args.seed  # not the seeds the training tables started from
-    rows = {name: evaluate(p, args.eval_hands, eval_seed) for name, p in contenders.items()}
+    rows = {
+        name: evaluate(p, ENV_ID, args.eval_hands, seed=eval_seed) for name, p in contenders.items()
+    }
     print(table(rows))
     return 0
 

@@ -4,7 +4,8 @@ Parallel, Gymnasium (single-agent and vector), and Stable-Baselines3's ``VecEnv`
 - :func:`aec_env` / :func:`raw_env`: PettingZoo AEC, any game (:mod:`hypertoken.envs.aec`);
 - :func:`parallel_env`: PettingZoo Parallel, simultaneous games
   (:mod:`hypertoken.envs.parallel`);
-- :func:`gym_env`: one learning seat against policies (:mod:`hypertoken.envs.single`);
+- :func:`gym_env`: one learning seat against policies (:mod:`hypertoken.envs.single`;
+  :func:`evaluate` plays seeded episodes of a policy there);
   importing this package registers every game as ``gymnasium.make("hypertoken/<Name>-v<N>")``;
 - :func:`vector_env`: ``gymnasium.vector.VectorEnv`` of N tables (:mod:`hypertoken.envs.vector`);
 - :func:`sb3_vec_env`: Stable-Baselines3's ``VecEnv`` (``pip install "hypertoken[sb3]"``).
@@ -30,7 +31,7 @@ from hypertoken.envs.episode import EpisodeOverError
 from hypertoken.envs.parallel import ParallelGameEnv, parallel_env
 from hypertoken.envs.recording import Recorder
 from hypertoken.envs.registry import UnknownEnvError, env_ids, gym_id, register_gymnasium
-from hypertoken.envs.single import GameEnv, gym_env
+from hypertoken.envs.single import GameEnv, evaluate, gym_env
 
 __all__ = [
     "EpisodeOverError",
@@ -41,6 +42,7 @@ __all__ = [
     "UnknownEnvError",
     "aec_env",
     "env_ids",
+    "evaluate",
     "gym_env",
     "gym_id",
     "parallel_env",

@@ -53,7 +53,7 @@ from hypertoken.envs.spaces import action_space, observation_space
 from hypertoken.game import Game, IllegalMoveError
 from hypertoken.policies import Policy
 
-__all__ = ["GameEnv", "Opponents", "gym_env", "opponent_policies"]
+__all__ = ["GameEnv", "Opponents", "evaluate", "gym_env", "opponent_policies"]
 
 #: What ``opponents=`` takes.
 Opponents = str | Policy | Mapping[str, str | Policy]
@@ -227,3 +227,28 @@ def gym_env(env_id: str, **kwargs: Any) -> GameEnv:
     :class:`GameEnv`).
     """
     return GameEnv(env_id, **kwargs)
+
+
+def evaluate(
+    policy: Policy, env_id: str, episodes: int, *, seed: int = 0, **kwargs: Any
+) -> np.ndarray:
+    """The return of each of ``episodes`` episodes that ``policy`` plays as the learning
+    seat of ``gym_env(env_id, **kwargs)``. Episode ``i`` has seed ``seed + i``, so every
+    policy evaluated with the same seed meets the same deals; the policy draws from one
+    ``random.Random(seed)`` and is ``reset()`` before each episode.
+    """
+    env = gym_env(env_id, **kwargs)
+    rng = random.Random(seed)
+    returns = np.empty(episodes)
+    for i in range(episodes):
+        policy.reset()
+        observation, info = env.reset(seed=seed + i)
+        total, done = 0.0, False
+        while not done:
+            action = policy.act(observation, info["action_mask"], rng)
+            observation, reward, terminated, truncated, info = env.step(action)
+            total += float(reward)
+            done = terminated or truncated
+        returns[i] = total
+    env.close()
+    return returns

@@ -13,13 +13,12 @@ ends, the policy wrapper) against anything that would stop learning.
 from __future__ import annotations
 
 import math
-import random
 
 import numpy as np
 import pytest
 
 from hypertoken import policies
-from hypertoken.envs import gym_env
+from hypertoken.envs import evaluate
 from hypertoken.policies import Policy
 
 pytest.importorskip("stable_baselines3", reason="the training check needs the sb3 extra")
@@ -28,25 +27,6 @@ ENV_ID = "blackjack_v1"
 TIMESTEPS = 50_000
 HANDS = 4_000
 EVAL_SEED = 20_000_000
-
-
-def evaluate(policy: Policy, hands: int, seed: int) -> np.ndarray:
-    """Each hand's return (in bets) under ``policy``; hand ``i`` is episode ``seed + i``."""
-    env = gym_env(ENV_ID)
-    rng = random.Random(seed)
-    returns = np.empty(hands)
-    for i in range(hands):
-        policy.reset()
-        observation, info = env.reset(seed=seed + i)
-        total, done = 0.0, False
-        while not done:
-            action = policy.act(observation, info["action_mask"], rng)
-            observation, reward, terminated, truncated, info = env.step(action)
-            total += float(reward)
-            done = terminated or truncated
-        returns[i] = total
-    env.close()
-    return returns
 
 
 def welch_t(a: np.ndarray, b: np.ndarray) -> float:
@@ -85,10 +65,10 @@ def test_ppo_beats_random_play_on_blackjack() -> None:
         )
         model.learn(total_timesteps=TIMESTEPS)
         venv.close()
-        trained = evaluate(Policy.from_sb3(model), HANDS, EVAL_SEED)
+        trained = evaluate(Policy.from_sb3(model), ENV_ID, HANDS, seed=EVAL_SEED)
     finally:
         torch.set_num_threads(threads)
-    baseline = evaluate(policies.make("random", ENV_ID), HANDS, EVAL_SEED)
+    baseline = evaluate(policies.make("random", ENV_ID), ENV_ID, HANDS, seed=EVAL_SEED)
 
     margin = float(trained.mean() - baseline.mean())
     t = welch_t(trained, baseline)
