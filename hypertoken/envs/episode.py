@@ -54,7 +54,8 @@ class Episode:
         self._table: KernelTable | None = None
         if len(self.seats) == 1 and recorder is None:
             self._table = kernel_table(game, self.engine.world, 0)
-        self._masks = [m.astype(MASK_DTYPE) for m in _BLACKJACK_MASKS]
+        #: The kernel's mask bits -> the int8 mask (only read with a table).
+        self._masks = [m.astype(MASK_DTYPE) for m in _BLACKJACK_MASKS] if self._table else []
 
     # ---- episodes ------------------------------------------------------------------
 

@@ -72,15 +72,7 @@ def opponent_policies(game: Game, seat: str, opponents: Opponents) -> dict[str, 
         chosen = dict(opponents)
     else:
         chosen = dict.fromkeys(others, opponents)
-    out: dict[str, Policy] = {}
-    for s, p in chosen.items():
-        if isinstance(p, str):
-            out[s] = policies.make(p, game)
-        elif isinstance(p, Policy):
-            out[s] = p.clone()
-        else:
-            raise TypeError(f"an opponent is a policy name or a Policy, not {p!r}")
-    return out
+    return {s: policies.resolve(p, game).clone() for s, p in chosen.items()}
 
 
 class GameEnv(gymnasium.Env[np.ndarray, int]):
