@@ -75,19 +75,9 @@ class MatchResult:
     moves: tuple[tuple[str, int], ...]
 
 
-@dataclass(frozen=True)
-class Standing:
-    """One label's line in the final table."""
-
-    rank: int
-    name: str
-    #: Mean score per match.
-    mean_score: float
-    wins: int
-    draws: int
-    losses: int
-    #: Matches counted in the mean (self-matches included).
-    matches: int
+#: One label's line in the final table (rank, name, mean score per match, wins, draws,
+#: losses, and the matches counted in the mean, self-matches included).
+Standing = standings.Line
 
 
 @dataclass(frozen=True)
@@ -257,4 +247,4 @@ def round_robin(
 
 def rank(names: Sequence[str], matches: Iterable[MatchResult]) -> tuple[Standing, ...]:
     """The standings of ``names`` over ``matches`` (see the module docstring)."""
-    return tuple(Standing(*line) for line in standings.lines(names, matches))
+    return tuple(standings.lines(names, matches))
