@@ -46,6 +46,7 @@ from typing import Any, TypeAlias
 
 import msgpack
 
+from hypertoken.protocol.bounded import Limits, OverLimit, load_json, unpack
 from hypertoken.protocol.relay import (
     MAX_PEER_ID_LEN,
     MAX_REASON_LEN,
@@ -387,150 +388,37 @@ def encode_json(message: RelayMessage) -> str:
 
 # --- decoding limits, enforced --------------------------------------------------------------
 
-
-class _OverLimit(Exception):
-    """Internal: the frame's structure passed a decoding limit; the message says which."""
-
-
-_TOO_BIG = (
-    f"more than {MAX_CONTAINERS} maps and arrays or {MAX_ITEMS} values in all (a 'peers' of "
-    f"{MAX_ROOM_MEMBERS} members, the biggest real message, has fewer)"
+#: The relay's limits for :mod:`hypertoken.protocol.bounded`.
+LIMITS = Limits(
+    depth=MAX_DEPTH,
+    map_len=MAX_MAP_LEN,
+    array_len=MAX_ARRAY_LEN,
+    containers=MAX_CONTAINERS,
+    items=MAX_ITEMS,
+    json_int_chars=MAX_JSON_INT_CHARS,
 )
-_TOO_DEEP = f"maps and arrays nested more than {MAX_DEPTH} deep (real messages nest 3 deep)"
-
-
-class _Budget:
-    """msgpack hooks: count every decoded map and array; stop at the first one over budget."""
-
-    __slots__ = ("containers", "items")
-
-    def __init__(self) -> None:
-        self.containers = 0
-        self.items = 0
-
-    def hook(self, obj: Any) -> Any:
-        self.containers += 1
-        self.items += len(obj)
-        if self.containers > MAX_CONTAINERS or self.items > MAX_ITEMS:
-            raise _OverLimit(_TOO_BIG)
-        return obj
-
-
-def _shape_error(obj: Any) -> str | None:
-    """Which decoding limit the decoded maps and lists of ``obj`` pass, or None.
-
-    Only called on what is already bounded (by the msgpack hooks, or the JSON pre-scan), so it
-    is cheap; and only for the few frames that hold more than one container.
-    """
-    containers = items = 0
-    stack = [(obj, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return _TOO_DEEP
-        if isinstance(node, dict):
-            if len(node) > MAX_MAP_LEN:
-                return f"a map of more than {MAX_MAP_LEN} entries"
-            children: Any = node.values()
-        elif len(node) > MAX_ARRAY_LEN:
-            return f"an array of more than {MAX_ARRAY_LEN} elements"
-        else:
-            children = node
-        containers += 1
-        items += len(node)
-        if containers > MAX_CONTAINERS or items > MAX_ITEMS:
-            return _TOO_BIG
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return None
-
-
-def _unpack(frame: bytes) -> Any:
-    """msgpack -> Python, within the decoding limits (:class:`_OverLimit` otherwise)."""
-    size = len(frame)
-    budget = _Budget()
-    hook = budget.hook
-    obj = msgpack.unpackb(
-        frame,
-        raw=False,
-        strict_map_key=True,  # the protocol's keys are strings
-        max_str_len=size,
-        max_bin_len=size,
-        max_array_len=MAX_ARRAY_LEN,
-        max_map_len=MAX_MAP_LEN,
-        max_ext_len=0,  # the protocol uses no extension types
-        object_hook=hook,
-        list_hook=hook,
-    )
-    # Depth cannot exceed the number of containers: most frames (one map) skip the walk.
-    if budget.containers > MAX_DEPTH:
-        error = _shape_error(obj)
-        if error is not None:
-            raise _OverLimit(error)
-    return obj
-
-
-def _count_upto(text: str, char: str, limit: int) -> int:
-    """How often ``char`` occurs in ``text``, counting no further than ``limit + 1``.
-
-    ``str.find`` runs at memchr speed, several times faster than ``str.count`` on a long text,
-    and here it runs at most ``limit + 1`` times.
-    """
-    if len(text) < 4096:
-        return text.count(char)
-    found, index = 0, text.find(char)
-    while index >= 0 and found <= limit:
-        found += 1
-        index = text.find(char, index + 1)
-    return found
-
-
-def _json_needs_walk(text: str) -> bool:
-    """Bound what parsing JSON ``text`` can cost, before parsing it.
-
-    Raises :class:`_OverLimit` if the text holds more containers or values than allowed.
-    Returns False when the text is certainly within every limit (the usual case: at most
-    :data:`MAX_DEPTH` brackets and fewer than :data:`MAX_MAP_LEN` commas, even counting those
-    inside strings), True when the parsed value must still be measured (:func:`_shape_error`).
-    Everything here runs at C speed: finds and counts, two replacements and one split.
-    """
-    brackets = _count_upto(text, "[", MAX_DEPTH) + _count_upto(text, "{", MAX_DEPTH)
-    if brackets <= MAX_DEPTH and _count_upto(text, ",", MAX_MAP_LEN) < MAX_MAP_LEN:
-        return False
-    plain = text
-    if "\\" in plain:  # drop escaped backslashes, then escaped quotes: the rest pair up
-        plain = plain.replace("\\\\", "").replace('\\"', "")
-    quotes = plain.count('"')
-    if quotes > 2 * (2 * MAX_ITEMS + 1):  # every string is a key or a value
-        raise _OverLimit(_TOO_BIG)
-    if quotes:
-        plain = "".join(plain.split('"')[::2])  # what is outside strings
-    if plain.count("[") + plain.count("{") > MAX_CONTAINERS or plain.count(",") > MAX_ITEMS:
-        raise _OverLimit(_TOO_BIG)
-    return True
-
-
-def _json_int(literal: str) -> int:
-    if len(literal) > MAX_JSON_INT_CHARS:
-        raise _OverLimit(f"an integer of more than {MAX_JSON_INT_CHARS} characters")
-    return int(literal)
-
-
-# One decoder, made once: json.loads with any option builds a new decoder on every call.
-_JSON_DECODER = json.JSONDecoder(parse_int=_json_int)
+#: What refusals add: the biggest real message, for the reader of the error.
+_TOO_BIG_WHY = f" (a 'peers' of {MAX_ROOM_MEMBERS} members, the biggest real message, has fewer)"
+_TOO_DEEP = f"{LIMITS.too_deep} (real messages nest 3 deep)"
 
 
 def _load_json(text: str) -> Any:
-    """JSON text -> Python, within the decoding limits (:class:`_OverLimit` otherwise)."""
-    walk = _json_needs_walk(text)
-    try:
-        obj = _JSON_DECODER.decode(text)
-    except RecursionError:  # nesting in the hundreds: far past MAX_DEPTH
-        raise _OverLimit(_TOO_DEEP) from None
-    if walk and isinstance(obj, (dict, list)):
-        error = _shape_error(obj)
-        if error is not None:
-            raise _OverLimit(error)
-    return obj
+    """JSON text -> Python, within the relay's limits (:class:`OverLimit` otherwise)."""
+    return load_json(text, LIMITS)
+
+
+def _unpack(frame: bytes) -> Any:
+    """msgpack -> Python, within the relay's limits (:class:`OverLimit` otherwise)."""
+    return unpack(frame, LIMITS)
+
+
+def _explained(error: str) -> str:
+    """A limit's refusal with why real messages pass it."""
+    if error == LIMITS.too_big:
+        return error + _TOO_BIG_WHY
+    if error == LIMITS.too_deep:
+        return _TOO_DEEP
+    return error
 
 
 # --- forwarded sizes --------------------------------------------------------------------------
@@ -596,10 +484,11 @@ def decode(frame: bytes | str, *, max_message_bytes: int | None = None) -> Relay
     json_text = isinstance(frame, str)
     try:
         obj = _load_json(frame) if isinstance(frame, str) else _unpack(frame)
-    except _OverLimit as exc:
+    except OverLimit as exc:
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE,
-            f"frame holds {exc}; no message of protocol version {RELAY_PROTOCOL_VERSION} does",
+            f"frame holds {_explained(str(exc))}; no message of protocol version "
+            f"{RELAY_PROTOCOL_VERSION} does",
         ) from None
     except msgpack.StackError:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"frame holds {_TOO_DEEP}") from None
