@@ -1,0 +1,473 @@
+"""The control socket's session, sans-IO: one connection's requests in, responses out.
+
+A server (``hypertoken serve``, later every peer daemon) owns an :class:`EnvHost`, which
+builds the environments, and gives each connection a :class:`ControlSession`. The transport
+hands each decoded frame to :meth:`ControlSession.handle` (or the whole text or frame body to
+:meth:`~ControlSession.handle_json` / :meth:`~ControlSession.handle_msgpack`) and sends back
+what it returns. The session never raises on bad input: every request gets exactly one
+response, and an error response (:mod:`hypertoken.protocol.control`) changes nothing.
+
+The env behind a session is the PettingZoo AEC env of :mod:`hypertoken.envs` (its bare
+observation, ``mask_in_obs=False``; masks through ``action_mask``), so a remote game plays
+exactly as the in-process one, state hash for state hash::
+
+    >>> host = EnvHost("tictactoe", seed=7)
+    >>> session = host.session()
+    >>> session.handle({"cmd": "step", "action": 4})
+    {'ok': True}
+    >>> session.handle({"cmd": "agent_selection"})
+    {'agent': 'player_1'}
+    >>> session.handle({"cmd": "step", "action": 4})["code"]
+    'illegal_move'
+    >>> host.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from hypertoken.control.convert import plain, space_to_dict
+from hypertoken.envs import EpisodeOverError, RawEnv, raw_env
+from hypertoken.envs.aec import render_text
+from hypertoken.envs.registry import resolve
+from hypertoken.game import IllegalMoveError
+from hypertoken.protocol.control import (
+    PROTOCOL_VERSION,
+    REPLY_TURN,
+    ControlError,
+    ErrorCode,
+    decode_json,
+    decode_msgpack,
+    encode_frame,
+    encode_json,
+    parse_request,
+)
+
+__all__ = ["ControlSession", "EnvHost"]
+
+log = logging.getLogger("hypertoken.control")
+
+_OK: dict[str, Any] = {"ok": True}
+
+
+class EnvHost:
+    """Builds and owns the environments a server hands to its connections.
+
+    ``env`` is a game name as the earlier bridge took it (``"blackjack"``) or a versioned id
+    (``"blackjack_v1"``); ``num_players`` and ``options`` are the game's; every new env starts
+    with ``reset(seed=seed)`` (``None``: a fresh seed), so agents, spaces and ``last()`` are
+    there before a client's first reset. With ``shared`` every session drives one env (the
+    earlier bridge's behaviour); by default each session has its own. ``record``: a
+    directory to write every episode to as a Chronicle file (``hypertoken replay`` plays
+    them back). Unknown envs raise :class:`~hypertoken.envs.UnknownEnvError`, unknown
+    options TypeError.
+    """
+
+    def __init__(
+        self,
+        env: str,
+        *,
+        num_players: int | None = None,
+        options: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        shared: bool = False,
+        record: str | None = None,
+    ) -> None:
+        self.env_type = env
+        self.env_id = resolve(env)
+        self.num_players = num_players
+        self.options = dict(options or {})
+        self.seed = seed
+        self.shared = shared
+        self.record = record
+        self.started = time.monotonic()
+        #: Open sessions.
+        self.connections = 0
+        self._closed = False
+        first = self.new_env()  # builds one now: bad options fail here, not per connection
+        self._shared: RawEnv | None = first if shared else None
+        if not shared:
+            first.close()
+        self._info = self._describe(first)
+        self._spaces = (
+            {a: self._info["observation_spaces"][a] for a in first.possible_agents},
+            {a: self._info["action_spaces"][a] for a in first.possible_agents},
+        )
+
+    def new_env(self) -> RawEnv:
+        """A new env of this host, reset with its seed."""
+        env = raw_env(
+            self.env_id,
+            num_players=self.num_players,
+            mask_in_obs=False,
+            record=self.record or False,
+            **self.options,
+        )
+        env.reset(seed=self.seed)
+        return env
+
+    def _describe(self, env: RawEnv) -> dict[str, Any]:
+        info = env.game.info
+        return {
+            "env_type": self.env_type,
+            "env_id": self.env_id,
+            "env_options": plain(
+                {**self.options, **({"num_players": self.num_players} if self.num_players else {})}
+            ),
+            "possible_agents": list(env.possible_agents),
+            "observation_spaces": {
+                a: space_to_dict(env.observation_space(a)) for a in env.possible_agents
+            },
+            "action_spaces": {a: space_to_dict(env.action_space(a)) for a in env.possible_agents},
+            "num_actions": info.num_actions,
+            "simultaneous": info.simultaneous,
+            "protocol": PROTOCOL_VERSION,
+        }
+
+    def env_info(self) -> dict[str, Any]:
+        """What ``env_info`` answers (a new dict each time)."""
+        return dict(self._info)
+
+    def session(
+        self, *, require_ids: bool = False, seats: Iterable[str] | None = None
+    ) -> ControlSession:
+        """A session for a new connection: its own env (or the shared one). ``require_ids``:
+        every request must carry an increasing ``id`` (msgpack). ``seats``: the agents this
+        connection may move (default: every agent).
+        """
+        if self._closed:
+            raise RuntimeError("this host is closed")
+        env = self._shared if self._shared is not None else self.new_env()
+        self.connections += 1
+        return ControlSession(self, env, require_ids=require_ids, seats=seats)
+
+    def _ended(self, session: ControlSession) -> None:
+        self.connections -= 1
+        if session.env is not self._shared:
+            session.env.close()
+
+    def health(self) -> dict[str, Any]:
+        """What ``GET /health`` answers."""
+        return {
+            "status": "healthy",
+            "uptime": round(time.monotonic() - self.started, 3),
+            "environment": self.env_type,
+            "env_id": self.env_id,
+            "connections": self.connections,
+            "shared": self.shared,
+        }
+
+    def close(self) -> None:
+        """Write the shared env's unfinished recording; no more sessions."""
+        self._closed = True
+        if self._shared is not None:
+            self._shared.close()
+
+
+class ControlSession:
+    """One connection's requests against its env (see the module docstring)."""
+
+    def __init__(
+        self,
+        host: EnvHost,
+        env: RawEnv,
+        *,
+        require_ids: bool = False,
+        seats: Iterable[str] | None = None,
+    ) -> None:
+        self.host = host
+        self.env = env
+        self.require_ids = require_ids
+        self.seats = None if seats is None else frozenset(seats)
+        self._last_id = -1
+        self._closed = False
+        self._possible = tuple(env.possible_agents)
+        self._simultaneous = env.game.info.simultaneous
+        self._handlers: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+            "reset": self._reset,
+            "step": self._step,
+            "observe": self._observe,
+            "last": self._last,
+            "agents": self._agents,
+            "possible_agents": self._possible_agents,
+            "agent_selection": self._agent_selection,
+            "observation_space": self._observation_space,
+            "action_space": self._action_space,
+            "action_mask": self._action_mask,
+            "rewards": lambda _: {"rewards": plain(self.env.rewards)},
+            "terminations": lambda _: {"terminations": dict(self.env.terminations)},
+            "truncations": lambda _: {"truncations": dict(self.env.truncations)},
+            "infos": lambda _: {"infos": plain(self.env.infos)},
+            "render": self._render,
+            "close": self._close_env,
+            "ping": lambda _: {"pong": int(time.time() * 1000)},
+            "env_info": lambda _: host.env_info(),
+            "step_all": self._step_all,
+            "observe_all": self._observe_all,
+            "state_hash": lambda _: {"hash": self.env.episode.engine.state_hash().hex()},
+            "auth": self._auth,
+        }
+
+    # ---- entry points ------------------------------------------------------------------
+
+    def handle(self, request: object) -> dict[str, Any]:
+        """The response to one decoded request (never raises on bad input)."""
+        request_id = request.get("id") if isinstance(request, dict) else None
+        try:
+            req = parse_request(request, require_id=self.require_ids)
+            request_id = req.id
+            if request_id is not None:
+                if request_id <= self._last_id:
+                    raise ControlError(
+                        ErrorCode.DUPLICATE_ID,
+                        f"id {request_id} is not greater than the last id {self._last_id}: "
+                        "give each request a new, increasing id",
+                        "id",
+                    )
+                self._last_id = request_id
+            response = self._handlers[req.cmd](req.args)
+        except ControlError as exc:
+            return exc.response(request_id if type(request_id) is int else None)
+        except Exception as exc:  # an env failure the checks above did not foresee
+            log.exception("control request %r failed", request)
+            return ControlError(
+                ErrorCode.INTERNAL, f"the server failed on this request: {exc!r}"
+            ).response(request_id if type(request_id) is int else None)
+        if request_id is not None:
+            response = {**response, "id": request_id}
+        return response
+
+    def handle_json(self, text: str | bytes) -> str:
+        """One WebSocket text frame in, the response's text out."""
+        try:
+            request = decode_json(text)
+        except ControlError as exc:
+            return encode_json(exc.response())
+        return encode_json(self.handle(request))
+
+    def handle_msgpack(self, body: bytes) -> bytes:
+        """One msgpack frame body in, the response's whole frame out."""
+        try:
+            request = decode_msgpack(body)
+        except ControlError as exc:
+            return encode_frame(exc.response())
+        return encode_frame(self.handle(request))
+
+    def close(self) -> None:
+        """The connection ended: write its env's unfinished recording."""
+        if not self._closed:
+            self._closed = True
+            self.host._ended(self)
+
+    # ---- checks ------------------------------------------------------------------------
+
+    def _agent(self, args: Mapping[str, Any]) -> str:
+        agent: str = args["agent"]
+        if agent not in self._possible:
+            raise ControlError(
+                ErrorCode.BAD_FIELD,
+                f"agent must be one of {list(self._possible)}, not {agent!r}",
+                "agent",
+            )
+        return agent
+
+    def _may_move(self, agent: str) -> None:
+        if self.seats is not None and agent not in self.seats:
+            raise ControlError(
+                ErrorCode.NOT_YOUR_SEAT,
+                f"{agent} is to move, and this connection plays {sorted(self.seats)} only",
+            )
+
+    def _play(self, play: Callable[[], None]) -> None:
+        """Run an env step, turning its refusals into errors (it changes nothing then)."""
+        try:
+            play()
+        except IllegalMoveError as exc:
+            raise ControlError(ErrorCode.ILLEGAL_MOVE, f"illegal move: {exc}", "action") from None
+        except EpisodeOverError as exc:
+            raise ControlError(ErrorCode.EPISODE_OVER, str(exc)) from None
+        except (ValueError, TypeError) as exc:
+            raise ControlError(ErrorCode.BAD_ACTION, str(exc), "action") from None
+
+    # ---- commands ----------------------------------------------------------------------
+
+    def _reset(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        seed = args.get("seed")
+        try:
+            self.env.reset(seed=seed)
+        except ValueError as exc:
+            raise ControlError(ErrorCode.BAD_FIELD, str(exc), "seed") from None
+        return self._with_turn(args)
+
+    def _step(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        env = self.env
+        action = args["action"]
+        if not env.agents:
+            raise ControlError(
+                ErrorCode.EPISODE_OVER,
+                "every agent is done: send reset to start the next episode",
+            )
+        agent = env.agent_selection
+        if action is not None:
+            self._may_move(agent)
+        self._play(lambda: env.step(action))
+        return self._with_turn(args)
+
+    def _with_turn(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        if args.get("reply") != REPLY_TURN:
+            return _OK
+        return {"ok": True, "turn": self._turn()}
+
+    def _turn(self) -> dict[str, Any]:
+        """What the next ``last()``, ``agent_selection`` and ``action_mask`` answer."""
+        env = self.env
+        agent = env.agent_selection
+        observation = env.observe(agent).tolist()
+        mask = env.action_mask(agent)
+        if agent in env.agents:
+            return {
+                "agent": agent,
+                "agents": list(env.agents),
+                "observation": observation,
+                "reward": env._cumulative_rewards[agent],
+                "terminated": env.terminations[agent],
+                "truncated": env.truncations[agent],
+                "info": plain(env.infos[agent]),
+                "mask": (mask != 0).tolist(),
+            }
+        over = env.episode.truncated
+        return {  # every agent has stepped out: the episode is over
+            "agent": agent,
+            "agents": [],
+            "observation": observation,
+            "reward": 0.0,
+            "terminated": not over,
+            "truncated": over,
+            "info": {},
+            "mask": [False] * len(mask),
+        }
+
+    def _observe(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"observation": self.env.observe(self._agent(args)).tolist()}
+
+    def _last(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        turn = self._turn()
+        return {
+            "observation": turn["observation"] if args.get("observe", True) else None,
+            "reward": turn["reward"],
+            "terminated": turn["terminated"],
+            "truncated": turn["truncated"],
+            "info": turn["info"],
+        }
+
+    def _agents(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        env = self.env
+        done_t, done_r = env.terminations, env.truncations
+        return {"agents": [a for a in env.agents if not (done_t.get(a) or done_r.get(a))]}
+
+    def _possible_agents(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"possible_agents": list(self._possible)}
+
+    def _agent_selection(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"agent": self.env.agent_selection}
+
+    def _observation_space(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"space": dict(self.host._spaces[0][self._agent(args)])}
+
+    def _action_space(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"space": dict(self.host._spaces[1][self._agent(args)])}
+
+    def _action_mask(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"mask": (self.env.action_mask(self._agent(args)) != 0).tolist()}
+
+    def _render(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        text = render_text(self.env.episode, "ansi")
+        return {"ok": True, "text": text}
+
+    def _close_env(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        self.env.close()
+        return _OK
+
+    def _auth(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        # The transport checks the token before a session exists; once here, it passed.
+        return _OK
+
+    def _observe_all(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        env = self.env
+        agents = list(env.agents)
+        return {
+            "observations": {a: env.observe(a).tolist() for a in agents},
+            "infos": plain({a: env.infos[a] for a in agents}),
+            "agents": agents,
+        }
+
+    def _step_all(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A Parallel step (see :mod:`hypertoken.protocol.control`): in a simultaneous game
+        every agent still playing acts; in a turn-based one the agent to move does (the
+        others' entries are not used). Everything is checked before the first move.
+        """
+        env = self.env
+        actions: Mapping[str, int] = args["actions"]
+        live = [a for a in env.agents if not (env.terminations[a] or env.truncations[a])]
+        if not live:
+            raise ControlError(
+                ErrorCode.EPISODE_OVER, "every agent is done: send reset to start the next episode"
+            )
+        acting = live if self._simultaneous else [env.agent_selection]
+        missing = [a for a in acting if a not in actions]
+        if missing:
+            raise ControlError(
+                ErrorCode.BAD_FIELD,
+                f"actions needs an action for each of {acting}; missing {missing}",
+                "actions",
+            )
+        stray = [a for a in actions if a not in live]
+        if stray:
+            raise ControlError(
+                ErrorCode.BAD_FIELD, f"actions names agents not playing: {stray}", "actions"
+            )
+        for agent in acting:
+            self._may_move(agent)
+            action = actions[agent]
+            try:
+                env.episode.action(action)
+            except ValueError as exc:
+                raise ControlError(ErrorCode.BAD_ACTION, str(exc), f"actions.{agent}") from None
+            mask = env.action_mask(agent)
+            if not mask[action]:
+                raise ControlError(
+                    ErrorCode.ILLEGAL_MOVE,
+                    f"illegal move: action {action} is not legal for {agent} now "
+                    f"(legal: {[int(i) for i in mask.nonzero()[0]]})",
+                    f"actions.{agent}",
+                )
+        totals = dict.fromkeys(env.agents, 0.0)
+        pending = list(acting)
+        while env.agents and pending:
+            agent = env.agent_selection
+            if env.terminations[agent] or env.truncations[agent]:
+                break
+            if agent not in pending:
+                break
+            pending.remove(agent)
+            self._play(lambda: env.step(actions[agent]))  # noqa: B023 (called at once)
+            for a, r in env.rewards.items():
+                totals[a] = totals.get(a, 0.0) + r
+        agents = list(env.agents)
+        out = {
+            "observations": {a: env.observe(a).tolist() for a in agents},
+            "rewards": totals,
+            "terminations": {a: env.terminations[a] for a in agents},
+            "truncations": {a: env.truncations[a] for a in agents},
+            "infos": plain({a: env.infos[a] for a in agents}),
+        }
+        while env.agents:  # finished agents step out, as a Parallel env drops them
+            agent = env.agent_selection
+            if not (env.terminations[agent] or env.truncations[agent]):
+                break
+            env.step(None)
+        out["agents"] = [a for a in env.agents]
+        return out
