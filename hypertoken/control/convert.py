@@ -37,12 +37,20 @@ def plain(value: Any) -> Any:
     through dicts, lists and tuples; infinities stay floats (msgpack carries them; JSON
     writes them as ``Infinity``, as the bridge did).
     """
-    if isinstance(value, np.ndarray):
-        return value.ravel().tolist()
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
         return {str(k): plain(v) for k, v in value.items()}
+    if kind is np.ndarray:
+        return value.ravel().tolist()
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
     return value
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None)})

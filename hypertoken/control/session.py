@@ -326,8 +326,11 @@ class ControlSession:
         env = self.env
         agent = env.agent_selection
         observation = env.observe(agent).tolist()
-        mask = env.action_mask(agent)
         if agent in env.agents:
+            info = plain(env.infos[agent])
+            mask = info.get("action_mask")
+            if type(mask) is not list:
+                mask = env.action_mask(agent).tolist()
             return {
                 "agent": agent,
                 "agents": list(env.agents),
@@ -335,8 +338,8 @@ class ControlSession:
                 "reward": env._cumulative_rewards[agent],
                 "terminated": env.terminations[agent],
                 "truncated": env.truncations[agent],
-                "info": plain(env.infos[agent]),
-                "mask": (mask != 0).tolist(),
+                "info": info,
+                "mask": list(map(bool, mask)),
             }
         over = env.episode.truncated
         return {  # every agent has stepped out: the episode is over
@@ -347,7 +350,7 @@ class ControlSession:
             "terminated": not over,
             "truncated": over,
             "info": {},
-            "mask": [False] * len(mask),
+            "mask": [False] * env.game.info.num_actions,
         }
 
     def _observe(self, args: Mapping[str, Any]) -> dict[str, Any]:
