@@ -14,6 +14,7 @@ from hypertoken import __version__
 from hypertoken.cli.bench import bench
 from hypertoken.cli.relay import relay_command
 from hypertoken.cli.replay import replay
+from hypertoken.cli.serve import serve
 from hypertoken.cli.tournament import tournament
 from hypertoken.cli.world import world_demo
 
@@ -27,7 +28,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for _command in (world_demo, relay_command, replay, tournament, bench):
+for _command in (world_demo, relay_command, replay, tournament, bench, serve):
     main.add_command(_command)
 
 __all__ = ["main"]

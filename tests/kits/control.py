@@ -1,13 +1,21 @@
-"""Test helpers for the control socket: a real ``hypertoken serve`` process on loopback.
+"""Test helpers for the control socket: a real ``hypertoken serve`` process on loopback, the
+same server in process, and a raw msgpack frame client.
 
-:func:`serve_process` starts ``python -m hypertoken.cli serve --port 0 ...`` as a subprocess,
-reads the URLs from the "serving ..." lines it prints, yields them as a :class:`Served`, and on
-exit sends SIGTERM and asserts a clean exit 0. The unix socket lives in a fresh short
-directory under /tmp (unix socket paths are limited to about 107 bytes).
+- :func:`serve_process` starts ``python -m hypertoken.cli serve --port 0 ...`` as a
+  subprocess, reads the URLs from the "serving ..." lines it prints, yields them as a
+  :class:`Served`, and on exit sends SIGTERM and asserts a clean exit 0.
+- :func:`running_server` is a :class:`~hypertoken.control.servers.ControlServer` in this
+  process's event loop (port 0), for tests that need its internals or many configurations.
+- :class:`FrameClient` speaks msgpack frames over a Unix socket or TCP with no HyperToken
+  client code, so server tests do not depend on the client.
+
+Unix sockets live in a fresh short directory under /tmp (their paths are limited to about
+107 bytes).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import re
@@ -17,10 +25,18 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgpack
+
+from hypertoken.control import EnvHost
+from hypertoken.control.servers import ControlServer
+from hypertoken.protocol.control import FRAME_HEADER, encode_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +76,11 @@ class ServeFailed(AssertionError):
     """The server did not start, or did not stop cleanly."""
 
 
+def short_tmp_dir() -> Path:
+    """A new empty directory with a short path (for unix sockets); the caller removes it."""
+    return Path(tempfile.mkdtemp(prefix="ht", dir="/tmp" if os.path.isdir("/tmp") else None))
+
+
 def _pump(stream: object, lines: queue.Queue[str | None]) -> None:
     # Drains the child's stdout for its whole life, so a chatty child never blocks on a full
     # pipe; None marks end of file.
@@ -84,7 +105,7 @@ def serve_process(
     ``env`` adds (or overrides) variables of the child's environment; without it the child
     gets no ``HYPERTOKEN_API_KEY``, so a stray key in the caller's environment changes nothing.
     """
-    tmp = Path(tempfile.mkdtemp(prefix="ht", dir="/tmp" if os.path.isdir("/tmp") else None))
+    tmp = short_tmp_dir()
     sock = tmp / "ht.sock"
     log = tmp / "stderr.log"
     cmd = [sys.executable, "-m", "hypertoken.cli", "serve", "--port", "0"]
@@ -197,4 +218,128 @@ def _stop(proc: subprocess.Popen[str], timeout: float, log: Path) -> None:
         raise ServeFailed(f"the server exited with {proc.returncode}; stderr:\n{_tail(log)}")
 
 
-__all__ = ["API_KEY_VAR", "SERVING", "ServeFailed", "Served", "serve_process"]
+@dataclass(frozen=True)
+class InProcess:
+    """A :class:`ControlServer` running in the test's event loop, and its URLs."""
+
+    server: ControlServer
+    ws_url: str
+    unix_url: str | None
+    tcp_url: str | None
+
+    @property
+    def host(self) -> EnvHost:
+        """The server's env host."""
+        return self.server.host
+
+
+@asynccontextmanager
+async def running_server(
+    env: str = "blackjack",
+    *,
+    seed: int | None = 1,
+    shared: bool = False,
+    unix: bool = True,
+    tcp: bool = True,
+    **server_options: Any,
+) -> AsyncIterator[InProcess]:
+    """A ControlServer for ``env`` on loopback (port 0, a unix socket and msgpack TCP unless
+    turned off), closed on exit. ``server_options`` go to :class:`ControlServer` (token,
+    max_connections, rate_limit, max_frame, clock, ...)."""
+    tmp = short_tmp_dir()
+    host = EnvHost(env, seed=seed, shared=shared)
+    server = ControlServer(
+        host,
+        port=0,
+        unix=tmp / "s.sock" if unix else None,
+        msgpack_port=0 if tcp else None,
+        **server_options,
+    )
+    try:
+        urls = await server.start()
+
+        def pick(scheme: str) -> str | None:
+            return next((u for u in urls if u.startswith(scheme)), None)
+
+        ws_url = pick("ws://")
+        assert ws_url is not None
+        yield InProcess(server, ws_url, pick("unix://"), pick("msgpack+tcp://"))
+    finally:
+        await server.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class FrameClient:
+    """A bare msgpack-frame client: write frames, read frames, nothing else."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Wrap an open connection (see :meth:`connect`)."""
+        self.reader = reader
+        self.writer = writer
+        self._next_id = 1
+
+    @classmethod
+    async def connect(cls, url: str) -> FrameClient:
+        """Connect to ``unix:///path`` or ``msgpack+tcp://host:port``."""
+        if url.startswith("unix://"):
+            reader, writer = await asyncio.open_unix_connection(url.removeprefix("unix://"))
+        elif url.startswith("msgpack+tcp://"):
+            parts = urlsplit(url)
+            assert parts.hostname is not None and parts.port is not None
+            reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        else:
+            raise ValueError(f"not a msgpack URL: {url}")
+        return cls(reader, writer)
+
+    def next_id(self) -> int:
+        """A fresh, increasing request id."""
+        self._next_id += 1
+        return self._next_id - 1
+
+    def send(self, *requests: Mapping[str, Any]) -> None:
+        """Write the requests as frames in one write, adding an id to those without one."""
+        frames = []
+        for request in requests:
+            body = dict(request)
+            body.setdefault("id", self.next_id())
+            frames.append(encode_frame(body))
+        self.writer.write(b"".join(frames))
+
+    def send_raw(self, data: bytes) -> None:
+        """Write bytes as they are (broken frames, for tests of the server's defences)."""
+        self.writer.write(data)
+
+    async def read(self) -> Any:
+        """The next response frame, decoded; None at end of stream (the server closed)."""
+        try:
+            header = await self.reader.readexactly(FRAME_HEADER.size)
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise
+            return None
+        (size,) = FRAME_HEADER.unpack(header)
+        return msgpack.unpackb(await self.reader.readexactly(size), raw=False)
+
+    async def call(self, request: Mapping[str, Any]) -> Any:
+        """Send one request and read its response."""
+        self.send(request)
+        return await self.read()
+
+    async def close(self) -> None:
+        """Close the connection."""
+        self.writer.close()
+        with suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+__all__ = [
+    "API_KEY_VAR",
+    "SERVING",
+    "FrameClient",
+    "InProcess",
+    "ServeFailed",
+    "Served",
+    "running_server",
+    "serve_process",
+    "short_tmp_dir",
+]

@@ -1,0 +1,510 @@
+"""The control socket's asyncio transports: WebSocket JSON and HTTP on aiohttp, msgpack frames
+over a Unix socket and TCP.
+
+:class:`ControlServer` puts one :class:`~hypertoken.control.session.EnvHost` behind every
+listener. Each connection gets its own :class:`~hypertoken.control.session.ControlSession`
+(``host.session()``), closed when the connection ends; the transports only move bytes and
+apply the admission rules of :mod:`hypertoken.control.limits`.
+
+Listeners:
+
+- ``ws://HOST:PORT`` (any path): one JSON request per text frame, one response each, in
+  order. Plain HTTP: ``GET /health`` (``host.health()``), ``GET /ready`` (200, 503 once
+  shutdown has begun); anything else 426.
+- ``unix://PATH`` and ``msgpack+tcp://HOST:PORT``: 4-byte length-prefixed msgpack frames.
+  Requests are answered as they arrive and the answers to one read go out in one write, so a
+  pipelining client pays one round trip for a whole batch.
+
+Admission is the same on every transport (:mod:`hypertoken.control.limits`): a refused
+WebSocket is closed with a code and reason, a refused msgpack connection gets one error frame.
+
+:func:`run` is the blocking entry point (uvloop where available; SIGINT and SIGTERM only set
+the shutdown event); :func:`serve` is the same as a coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from hypertoken.control import limits
+from hypertoken.control.limits import RateWindow, error_response, refusal_frame
+from hypertoken.control.session import ControlSession, EnvHost
+from hypertoken.protocol.control import (
+    MAX_FRAME_BYTES,
+    ControlError,
+    FrameReader,
+    encode_frame,
+    encode_json,
+)
+
+__all__ = ["ControlServer", "run", "serve"]
+
+logger = logging.getLogger(__name__)
+
+UPGRADE_REQUIRED = "WebSocket connection required. Use ws:// protocol."
+"""The body of the 426 answer to plain HTTP on the WebSocket port (the old bridge's words)."""
+
+
+def _url(scheme: str, host: str, port: int) -> str:
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+def _nodelay(sock: socket.socket | None) -> None:
+    # Requests and responses are single small writes; Nagle would hold each for the peer's
+    # delayed ACK.
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _close_session(session: ControlSession, conn: str) -> None:
+    try:
+        session.close()
+    except Exception:  # one connection's env failing to close must not stop the server
+        logger.exception("closing the session of %s failed", conn)
+
+
+class _ControlWebSocket(web.WebSocketResponse):
+    """aiohttp closes an oversized message's connection with 1009 and no reason; this adds
+    the limit to the reason, so the client's error says what to change."""
+
+    reason_too_big = b""
+
+    async def close(self, *, code: int = 1000, message: bytes = b"", drain: bool = True) -> bool:
+        if code == limits.CLOSE_TOO_BIG and not message:
+            message = self.reason_too_big
+        return await super().close(code=code, message=message, drain=drain)
+
+
+class ControlServer:
+    """The control socket's listeners around one :class:`EnvHost`.
+
+    ``host_addr``/``port`` is the WebSocket listener (``port=0`` picks a free port);
+    ``unix`` a Unix socket path and ``msgpack_port`` a TCP port for msgpack frames (None:
+    no such listener). ``token`` (None: no auth), ``max_connections`` (0: no cap) and
+    ``rate_limit`` (messages per second per connection, 0: no limit) apply to every
+    transport. The server owns ``host``: :meth:`close` closes it. ``max_frame`` is the
+    largest request frame in bytes, ``shutdown_timeout`` how long :meth:`close` waits for
+    connections to end, ``clock`` the monotonic seconds the rate limit counts in.
+    """
+
+    def __init__(
+        self,
+        host: EnvHost,
+        *,
+        host_addr: str = "127.0.0.1",
+        port: int = 9999,
+        unix: str | os.PathLike[str] | None = None,
+        msgpack_port: int | None = None,
+        token: str | None = None,
+        max_connections: int = 10,
+        rate_limit: int = 0,
+        max_frame: int = MAX_FRAME_BYTES,
+        shutdown_timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Configure the listeners; nothing is bound until :meth:`start`."""
+        self.host = host
+        self.host_addr = host_addr
+        self.port = port
+        self.unix = Path(unix) if unix is not None else None
+        self.msgpack_port = msgpack_port
+        self.token = token
+        self.rate_limit = max(0, rate_limit)
+        self.max_frame = max_frame
+        self.shutdown_timeout = shutdown_timeout
+        self.clock = clock
+        self.urls: list[str] = []
+        self._ids = itertools.count(1)
+        self._slots = limits.ConnectionSlots(max_connections)
+        self._websockets: set[web.WebSocketResponse] = set()
+        self._frames: set[_FrameProtocol] = set()
+        self._runner: web.ServerRunner | None = None
+        self._frame_servers: list[asyncio.AbstractServer] = []
+        self._unix_inode: int | None = None
+        self._started = False
+        self._closed: asyncio.Future[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """True from :meth:`start` until shutdown begins (``GET /ready``)."""
+        return self._started and not self._slots.closing
+
+    @property
+    def connections(self) -> int:
+        """Connections admitted and still open, on every transport."""
+        return self._slots.count
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> list[str]:
+        """Bind every listener and return their URLs (WebSocket first, then unix, then TCP).
+
+        On failure (a port in use, say) whatever was bound is closed again and the error is
+        raised.
+        """
+        if self._started:
+            return list(self.urls)
+        self._started = True
+        loop = asyncio.get_running_loop()
+        try:  # aiohttp's low-level server: no router, one handler for every request
+            server = web.Server(self._http, access_log=None)
+            self._runner = web.ServerRunner(server, shutdown_timeout=1.0)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.host_addr, self.port)
+            await site.start()
+            port = self.port
+            for address in self._runner.addresses:
+                if isinstance(address, tuple):
+                    port = int(address[1])
+                    break
+            self.urls.append(_url("ws", self.host_addr, port))
+            if self.unix is not None:
+                unix = await loop.create_unix_server(
+                    lambda: _FrameProtocol(self, "unix"), path=str(self.unix)
+                )
+                self._frame_servers.append(unix)
+                self._unix_inode = os.stat(self.unix).st_ino
+                self.urls.append(f"unix://{self.unix}")
+            if self.msgpack_port is not None:
+                tcp = await loop.create_server(
+                    lambda: _FrameProtocol(self, "tcp"), self.host_addr, self.msgpack_port
+                )
+                self._frame_servers.append(tcp)
+                bound = int(tcp.sockets[0].getsockname()[1])
+                self.urls.append(_url("msgpack+tcp", self.host_addr, bound))
+        except BaseException:
+            await self.close()
+            raise
+        for url in self.urls:
+            logger.debug("listening on %s", url)
+        return list(self.urls)
+
+    async def close(self) -> None:
+        """Shut down gracefully; idempotent (a second call waits for the first).
+
+        In order: stop accepting, close every connection (WebSocket 1001, msgpack after its
+        pending answers are written), wait up to ``shutdown_timeout`` for them to end, close
+        the host (which flushes recordings), and remove the unix socket file.
+        """
+        if self._closed is not None:
+            await asyncio.shield(self._closed)
+            return
+        self._closed = asyncio.get_running_loop().create_future()
+        self._slots.closing = True
+        try:
+            await self._shutdown()
+        finally:
+            self._closed.set_result(None)
+
+    async def _shutdown(self) -> None:
+        for srv in self._frame_servers:
+            srv.close()
+        runner = self._runner
+        if runner is not None:
+            for site in list(runner.sites):
+                await site.stop()
+        reason = limits.SHUTTING_DOWN_REASON.encode()
+        await asyncio.gather(
+            *(
+                ws.close(code=limits.CLOSE_GOING_AWAY, message=reason)
+                for ws in list(self._websockets)
+            ),
+            return_exceptions=True,
+        )
+        for conn in list(self._frames):
+            conn.finish("server shutting down")
+        if not await self._slots.wait_idle(self.shutdown_timeout):
+            logger.warning(
+                "%d connections still open after %.1f s: cutting them off",
+                self._slots.count,
+                self.shutdown_timeout,
+            )
+            for conn in list(self._frames):
+                conn.abort()
+        if runner is not None:
+            await runner.cleanup()
+        for srv in self._frame_servers:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(srv.wait_closed(), self.shutdown_timeout)
+        try:
+            self.host.close()
+        except Exception:
+            logger.exception("closing the env host failed")
+        self._unlink_unix()
+        logger.info("control server closed")
+
+    def _unlink_unix(self) -> None:
+        # Only the file this server bound: another server may have taken the path since.
+        if self.unix is None or self._unix_inode is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(self.unix).st_ino == self._unix_inode:
+                self.unix.unlink()
+        self._unix_inode = None
+
+    # ---- HTTP and WebSocket ------------------------------------------------------------
+
+    async def _http(self, request: web.BaseRequest) -> web.StreamResponse:
+        ws = _ControlWebSocket(
+            max_msg_size=self.max_frame, compress=False, timeout=self.shutdown_timeout
+        )
+        ws.reason_too_big = limits.too_large_reason(self.max_frame).encode()
+        if ws.can_prepare(request).ok:
+            return await self._websocket(request, ws)
+        if request.method in ("GET", "HEAD"):
+            if request.path == "/health":
+                return web.json_response(self.host.health())
+            if request.path == "/ready":
+                return web.json_response({"ready": self.ready}, status=200 if self.ready else 503)
+        return web.Response(
+            status=426,
+            text=UPGRADE_REQUIRED,
+            headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+        )
+
+    async def _websocket(
+        self, request: web.BaseRequest, ws: _ControlWebSocket
+    ) -> web.StreamResponse:
+        await ws.prepare(request)
+        transport = request.transport
+        _nodelay(transport.get_extra_info("socket") if transport is not None else None)
+        conn = f"ws#{next(self._ids)} from {request.remote or '?'}"
+        refused = self._slots.take()
+        if refused is not None:
+            code = limits.CLOSE_GOING_AWAY if self._slots.closing else limits.CLOSE_TRY_AGAIN
+            logger.info("refused %s: %s", conn, refused)
+            await ws.close(code=code, message=refused.encode())
+            return ws
+        try:
+            given = request.query.get("token") or request.headers.get("x-api-token")
+            if not limits.token_matches(self.token, given):
+                logger.info("refused %s: bad or missing token", conn)
+                await ws.close(
+                    code=limits.CLOSE_UNAUTHORIZED, message=limits.UNAUTHORIZED_REASON.encode()
+                )
+                return ws
+            session = self.host.session(require_ids=False)
+            self._websockets.add(ws)
+            logger.info("opened %s (%d open)", conn, self._slots.count)
+            why = "client closed"
+            try:
+                why = await self._serve_websocket(ws, session)
+            finally:
+                self._websockets.discard(ws)
+                _close_session(session, conn)
+                logger.info("closed %s: %s (%d open)", conn, why, self._slots.count - 1)
+        finally:
+            self._slots.give_back()
+        return ws
+
+    async def _serve_websocket(self, ws: web.WebSocketResponse, session: ControlSession) -> str:
+        """Answer frames until the connection ends; return why it ended."""
+        rate = RateWindow(self.rate_limit)
+        clock = self.clock
+        try:
+            while True:
+                msg = await ws.receive()
+                kind = msg.type
+                if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+                    if self.rate_limit and not rate.allow(clock()):
+                        await ws.close(
+                            code=limits.CLOSE_POLICY, message=limits.RATE_LIMIT_REASON.encode()
+                        )
+                        return "rate limit exceeded"
+                    if kind is WSMsgType.TEXT:
+                        reply = self._answer_json(session, msg.data)
+                    else:
+                        reply = limits.BINARY_FRAME_ANSWER
+                    await ws.send_str(reply)
+                elif kind is WSMsgType.ERROR:
+                    return f"error: {msg.data}"
+                elif kind in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                    return "server shutting down" if self._slots.closing else "client closed"
+        except (ConnectionError, RuntimeError) as exc:  # the peer vanished mid-send
+            return f"connection lost ({exc})"
+
+    @staticmethod
+    def _answer_json(session: ControlSession, text: str) -> str:
+        try:
+            return session.handle_json(text)
+        except Exception:  # the session answers bad input itself: this is a bug
+            logger.exception("the control session failed on a JSON request")
+            return encode_json(error_response(limits.INTERNAL, limits.INTERNAL_MESSAGE))
+
+
+class _FrameProtocol(asyncio.Protocol):
+    """One msgpack-frame connection (Unix or TCP): a FrameReader in, one write per read out."""
+
+    def __init__(self, server: ControlServer, kind: str) -> None:
+        self._server = server
+        self._kind = kind
+        self._reader = FrameReader(server.max_frame)
+        self._rate = RateWindow(server.rate_limit)
+        self._clock = server.clock
+        self._transport: asyncio.Transport | None = None
+        self._session: ControlSession | None = None  # after auth, when there is a token
+        self._admitted = False  # holds one of the server's connection slots
+        self._done = False  # no more requests are read on this connection
+        self._why = "client closed"
+        self._name = kind
+
+    # asyncio calls these four.
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        server = self._server
+        _nodelay(transport.get_extra_info("socket"))
+        peer = transport.get_extra_info("peername")
+        where = f" from {peer[0]}:{peer[1]}" if isinstance(peer, tuple) and peer else ""
+        self._name = f"{self._kind}#{next(server._ids)}{where}"
+        refused = server._slots.take()
+        if refused is not None:
+            logger.info("refused %s: %s", self._name, refused)
+            self._done = True
+            transport.write(refusal_frame(limits.TOO_MANY_CONNECTIONS, refused))
+            transport.close()
+            return
+        self._admitted = True
+        server._frames.add(self)
+        if server.token is None:
+            self._session = server.host.session(require_ids=True)
+        logger.info("opened %s (%d open)", self._name, server._slots.count)
+
+    def data_received(self, data: bytes) -> None:
+        if self._done:
+            return
+        try:
+            bodies = self._reader.feed(data)
+        except ControlError as exc:  # a header announcing an oversized frame
+            self._refuse(encode_frame(exc.response()), [], "oversized frame")
+            return
+        if not bodies:
+            return
+        limited = self._server.rate_limit
+        now = self._clock() if limited else 0.0
+        out: list[bytes] = []
+        for body in bodies:
+            if limited and not self._rate.allow(now):
+                message = f"{limits.RATE_LIMIT_REASON}: at most {limited} requests per second"
+                frame = refusal_frame(limits.RATE_LIMITED, message, limits.peek_id(body))
+                self._refuse(frame, out, "rate limit exceeded")
+                return
+            if self._session is None:  # the server has a token: this must be the auth frame
+                refusal = limits.check_auth_frame(self._server.token, body)
+                if refusal is not None:
+                    self._refuse(refusal, out, "bad or missing token")
+                    return
+                self._session = self._server.host.session(require_ids=True)
+            out.append(self._answer(body))
+        assert self._transport is not None
+        self._transport.write(out[0] if len(out) == 1 else b"".join(out))
+
+    def pause_writing(self) -> None:
+        # The client sends faster than it reads its answers: stop reading its requests until
+        # the answers drain, so the buffer of unread answers stays bounded.
+        if self._transport is not None and not self._done:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None and not self._done:
+            self._transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._done = True
+        if not self._admitted:  # refused at accept: it never held a slot
+            return
+        self._admitted = False
+        server = self._server
+        server._frames.discard(self)
+        session, self._session = self._session, None
+        if session is not None:
+            _close_session(session, self._name)
+        server._slots.give_back()
+        why = f"connection lost ({exc})" if exc is not None else self._why
+        logger.info("closed %s: %s (%d open)", self._name, why, server._slots.count)
+
+    # The server calls these two on shutdown.
+
+    def finish(self, why: str) -> None:
+        """Read no more requests; close once the answers already written are sent."""
+        if self._transport is not None and not self._transport.is_closing():
+            self._done = True
+            self._why = why
+            self._transport.close()
+
+    def abort(self) -> None:
+        """Close now, dropping unsent answers (shutdown timed out)."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    # ----
+
+    def _refuse(self, frame: bytes, before: list[bytes], why: str) -> None:
+        """Send the answers so far and a last error frame, then close."""
+        assert self._transport is not None
+        self._done = True
+        self._why = why
+        self._transport.write(b"".join([*before, frame]))
+        self._transport.close()
+
+    def _answer(self, body: bytes) -> bytes:
+        assert self._session is not None
+        try:
+            return self._session.handle_msgpack(body)
+        except Exception:  # the session answers bad input itself: this is a bug
+            logger.exception("the control session failed on a msgpack request of %s", self._name)
+            return refusal_frame(limits.INTERNAL, limits.INTERNAL_MESSAGE, limits.peek_id(body))
+
+
+# ---- entry points ------------------------------------------------------------------------
+
+
+async def serve(
+    server: ControlServer,
+    *,
+    shutdown: asyncio.Event,
+    on_start: Callable[[list[str]], Any] | None = None,
+) -> None:
+    """Start ``server``, call ``on_start`` with its URLs, wait for ``shutdown``, then close
+    it gracefully (also when starting fails)."""
+    try:
+        urls = await server.start()
+        if on_start is not None:
+            on_start(urls)
+        await shutdown.wait()
+    finally:
+        await server.close()
+
+
+def run(server: ControlServer, *, on_start: Callable[[list[str]], Any] | None = None) -> None:
+    """Serve until SIGINT or SIGTERM (blocking), on uvloop where it is installed."""
+
+    async def main() -> None:
+        shutdown = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # Signals only set the event; serve() does the shutdown itself.
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals on Windows
+                loop.add_signal_handler(sig, shutdown.set)
+        await serve(server, shutdown=shutdown, on_start=on_start)
+
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
