@@ -34,7 +34,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import WSMsgType, web
 
@@ -364,7 +364,8 @@ class _FrameProtocol(asyncio.Protocol):
     # asyncio calls these four.
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream server's transport: uvloop's is not an asyncio.Transport subclass.
+        transport = cast(asyncio.Transport, transport)
         self._transport = transport
         server = self._server
         _nodelay(transport.get_extra_info("socket"))

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import uvloop
 from aiohttp import WSMsgType
 
 from hypertoken.control.limits import RateWindow
@@ -395,3 +396,31 @@ async def test_close_twice_is_fine(served: InProcess) -> None:
     await served.server.close()
     await served.server.close()
     assert served.server.ready is False
+
+
+# ---- uvloop --------------------------------------------------------------------------------
+
+
+def test_msgpack_and_websocket_on_uvloop() -> None:
+    # ``hypertoken serve`` runs on uvloop, whose transports are not asyncio.Transport
+    # subclasses; the tests above run on asyncio's loop.
+    async def scenario() -> None:
+        async with running_server(token=TOKEN) as running, aiohttp.ClientSession() as http:
+            assert running.unix_url is not None and running.tcp_url is not None
+            for url in (running.unix_url, running.tcp_url):
+                client = await FrameClient.connect(url)
+                client.send(
+                    {"cmd": "auth", "token": TOKEN, "id": 1},
+                    {"cmd": "agents", "id": 2},
+                    {"cmd": "ping", "id": 3},
+                )
+                replies = [await client.read() for _ in range(3)]
+                assert [r["id"] for r in replies] == [1, 2, 3]
+                client.send_raw(FRAME_HEADER.pack(MAX_FRAME_BYTES + 1))
+                assert (await client.read())["code"] == "too_large"
+                assert await client.read() is None
+                await client.close()
+            async with http.ws_connect(f"{running.ws_url}/?token={TOKEN}") as ws:
+                assert await ws_call(ws, {"cmd": "agents"}) == {"agents": ["player_0"]}
+
+    uvloop.run(scenario())
