@@ -140,6 +140,8 @@ def serve(
     options = parse_options(option_pairs)
     if decks is not None:
         options["decks"] = decks
+    if agents is None and isinstance(options.get("num_players"), int):
+        agents = options.pop("num_players")  # --option num_players=N is --agents N
     try:
         host = EnvHost(env_name, num_players=agents, options=options, seed=seed, shared=shared)
     except UnknownEnvError as exc:

@@ -218,3 +218,10 @@ def test_option_values_are_read_as_json_when_they_parse() -> None:
         "name": "six deck",
         "bet": None,
     }
+
+
+def test_agents_is_the_games_player_count() -> None:
+    args = ["serve", "--env", "prisoners_dilemma", "--agents", "3", "--port", "0"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "2..2 players, not 3" in result.output
