@@ -1,0 +1,348 @@
+"""``HyperTokenAECEnv``: a served game as a PettingZoo AEC environment, over the network.
+
+It is the earlier HyperToken package's remote env (same constructor, same methods), now a
+real ``pettingzoo.AECEnv`` that passes PettingZoo's ``api_test``::
+
+    from hypertoken.client import HyperTokenAECEnv
+
+    env = HyperTokenAECEnv("ws://localhost:9999")
+    env.reset(seed=42)
+    for agent in env.agent_iter():
+        obs, reward, term, trunc, info = env.last()
+        action = None if term or trunc else env.action_space(agent).sample(info["action_mask"])
+        env.step(action)
+    print(env.rewards())
+    env.close()
+
+Round trips: ``reset`` and ``step`` each cost one, and bring back the turn (the combined
+reply, see :mod:`hypertoken.protocol.control`), from which ``agents``,
+``agent_selection``, ``last()`` and the observation and mask of the agent to move are
+answered with none. ``rewards``, ``terminations``, ``truncations`` and ``infos`` are
+fetched together, in one pipelined round trip, the first time one of them is read after a
+step, and kept until the next. Each is a dict (``env.rewards[agent]``, as PettingZoo reads
+it) that can also be called (``env.rewards()``, as the earlier client's method was).
+
+Before the first ``reset`` the server's env is already reset (it resets every env it
+builds), so ``agents``, ``last()`` and the rest answer for that episode, at the cost of a
+round trip to read its turn.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, TypeVar
+
+import gymnasium
+import numpy as np
+from pettingzoo import AECEnv
+
+from hypertoken.client.client import HyperTokenClient
+from hypertoken.client.replies import decode_info, decode_infos, decode_mask, decode_observation
+from hypertoken.client.spaces import convert_space
+
+__all__ = ["HyperTokenAECEnv", "HyperTokenEnv", "Reply"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+RENDER_MODES = ("human", "ansi")
+
+
+class Reply(dict[K, V]):
+    """A dict that returns itself when called: ``env.rewards[agent]`` and ``env.rewards()``
+    both work (PettingZoo reads the attribute, the earlier client called a method).
+    """
+
+    def __call__(self) -> Reply[K, V]:
+        return self
+
+
+def check_render_mode(render_mode: str | None) -> str | None:
+    """``render_mode`` if it is None, "human" or "ansi", else ValueError."""
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise ValueError(f"render_mode must be None, 'human' or 'ansi', not {render_mode!r}")
+    return render_mode
+
+
+class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[misc]
+    """A game served by ``hypertoken serve`` (or a peer's control socket) as a PettingZoo
+    AEC environment (module docstring).
+
+    ``url``: as :class:`~hypertoken.client.HyperTokenClient`; ``render_mode``: None,
+    "human" (``render()`` prints the game) or "ansi" (returns it); ``token``: the server's
+    API token; ``auto_connect``: connect (and read the spaces) now rather than at
+    :meth:`connect` or the first ``reset``.
+    """
+
+    metadata: dict[str, Any] = {
+        "render_modes": list(RENDER_MODES),
+        "name": "hypertoken_aec_v0",
+        "is_parallelizable": False,
+    }
+
+    def __init__(
+        self,
+        url: str,
+        render_mode: str | None = None,
+        *,
+        token: str | None = None,
+        auto_connect: bool = True,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.render_mode = check_render_mode(render_mode)
+        self.client = HyperTokenClient(url, token=token)
+        self.metadata = dict(type(self).metadata)
+        self.server_info: dict[str, Any] = {}
+        self.possible_agents: list[str] = []
+        self.observation_spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
+        self.action_spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
+        self._turn: dict[str, Any] | None = None
+        self._replies: dict[str, Reply[str, Any]] | None = None
+        self._tally: dict[str, float] = {}
+        if auto_connect:
+            self.connect()
+
+    # ---- the connection -------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect and read the env's agents and spaces (``env_info``); no-op when done."""
+        if self.client.connected and self.server_info:
+            return
+        self.client.connect()
+        info = self.client.env_info()
+        self.server_info = info
+        self.possible_agents = list(info["possible_agents"])
+        self.observation_spaces = {
+            agent: convert_space(space) for agent, space in info["observation_spaces"].items()
+        }
+        self.action_spaces = {
+            agent: convert_space(space) for agent, space in info["action_spaces"].items()
+        }
+        self.metadata["is_parallelizable"] = bool(info.get("simultaneous", False))
+        if info.get("env_id"):
+            self.metadata["env_id"] = info["env_id"]
+
+    def close(self) -> None:
+        """Tell the server to close the env (writing an unfinished recording) and
+        disconnect (idempotent). The last turn stays readable; a later ``reset`` connects
+        again.
+        """
+        self.client.close()
+        self.server_info = {}  # the next connect() reads the env again
+
+    def __enter__(self) -> HyperTokenAECEnv:
+        self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<HyperTokenAECEnv {self.metadata.get('env_id', '?')} at {self.client.url}>"
+
+    # ---- spaces ---------------------------------------------------------------------------
+
+    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
+        """``agent``'s observation space (read at connect; the same object every call)."""
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
+        """``agent``'s action space, ``Discrete(num_actions)``."""
+        return self.action_spaces[agent]
+
+    # ---- the episode ----------------------------------------------------------------------
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        """Start an episode (one round trip; ``options`` are not sent: a served game's
+        options are fixed when the server starts).
+        """
+        del options
+        self.connect()
+        self._set_turn(self.client.reset_turn(seed), None)
+
+    def step(self, action: Any) -> None:
+        """Play ``action`` for ``agent_selection``; ``None`` for a finished agent is sent as
+        a null action, which steps it out (one round trip). An error response raises
+        :class:`~hypertoken.client.ServerError` (a RuntimeError) and changes nothing.
+        """
+        mover = self.agent_selection
+        self._set_turn(self.client.step_turn(action), mover)
+
+    def _set_turn(self, turn: dict[str, Any], mover: str | None) -> None:
+        agent = turn["agent"]
+        space = self.observation_spaces.get(agent)
+        if space is not None and space.shape is not None:
+            turn["observation"] = turn["observation"].reshape(space.shape)
+        self._turn = turn
+        self._replies = None
+        if mover is None:
+            self._tally = dict.fromkeys(turn["agents"], 0.0)
+        else:
+            self._tally[mover] = 0.0
+        self._tally = {a: self._tally.get(a, 0.0) for a in turn["agents"]}
+        if agent in self._tally:
+            self._tally[agent] = turn["reward"]
+
+    @property
+    def turn(self) -> dict[str, Any]:
+        """The turn of the agent to move (see :meth:`HyperTokenClient.step_turn`)."""
+        turn = self._turn
+        if turn is None:
+            turn = self._read_turn()
+        return turn
+
+    def _read_turn(self) -> dict[str, Any]:
+        """The turn of the episode the server has before our first reset (pipelined)."""
+        self.connect()
+        agents, selection, last = self.client.send_many(
+            [{"cmd": "agents"}, {"cmd": "agent_selection"}, {"cmd": "last"}]
+        )
+        agent = selection["agent"]
+        mask = self.client.action_mask(agent)
+        turn = {
+            "agent": agent,
+            "agents": list(agents["agents"]),
+            "observation": decode_observation(last["observation"], self._dtype(agent)),
+            "reward": float(last["reward"]),
+            "terminated": bool(last["terminated"]),
+            "truncated": bool(last["truncated"]),
+            "info": decode_info(last.get("info")),
+            "mask": mask,
+        }
+        self._set_turn(turn, None)
+        return turn
+
+    def _dtype(self, agent: str) -> Any:
+        space = self.observation_spaces.get(agent)
+        return np.float32 if space is None or space.dtype is None else space.dtype
+
+    @property
+    def agents(self) -> list[str]:  # type: ignore[override]
+        """PettingZoo's agents: those in the episode (finished ones stay until they step
+        ``None``); empty when every agent is done.
+        """
+        agents: list[str] = self.turn["agents"]
+        return agents
+
+    @property
+    def agent_selection(self) -> str:  # type: ignore[override]
+        """The agent to move."""
+        return str(self.turn["agent"])
+
+    def last(self, observe: bool = True) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Observation, cumulative reward, terminated, truncated and info of
+        ``agent_selection``: from the turn, with no round trip.
+        """
+        turn = self.turn
+        return (
+            turn["observation"] if observe else None,
+            turn["reward"],
+            turn["terminated"],
+            turn["truncated"],
+            turn["info"],
+        )
+
+    def observe(self, agent: str) -> np.ndarray:
+        """``agent``'s observation (no round trip for the agent to move)."""
+        turn = self.turn
+        if agent == turn["agent"]:
+            observation: np.ndarray = turn["observation"]
+            return observation
+        obs = self.client.observe(agent)
+        space = self.observation_spaces.get(agent)
+        return obs.reshape(space.shape) if space is not None and space.shape else obs
+
+    def action_mask(self, agent: str) -> np.ndarray | None:
+        """``agent``'s legal actions (bool array), or None for a game without masks (no
+        round trip for the agent to move).
+        """
+        turn = self.turn
+        if agent == turn["agent"]:
+            mask: np.ndarray | None = turn["mask"]
+            return mask
+        return decode_mask(self.client.request({"cmd": "action_mask", "agent": agent})["mask"])
+
+    # ---- PettingZoo's dicts, read lazily --------------------------------------------------
+
+    def _reply(self, name: str) -> Reply[str, Any]:
+        replies = self._replies
+        if replies is None:
+            replies = self._replies = self._read_replies()
+        return replies[name]
+
+    def _read_replies(self) -> dict[str, Reply[str, Any]]:
+        turn = self.turn
+        names = ("rewards", "terminations", "truncations", "infos")
+        responses = self.client.send_many([{"cmd": name} for name in names])
+        rewards = Reply({a: float(r) for a, r in responses[0]["rewards"].items()})
+        terminations = Reply({a: bool(t) for a, t in responses[1]["terminations"].items()})
+        truncations = Reply({a: bool(t) for a, t in responses[2]["truncations"].items()})
+        infos: Reply[str, Any] = Reply(decode_infos(responses[3]["infos"]))
+        # The agent to move's info is the turn's own object, so last()'s info and
+        # infos[agent_selection] are one dict (PettingZoo compares them; comparing two
+        # equal dicts holding mask arrays would be ambiguous).
+        if turn["agent"] in infos:
+            infos[turn["agent"]] = turn["info"]
+        for agent, reward in rewards.items():
+            if agent in self._tally and agent != turn["agent"]:
+                self._tally[agent] += reward
+        return {
+            "rewards": rewards,
+            "terminations": terminations,
+            "truncations": truncations,
+            "infos": infos,
+        }
+
+    @property
+    def rewards(self) -> Reply[str, float]:  # type: ignore[override]
+        """The last step's reward of every agent in the episode (a callable dict)."""
+        return self._reply("rewards")
+
+    @property
+    def terminations(self) -> Reply[str, bool]:  # type: ignore[override]
+        """Which agents are terminated (a callable dict)."""
+        return self._reply("terminations")
+
+    @property
+    def truncations(self) -> Reply[str, bool]:  # type: ignore[override]
+        """Which agents are truncated (a callable dict)."""
+        return self._reply("truncations")
+
+    @property
+    def infos(self) -> Reply[str, dict[str, Any]]:  # type: ignore[override]
+        """Every agent's info, ``"action_mask"`` as an int8 array (a callable dict)."""
+        return self._reply("infos")
+
+    @property
+    def _cumulative_rewards(self) -> dict[str, float]:  # type: ignore[override]
+        """What each agent earned since it last acted. Exact for ``agent_selection`` (the
+        server's value, from the turn); the other agents' values sum the step rewards this
+        env has read, so they are exact when ``rewards`` is read after every step (as
+        PettingZoo's ``api_test`` does).
+        """
+        self._reply("rewards")
+        return self._tally
+
+    # ---- the rest -------------------------------------------------------------------------
+
+    def render(self) -> str | None:  # type: ignore[override]
+        """The game's text picture: printed in "human" mode (returning None), else returned."""
+        text = self.client.render()
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def state_hash(self) -> str:
+        """The server's world hash (equal hashes: identical states)."""
+        return self.client.state_hash()
+
+
+HyperTokenEnv = HyperTokenAECEnv
+"""The earlier package's name for :class:`HyperTokenAECEnv`."""
