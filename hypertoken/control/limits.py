@@ -64,10 +64,9 @@ MAX_CONNECTIONS_REASON = "Max connections reached"
 RATE_LIMIT_REASON = "Rate limit exceeded"
 SHUTTING_DOWN_REASON = "Server shutting down"
 
-# Error codes for refusals the session never sees (it only answers requests). These two are
-# not in hypertoken.protocol.control.ErrorCode (yet); the others come from there.
-RATE_LIMITED = "rate_limited"
-TOO_MANY_CONNECTIONS = "too_many_connections"
+# Error codes for refusals the session never sees (it only answers requests).
+RATE_LIMITED = ErrorCode.RATE_LIMITED.value
+TOO_MANY_CONNECTIONS = ErrorCode.TOO_MANY_CONNECTIONS.value
 UNAUTHORIZED = ErrorCode.UNAUTHORIZED.value
 BAD_REQUEST = ErrorCode.BAD_REQUEST.value
 INTERNAL = ErrorCode.INTERNAL.value

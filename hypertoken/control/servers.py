@@ -43,7 +43,6 @@ from hypertoken.control.limits import RateWindow, error_response, refusal_frame
 from hypertoken.control.session import ControlSession, EnvHost
 from hypertoken.protocol.control import (
     MAX_FRAME_BYTES,
-    ControlError,
     FrameReader,
     encode_frame,
     encode_json,
@@ -388,12 +387,11 @@ class _FrameProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._done:
             return
-        try:
-            bodies = self._reader.feed(data)
-        except ControlError as exc:  # a header announcing an oversized frame
-            self._refuse(encode_frame(exc.response()), [], "oversized frame")
-            return
+        reader = self._reader
+        bodies = reader.feed(data)
         if not bodies:
+            if reader.error is not None:  # a header announcing an oversized frame
+                self._refuse(encode_frame(reader.error.response()), [], "oversized frame")
             return
         limited = self._server.rate_limit
         now = self._clock() if limited else 0.0
@@ -411,6 +409,9 @@ class _FrameProtocol(asyncio.Protocol):
                     return
                 self._session = self._server.host.session(require_ids=True)
             out.append(self._answer(body))
+        if reader.error is not None:  # answered what came before the oversized header
+            self._refuse(encode_frame(reader.error.response()), out, "oversized frame")
+            return
         assert self._transport is not None
         self._transport.write(out[0] if len(out) == 1 else b"".join(out))
 

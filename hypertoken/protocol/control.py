@@ -157,6 +157,8 @@ class ErrorCode(str, Enum):
     TOO_LARGE = "too_large"
     TOO_DEEP = "too_deep"
     UNAUTHORIZED = "unauthorized"
+    RATE_LIMITED = "rate_limited"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
     NOT_YOUR_SEAT = "not_your_seat"
     INTERNAL = "internal"
 
@@ -365,10 +367,10 @@ def parse_request(obj: object, *, require_id: bool = False) -> Request:
 # ---- framing -------------------------------------------------------------------------------
 
 
-def _too_large(size: int) -> ControlError:
+def _too_large(size: int, limit: int = MAX_FRAME_BYTES) -> ControlError:
     return ControlError(
         ErrorCode.TOO_LARGE,
-        f"a request frame of {size} bytes is over the limit of {MAX_FRAME_BYTES}; "
+        f"a request frame of {size} bytes is over the limit of {limit}; "
         "requests are small maps: send one command per frame",
     )
 
@@ -436,19 +438,24 @@ def encode_frame(obj: object) -> bytes:
 class FrameReader:
     """Splits a byte stream into msgpack frame bodies (sans-IO: feed it what arrives).
 
-    A header announcing a body over ``max_frame`` bytes raises :class:`ControlError`
-    (``too_large``); the stream cannot be resynchronised after it, so the transport sends
-    that error and closes the connection.
+    A header announcing a body over ``max_frame`` bytes makes the stream unusable (it cannot
+    be resynchronised): :meth:`feed` still returns the whole frames before it, and
+    :attr:`error` then holds the ``too_large`` :class:`ControlError` for the transport to
+    send before it closes the connection. Feeding a failed reader raises that error.
     """
 
-    __slots__ = ("_buf", "max_frame")
+    __slots__ = ("_buf", "error", "max_frame")
 
     def __init__(self, max_frame: int = MAX_FRAME_BYTES) -> None:
         self._buf = bytearray()
         self.max_frame = max_frame
+        #: Set once a header announced an oversized frame.
+        self.error: ControlError | None = None
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; return every frame body now complete, in order."""
+        if self.error is not None:
+            raise self.error
         buf = self._buf
         buf += data
         out: list[bytes] = []
@@ -457,8 +464,9 @@ class FrameReader:
         while end - at >= 4:
             (size,) = FRAME_HEADER.unpack_from(buf, at)
             if size > self.max_frame:
+                self.error = _too_large(size, self.max_frame)
                 del buf[:]
-                raise _too_large(size)
+                return out
             if end - at - 4 < size:
                 break
             out.append(bytes(buf[at + 4 : at + 4 + size]))

@@ -139,9 +139,15 @@ def test_oversized_frames_are_refused() -> None:
     with pytest.raises(ControlError) as info:
         decode_json(big)
     assert info.value.code is ErrorCode.TOO_LARGE
-    reader = FrameReader()
+    reader = FrameReader(max_frame=1000)
+    ping = encode_frame({"id": 1, "cmd": "ping"})
+    # The whole frames before the oversized header still come out, to be answered...
+    assert reader.feed(ping + FRAME_HEADER.pack(1001) + b"x" * 10) == [ping[4:]]
+    assert reader.error is not None and reader.error.code is ErrorCode.TOO_LARGE
+    assert "limit of 1000" in reader.error.message
+    # ...and the stream is unusable after it.
     with pytest.raises(ControlError) as info:
-        reader.feed(FRAME_HEADER.pack(MAX_FRAME_BYTES + 1))
+        reader.feed(ping)
     assert info.value.code is ErrorCode.TOO_LARGE
 
 
