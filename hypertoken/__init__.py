@@ -10,7 +10,10 @@ action core. The layers, bottom up (each imports only the ones below it):
 - :mod:`hypertoken.engine`: the fold, the room engine and the training engine;
 - :mod:`hypertoken.policies` and :mod:`hypertoken.envs`: the bots, and every game as a
   PettingZoo, Gymnasium and Stable-Baselines3 environment;
-- :mod:`hypertoken.protocol`: wire formats; :mod:`hypertoken.cli`: the ``hypertoken`` command.
+- :mod:`hypertoken.protocol`: wire formats; :mod:`hypertoken.control`: the control socket
+  (``hypertoken serve``) and :mod:`hypertoken.client`: its Python client
+  (:class:`HyperTokenClient`, :class:`HyperTokenAECEnv`, ...);
+  :mod:`hypertoken.cli`: the ``hypertoken`` command.
 
 The public names are exported here lazily, so ``import hypertoken`` costs nothing until
 a name is used (the relay's container imports only :mod:`hypertoken.protocol`)::
@@ -55,10 +58,28 @@ _EXPORTS: dict[str, str] = {
     "parallel_env": "hypertoken.envs",
     "gym_env": "hypertoken.envs",
     "vector_env": "hypertoken.envs",
+    "HyperTokenClient": "hypertoken.client",
+    "AsyncHyperTokenClient": "hypertoken.client",
+    "HyperTokenAECEnv": "hypertoken.client",
+    "HyperTokenEnv": "hypertoken.client",
+    "HyperTokenParallelEnv": "hypertoken.client",
+    "convert_space": "hypertoken.client",
+    "wait_for_server": "hypertoken.client",
+    "measure_latency": "hypertoken.client",
 }
 
 if TYPE_CHECKING:
     from games import make
+    from hypertoken.client import (
+        AsyncHyperTokenClient,
+        HyperTokenAECEnv,
+        HyperTokenClient,
+        HyperTokenEnv,
+        HyperTokenParallelEnv,
+        convert_space,
+        measure_latency,
+        wait_for_server,
+    )
     from hypertoken.core import Batch, CoreError, To, World
     from hypertoken.engine import EngineError, LocalEngine, RoomEngine
     from hypertoken.envs import aec_env, gym_env, parallel_env, vector_env
@@ -81,6 +102,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AsyncHyperTokenClient",
     "Batch",
     "Chronicle",
     "ChronicleError",
@@ -88,6 +110,10 @@ __all__ = [
     "EngineError",
     "Game",
     "GameInfo",
+    "HyperTokenAECEnv",
+    "HyperTokenClient",
+    "HyperTokenEnv",
+    "HyperTokenParallelEnv",
     "Identity",
     "IllegalMoveError",
     "LocalEngine",
@@ -99,8 +125,11 @@ __all__ = [
     "World",
     "__version__",
     "aec_env",
+    "convert_space",
     "gym_env",
     "make",
+    "measure_latency",
     "parallel_env",
     "vector_env",
+    "wait_for_server",
 ]
