@@ -99,7 +99,8 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
         self.action_spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
         self._turn: dict[str, Any] | None = None
         self._replies: dict[str, Reply[str, Any]] | None = None
-        self._tally: dict[str, float] = {}
+        #: The turn of the first agent to step out locally, while others still have to.
+        self._first_out: dict[str, Any] | None = None
         if auto_connect:
             self.connect()
 
@@ -171,8 +172,48 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
         a null action, which steps it out (one round trip). An error response raises
         :class:`~hypertoken.client.ServerError` (a RuntimeError) and changes nothing.
         """
+        turn = self.turn
+        if action is None and "finished" in turn and turn["agent"] in turn["agents"]:
+            # Every agent is finished: stepping out changes nothing else (the turn says
+            # so), so the step goes out with the next request instead of waiting here.
+            self.client.defer({"cmd": "step", "action": None})
+            self._step_out(turn)
+            return
         mover = self.agent_selection
         self._set_turn(self.client.step_turn(action), mover)
+
+    def _step_out(self, turn: dict[str, Any]) -> None:
+        """The turn after the agent to move, finished, steps out: PettingZoo's order (the
+        next finished agent in ``agents``; once none is left, the agent selected when the
+        first stepped out).
+        """
+        agent = turn["agent"]
+        finished = dict(turn["finished"])
+        if self._first_out is None:
+            self._first_out = turn
+        rest = [a for a in turn["agents"] if a != agent]
+        if rest:
+            nxt = finished.pop(rest[0])
+            nxt.update(agent=rest[0], agents=rest, finished=finished)
+            space = self.observation_spaces.get(rest[0])
+            if space is not None and space.shape is not None:
+                nxt["observation"] = nxt["observation"].reshape(space.shape)
+            if "cumulative" in turn:
+                nxt["cumulative"] = {a: r for a, r in turn["cumulative"].items() if a != agent}
+        else:
+            first, self._first_out = self._first_out, None
+            nxt = dict(first)
+            nxt.update(
+                agents=[],
+                reward=0.0,
+                terminated=not first["truncated"],
+                info={},
+                mask=None if first["mask"] is None else np.zeros_like(first["mask"]),
+            )
+            nxt.pop("finished", None)
+            nxt.pop("cumulative", None)
+        self._turn = nxt
+        self._replies = None
 
     def _set_turn(self, turn: dict[str, Any], mover: str | None) -> None:
         agent = turn["agent"]
@@ -181,13 +222,8 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
             turn["observation"] = turn["observation"].reshape(space.shape)
         self._turn = turn
         self._replies = None
-        if mover is None:
-            self._tally = dict.fromkeys(turn["agents"], 0.0)
-        else:
-            self._tally[mover] = 0.0
-        self._tally = {a: self._tally.get(a, 0.0) for a in turn["agents"]}
-        if agent in self._tally:
-            self._tally[agent] = turn["reward"]
+        if mover is None:  # a reset
+            self._first_out = None
 
     @property
     def turn(self) -> dict[str, Any]:
@@ -289,9 +325,6 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
         # equal dicts holding mask arrays would be ambiguous).
         if turn["agent"] in infos:
             infos[turn["agent"]] = turn["info"]
-        for agent, reward in rewards.items():
-            if agent in self._tally and agent != turn["agent"]:
-                self._tally[agent] += reward
         return {
             "rewards": rewards,
             "terminations": terminations,
@@ -321,13 +354,14 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
 
     @property
     def _cumulative_rewards(self) -> dict[str, float]:  # type: ignore[override]
-        """What each agent earned since it last acted. Exact for ``agent_selection`` (the
-        server's value, from the turn); the other agents' values sum the step rewards this
-        env has read, so they are exact when ``rewards`` is read after every step (as
-        PettingZoo's ``api_test`` does).
+        """What each agent earned since it last acted (PettingZoo's dict), from the turn:
+        the server sends it for every agent whenever more than one is in the episode.
         """
-        self._reply("rewards")
-        return self._tally
+        turn = self.turn
+        cumulative: dict[str, float] | None = turn.get("cumulative")
+        if cumulative is not None:
+            return dict(cumulative)
+        return {a: turn["reward"] for a in turn["agents"] if a == turn["agent"]}
 
     # ---- the rest -------------------------------------------------------------------------
 

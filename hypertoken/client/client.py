@@ -80,6 +80,7 @@ class HyperTokenClient:
         self._lost: str | None = None  # why the connection broke, until connect() or disconnect()
         self._transport: WsTransport | MsgpackTransport | None = None
         self._dtypes: dict[str, Any] = {}
+        self._deferred: list[Mapping[str, Any]] = []
 
     # ---- the connection -------------------------------------------------------------------
 
@@ -102,6 +103,7 @@ class HyperTokenClient:
         self._drop()
 
     def _drop(self) -> None:
+        self._deferred = []  # they were for this connection's env
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.close()
@@ -139,18 +141,36 @@ class HyperTokenClient:
             )
         self.connect()
         assert self._transport is not None
+        deferred, self._deferred = self._deferred, []
         try:
-            responses = self._transport.exchange(list(requests))
+            responses = self._transport.exchange([*deferred, *requests])
         except (ConnectionError, TimeoutError) as exc:
             # After a timeout a late response would be read as the next request's: the
             # connection is dropped, and the next call opens a new one.
             self._drop()
             self._lost = f"the connection to {self.url.split('?', 1)[0]} was lost ({exc})"
             raise
+        if deferred:
+            for response in responses[: len(deferred)]:
+                check(response)  # a deferred request's error belongs to no later call
+            responses = responses[len(deferred) :]
         if raise_errors:
             for response in responses:
                 check(response)
         return responses
+
+    def defer(self, request: Mapping[str, Any]) -> None:
+        """Send ``request`` with the next call, in the same write (no round trip of its
+        own). For requests whose answer the caller already knows: the steps out of finished
+        agents that a turn's ``finished`` announces. Its error response, if any, raises
+        :class:`ServerError` from that next call.
+        """
+        self._deferred.append(request)
+
+    @property
+    def deferred(self) -> int:
+        """Requests waiting to go out with the next call."""
+        return len(self._deferred)
 
     def request(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """One request (``{"cmd": ..., ...}``); its response, or :class:`ServerError`."""

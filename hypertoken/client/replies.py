@@ -114,4 +114,14 @@ def decode_turn(
     out["terminated"] = bool(turn.get("terminated", False))
     out["truncated"] = bool(turn.get("truncated", False))
     out["agents"] = list(turn.get("agents", []))
+    cumulative = turn.get("cumulative")
+    if isinstance(cumulative, Mapping):
+        out["cumulative"] = {str(a): float(r) for a, r in cumulative.items()}
+    finished = turn.get("finished")
+    if isinstance(finished, Mapping):
+        out["finished"] = {
+            str(a): decode_turn({**last, "agent": a}, dtype, shape)
+            for a, last in finished.items()
+            if isinstance(last, Mapping)
+        }
     return out

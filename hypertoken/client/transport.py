@@ -122,6 +122,9 @@ class WsTransport:
                 header=headers,
                 sockopt=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),
                 enable_multithread=False,
+                # websocket-client checks UTF-8 byte by byte in Python (most of a small
+                # frame's cost); the strict decode("utf-8") in _recv checks it in C.
+                skip_utf8_validation=True,
             )
         except websocket.WebSocketTimeoutException as exc:
             raise TimeoutError(f"connecting to {endpoint.describe} timed out") from exc

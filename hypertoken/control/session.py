@@ -331,7 +331,7 @@ class ControlSession:
             mask = info.get("action_mask")
             if type(mask) is not list:
                 mask = env.action_mask(agent).tolist()
-            return {
+            turn = {
                 "agent": agent,
                 "agents": list(env.agents),
                 "observation": observation,
@@ -341,6 +341,14 @@ class ControlSession:
                 "info": info,
                 "mask": list(map(bool, mask)),
             }
+            if len(env.agents) > 1:
+                turn["cumulative"] = dict(env._cumulative_rewards)
+            done_t, done_r = env.terminations, env.truncations
+            if all(done_t[a] or done_r[a] for a in env.agents):
+                # Every agent is finished: their steps out change nothing but `agents`, so
+                # a client may play them without waiting for the answers.
+                turn["finished"] = {a: self._last_of(a) for a in env.agents if a != agent}
+            return turn
         over = env.episode.truncated
         return {  # every agent has stepped out: the episode is over
             "agent": agent,
@@ -351,6 +359,19 @@ class ControlSession:
             "truncated": over,
             "info": {},
             "mask": [False] * env.game.info.num_actions,
+        }
+
+    def _last_of(self, agent: str) -> dict[str, Any]:
+        """``agent``'s last() and mask (for the ``finished`` agents of a turn)."""
+        env = self.env
+        info = plain(env.infos[agent])
+        return {
+            "observation": env.observe(agent).tolist(),
+            "reward": env._cumulative_rewards[agent],
+            "terminated": env.terminations[agent],
+            "truncated": env.truncations[agent],
+            "info": info,
+            "mask": list(map(bool, env.action_mask(agent).tolist())),
         }
 
     def _observe(self, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -153,6 +153,9 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
+        # PettingZoo's memory of who was selected before finished agents stepped out: a
+        # reset in the middle of stepping out must not carry it into the next episode.
+        self._skip_agent_selection = None
         # A game over in its setup (blackjack: the dealer peeked a blackjack) still takes
         # one step, so every episode has a decision for trainers that act right after reset.
         self._pending = ep.over

@@ -70,7 +70,16 @@ The combined reply (``"reply": "turn"``) adds ``"turn"``: what the next ``last()
 trip per step::
 
     {"agent", "agents" (PettingZoo's list: finished agents stay until they step null),
-     "observation", "reward", "terminated", "truncated", "info", "mask"}
+     "observation", "reward", "terminated", "truncated", "info", "mask",
+     "cumulative"?: {agent: reward since it last acted} (games of several agents),
+     "finished"?: {agent: {"observation", "reward", "terminated", "truncated", "info",
+                           "mask"}}}
+
+``finished`` is there when every agent in ``agents`` has terminated or been truncated: it
+holds the others' ``last()``, and it promises that stepping them out (``step`` null, in
+PettingZoo's order) changes nothing but ``agents`` and ``agent_selection``. A client may then
+play those steps locally and send them with its next request, in the same write (msgpack
+pipelining, or WebSocket frames sent back to back): no round trip of their own.
 
 Responses and errors
 --------------------

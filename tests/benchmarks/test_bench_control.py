@@ -1,0 +1,38 @@
+"""``benchmarks/bench_control.py`` in its smallest mode: it starts a real ``hypertoken serve``
+and the echo floor (``benchmarks/control_floor.py``) on loopback, times both sides of each
+row, and prints well-formed JSON rows whose ratio is ours over the floor.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The bench_control module, imported from benchmarks/."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    return importlib.import_module("bench_control")
+
+
+def test_both_transports_are_timed_against_their_floor(
+    bench: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["--pairs", "1", "--steps", "60"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["name"] for row in rows] == ["control_msgpack_unix", "control_ws_json"]
+    for row in rows:
+        assert row["ours"] > 0 and row["baseline"] > 0
+        assert row["ratio"] == pytest.approx(row["ours"] / row["baseline"], rel=2e-2)
+        assert row["meets_target"] is (row["ratio"] >= row["target_ratio"])
+        assert row["vs_1ms"] == pytest.approx(row["ours"] / 1000, rel=2e-2)
+        assert len(row["ours_runs"]) == len(row["baseline_runs"]) == 1
+        # Blackjack's hands: some steps decide, the finished agent's steps do not.
+        assert 0 < row["decisions_per_step_last_run"] < 1
