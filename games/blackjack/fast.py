@@ -39,6 +39,9 @@ VIEW_DTYPE = np.dtype(
 )
 assert VIEW_DTYPE.itemsize == VIEW_BYTES
 
+#: The view after the observation: mask bits, seat to move, status, money, penalties, s.
+_TAIL = struct.Struct("<IiIqqQ")
+_STAKE = struct.Struct("<q")
 _START = struct.Struct("<III").pack
 _STEP = struct.Struct("<IIIII").pack
 _LOOK = struct.Struct("<II").pack
@@ -81,7 +84,13 @@ class KernelTable:
         self.next_k = 0
         #: Whether the game is over, as the last call left it.
         self.over = False
-        self._over_at = self._at + 32  # the view's seat to move: -1 (0xff...) once over
+        #: The view's fields after the observation, as the last call left them.
+        self.bits = 0
+        self._money = self._penalties = 0
+        self._s = 0
+        self._tail = _TAIL.unpack_from
+        self._tail_at = self._at + 28
+        self._stake_at = self._at + 112
 
     def _bind(self) -> np.ndarray:
         """The view over the World's memory as it is now (memory can move as it grows)."""
@@ -99,7 +108,9 @@ class KernelTable:
         mv = self.world._mv
         if mv is not self._mv:
             self.view = self._bind()
-        over: bool = mv[self._over_at] == 255
+        # One read of the view's fixed fields serves the mask, the reward and the info.
+        self.bits, to_move, _, self._money, self._penalties, self._s = self._tail(mv, self._tail_at)
+        over: bool = to_move == -1
         self.over = over
         return over
 
@@ -166,21 +177,18 @@ class KernelTable:
 
     def mask_bits(self) -> int:
         """The bits of the seat's legal actions now (0 when it is not to move)."""
-        return int.from_bytes(self.view[28:32], "little")
+        return self.bits
 
     def reward(self) -> float:
         """The seat's reward so far (``Blackjack.rewards``)."""
-        money = int.from_bytes(self.view[40:48], "little", signed=True)
-        penalties = int.from_bytes(self.view[48:56], "little", signed=True)
-        return (money - self.game.bankroll) / self.game.bet - PENALTY * penalties
+        game = self.game
+        return (self._money - game.bankroll) / game.bet - PENALTY * self._penalties
 
     def info(self) -> dict[str, Any]:
         """``Blackjack.infos`` of the view seat now, from the view (no property reads)."""
-        mv, at = self.world._mv, self._at
-        money = int.from_bytes(mv[at + 40 : at + 48], "little", signed=True)
-        stake = int.from_bytes(mv[at + 112 : at + 120], "little", signed=True)
-        out: dict[str, Any] = {"bankroll": money - stake, "stake": stake}
-        s = int.from_bytes(mv[at + 56 : at + 64], "little")
+        (stake,) = _STAKE.unpack_from(self.world._mv, self._stake_at)
+        out: dict[str, Any] = {"bankroll": self._money - stake, "stake": stake}
+        s = self._s
         illegal = TableState.illegal.get(s)
         if illegal and TableState.mover.get(s) == self.seat:
             out["illegal_action"] = illegal - 1
