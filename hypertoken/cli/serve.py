@@ -106,6 +106,12 @@ def _show_logs() -> None:
 )
 @click.option("--shared", is_flag=True, help="Every connection drives one env (default: one each).")
 @click.option(
+    "--record",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write every episode to a Chronicle file in this directory (hypertoken replay).",
+)
+@click.option(
     "--option",
     "option_pairs",
     multiple=True,
@@ -125,6 +131,7 @@ def serve(
     max_connections: int,
     rate_limit: int,
     shared: bool,
+    record: Path | None,
     option_pairs: tuple[str, ...],
 ) -> None:
     """Serve an env to bots and training code over the control socket.
@@ -143,7 +150,14 @@ def serve(
     if agents is None and isinstance(options.get("num_players"), int):
         agents = options.pop("num_players")  # --option num_players=N is --agents N
     try:
-        host = EnvHost(env_name, num_players=agents, options=options, seed=seed, shared=shared)
+        host = EnvHost(
+            env_name,
+            num_players=agents,
+            options=options,
+            seed=seed,
+            shared=shared,
+            record=None if record is None else str(record),
+        )
     except UnknownEnvError as exc:
         raise click.BadParameter(str(exc).strip("'\""), param_hint="--env") from None
     except (TypeError, ValueError) as exc:

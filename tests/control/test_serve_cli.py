@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,6 +24,7 @@ from click.testing import CliRunner
 
 from hypertoken.cli import main
 from hypertoken.cli.serve import parse_options
+from hypertoken.client import HyperTokenClient
 from tests.kits.control import API_KEY_VAR, FrameClient, Served, serve_process
 
 
@@ -225,3 +229,26 @@ def test_agents_is_the_games_player_count() -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "2..2 players, not 3" in result.output
+
+
+def test_record_writes_episodes_that_replay_to_the_served_state(tmp_path: Path) -> None:
+    record = tmp_path / "episodes"
+    with serve_process("--env", "tictactoe", "--record", str(record)) as served:
+        client = HyperTokenClient(served.ws_url)
+        client.reset(seed=3)
+        for action in (0, 3, 1, 4, 2):  # player_0 takes the top row
+            client.step(action)
+        served_hash = client.state_hash()
+        client.disconnect()
+    files = sorted(record.glob("*.chronicle"))
+    assert files, f"no recording in {record}"
+    replays = [
+        subprocess.run(
+            [sys.executable, "-m", "hypertoken.cli", "replay", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for path in files
+    ]
+    assert any(f"state hash {served_hash}" in out for out in replays)
