@@ -38,7 +38,7 @@ from pettingzoo import AECEnv
 
 from hypertoken.client.client import HyperTokenClient
 from hypertoken.client.replies import decode_info, decode_infos, decode_mask, decode_observation
-from hypertoken.client.spaces import convert_space
+from hypertoken.client.spaces import agent_spaces
 
 __all__ = ["HyperTokenAECEnv", "HyperTokenEnv", "Reply"]
 
@@ -114,12 +114,7 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
         info = self.client.env_info()
         self.server_info = info
         self.possible_agents = list(info["possible_agents"])
-        self.observation_spaces = {
-            agent: convert_space(space) for agent, space in info["observation_spaces"].items()
-        }
-        self.action_spaces = {
-            agent: convert_space(space) for agent, space in info["action_spaces"].items()
-        }
+        self.observation_spaces, self.action_spaces = agent_spaces(info)
         self.metadata["is_parallelizable"] = bool(info.get("simultaneous", False))
         if info.get("env_id"):
             self.metadata["env_id"] = info["env_id"]

@@ -29,7 +29,7 @@ from pettingzoo import ParallelEnv
 from hypertoken.client.aec import RENDER_MODES, check_render_mode
 from hypertoken.client.client import HyperTokenClient
 from hypertoken.client.replies import decode_infos, decode_mask, decode_observation
-from hypertoken.client.spaces import convert_space
+from hypertoken.client.spaces import agent_spaces
 
 __all__ = ["HyperTokenParallelEnv"]
 
@@ -73,12 +73,7 @@ class HyperTokenParallelEnv(ParallelEnv[str, np.ndarray, int]):  # type: ignore[
         info = self.client.env_info()
         self.server_info = info
         self.possible_agents = list(info["possible_agents"])
-        self.observation_spaces = {
-            agent: convert_space(space) for agent, space in info["observation_spaces"].items()
-        }
-        self.action_spaces = {
-            agent: convert_space(space) for agent, space in info["action_spaces"].items()
-        }
+        self.observation_spaces, self.action_spaces = agent_spaces(info)
         if info.get("env_id"):
             self.metadata["env_id"] = info["env_id"]
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["convert_space", "space_to_dict"]
+__all__ = ["agent_spaces", "convert_space", "space_to_dict"]
 
 
 def _bound(value: Any, shape: tuple[int, ...], dtype: np.dtype[Any], default: float) -> Any:
@@ -83,3 +83,13 @@ def space_to_dict(space: spaces.Space[Any]) -> dict[str, Any]:
             "dtype": str(space.dtype),
         }
     raise ValueError(f"only Discrete and Box spaces have a space map, not {space!r}")
+
+
+def agent_spaces(
+    info: Mapping[str, Any],
+) -> tuple[dict[str, spaces.Space[Any]], dict[str, spaces.Space[Any]]]:
+    """The observation and action spaces of every agent, from an ``env_info`` response."""
+    return (
+        {agent: convert_space(space) for agent, space in info["observation_spaces"].items()},
+        {agent: convert_space(space) for agent, space in info["action_spaces"].items()},
+    )
