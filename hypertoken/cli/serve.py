@@ -140,8 +140,8 @@ def serve(
     --unix and --msgpack-port. GET /health and /ready answer on the WebSocket port. Stops
     cleanly on SIGINT or SIGTERM.
     """
+    from hypertoken.control.host import EnvHost
     from hypertoken.control.servers import ControlServer, run
-    from hypertoken.control.session import EnvHost
     from hypertoken.envs.registry import UnknownEnvError
 
     options = parse_options(option_pairs)

@@ -8,6 +8,7 @@ local training server; the peer daemon mounts the same session code. The wire fo
 :mod:`hypertoken.protocol.control`.
 """
 
-from hypertoken.control.session import ControlSession, EnvHost
+from hypertoken.control.host import EnvHost
+from hypertoken.control.session import ControlSession
 
 __all__ = ["ControlSession", "EnvHost"]

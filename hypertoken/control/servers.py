@@ -1,7 +1,7 @@
 """The control socket's asyncio transports: WebSocket JSON and HTTP on aiohttp, msgpack frames
 over a Unix socket and TCP.
 
-:class:`ControlServer` puts one :class:`~hypertoken.control.session.EnvHost` behind every
+:class:`ControlServer` puts one :class:`~hypertoken.control.host.EnvHost` behind every
 listener. Each connection gets its own :class:`~hypertoken.control.session.ControlSession`
 (``host.session()``), closed when the connection ends; the transports only move bytes and
 apply the admission rules of :mod:`hypertoken.control.limits`.
@@ -39,8 +39,9 @@ from typing import Any, cast
 from aiohttp import WSMsgType, web
 
 from hypertoken.control import limits
+from hypertoken.control.host import EnvHost
 from hypertoken.control.limits import RateWindow, error_response, refusal_frame
-from hypertoken.control.session import ControlSession, EnvHost
+from hypertoken.control.session import ControlSession
 from hypertoken.protocol.control import (
     MAX_FRAME_BYTES,
     FrameReader,

@@ -1,8 +1,9 @@
 """The control socket's session, sans-IO: one connection's requests in, responses out.
 
-A server (``hypertoken serve``, later every peer daemon) owns an :class:`EnvHost`, which
-builds the environments, and gives each connection a :class:`ControlSession`. The transport
-hands each decoded frame to :meth:`ControlSession.handle` (or the whole text or frame body to
+A server (``hypertoken serve``, later every peer daemon) owns an
+:class:`~hypertoken.control.host.EnvHost`, which builds the environments, and gives each
+connection a :class:`ControlSession`. The transport hands each decoded frame to
+:meth:`ControlSession.handle` (or the whole text or frame body to
 :meth:`~ControlSession.handle_json` / :meth:`~ControlSession.handle_msgpack`) and sends back
 what it returns. The session never raises on bad input: every request gets exactly one
 response, and an error response (:mod:`hypertoken.protocol.control`) changes nothing.
@@ -11,6 +12,7 @@ The env behind a session is the PettingZoo AEC env of :mod:`hypertoken.envs` (it
 observation, ``mask_in_obs=False``; masks through ``action_mask``), so a remote game plays
 exactly as the in-process one, state hash for state hash::
 
+    >>> from hypertoken.control import EnvHost
     >>> host = EnvHost("tictactoe", seed=7)
     >>> session = host.session()
     >>> session.handle({"cmd": "step", "action": 4})
@@ -27,15 +29,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from hypertoken.control.convert import plain, space_to_dict
-from hypertoken.envs import EpisodeOverError, RawEnv, raw_env
+from hypertoken.control.convert import plain
+from hypertoken.envs import EpisodeOverError, RawEnv
 from hypertoken.envs.aec import render_text
-from hypertoken.envs.registry import resolve
 from hypertoken.game import IllegalMoveError
 from hypertoken.protocol.control import (
-    PROTOCOL_VERSION,
     REPLY_TURN,
     ControlError,
     ErrorCode,
@@ -46,125 +46,24 @@ from hypertoken.protocol.control import (
     parse_request,
 )
 
-__all__ = ["ControlSession", "EnvHost"]
+__all__ = ["ControlSession", "Host"]
 
 log = logging.getLogger("hypertoken.control")
 
 _OK: dict[str, Any] = {"ok": True}
 
 
-class EnvHost:
-    """Builds and owns the environments a server hands to its connections.
-
-    ``env`` is a game name as the earlier bridge took it (``"blackjack"``) or a versioned id
-    (``"blackjack_v1"``); ``num_players`` and ``options`` are the game's; every new env starts
-    with ``reset(seed=seed)`` (``None``: a fresh seed), so agents, spaces and ``last()`` are
-    there before a client's first reset. With ``shared`` every session drives one env (the
-    earlier bridge's behaviour); by default each session has its own. ``record``: a
-    directory to write every episode to as a Chronicle file (``hypertoken replay`` plays
-    them back). Unknown envs raise :class:`~hypertoken.envs.UnknownEnvError`, unknown
-    options TypeError.
-    """
-
-    def __init__(
-        self,
-        env: str,
-        *,
-        num_players: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        seed: int | None = None,
-        shared: bool = False,
-        record: str | None = None,
-    ) -> None:
-        self.env_type = env
-        self.env_id = resolve(env)
-        self.num_players = num_players
-        self.options = dict(options or {})
-        self.seed = seed
-        self.shared = shared
-        self.record = record
-        self.started = time.monotonic()
-        #: Open sessions.
-        self.connections = 0
-        self._closed = False
-        first = self.new_env()  # builds one now: bad options fail here, not per connection
-        self._shared: RawEnv | None = first if shared else None
-        if not shared:
-            first.close()
-        self._info = self._describe(first)
-        self._spaces = (
-            {a: self._info["observation_spaces"][a] for a in first.possible_agents},
-            {a: self._info["action_spaces"][a] for a in first.possible_agents},
-        )
-
-    def new_env(self) -> RawEnv:
-        """A new env of this host, reset with its seed."""
-        env = raw_env(
-            self.env_id,
-            num_players=self.num_players,
-            mask_in_obs=False,
-            record=self.record or False,
-            **self.options,
-        )
-        env.reset(seed=self.seed)
-        return env
-
-    def _describe(self, env: RawEnv) -> dict[str, Any]:
-        info = env.game.info
-        return {
-            "env_type": self.env_type,
-            "env_id": self.env_id,
-            "env_options": plain(
-                {**self.options, **({"num_players": self.num_players} if self.num_players else {})}
-            ),
-            "possible_agents": list(env.possible_agents),
-            "observation_spaces": {
-                a: space_to_dict(env.observation_space(a)) for a in env.possible_agents
-            },
-            "action_spaces": {a: space_to_dict(env.action_space(a)) for a in env.possible_agents},
-            "num_actions": info.num_actions,
-            "simultaneous": info.simultaneous,
-            "protocol": PROTOCOL_VERSION,
-        }
+class Host(Protocol):
+    """What a session needs of the host that made it (:class:`~hypertoken.control.host.EnvHost`)."""
 
     def env_info(self) -> dict[str, Any]:
-        """What ``env_info`` answers (a new dict each time)."""
-        return dict(self._info)
+        """What ``env_info`` answers."""
 
-    def session(
-        self, *, require_ids: bool = False, seats: Iterable[str] | None = None
-    ) -> ControlSession:
-        """A session for a new connection: its own env (or the shared one). ``require_ids``:
-        every request must carry an increasing ``id`` (msgpack). ``seats``: the agents this
-        connection may move (default: every agent).
-        """
-        if self._closed:
-            raise RuntimeError("this host is closed")
-        env = self._shared if self._shared is not None else self.new_env()
-        self.connections += 1
-        return ControlSession(self, env, require_ids=require_ids, seats=seats)
+    def spaces(self, agent: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``agent``'s observation and action space maps."""
 
-    def _ended(self, session: ControlSession) -> None:
-        self.connections -= 1
-        if session.env is not self._shared:
-            session.env.close()
-
-    def health(self) -> dict[str, Any]:
-        """What ``GET /health`` answers."""
-        return {
-            "status": "healthy",
-            "uptime": round(time.monotonic() - self.started, 3),
-            "environment": self.env_type,
-            "env_id": self.env_id,
-            "connections": self.connections,
-            "shared": self.shared,
-        }
-
-    def close(self) -> None:
-        """Write the shared env's unfinished recording; no more sessions."""
-        self._closed = True
-        if self._shared is not None:
-            self._shared.close()
+    def ended(self, session: ControlSession) -> None:
+        """``session``'s connection ended."""
 
 
 class ControlSession:
@@ -172,7 +71,7 @@ class ControlSession:
 
     def __init__(
         self,
-        host: EnvHost,
+        host: Host,
         env: RawEnv,
         *,
         require_ids: bool = False,
@@ -260,7 +159,7 @@ class ControlSession:
         """The connection ended: write its env's unfinished recording."""
         if not self._closed:
             self._closed = True
-            self.host._ended(self)
+            self.host.ended(self)
 
     # ---- checks ------------------------------------------------------------------------
 
@@ -399,10 +298,10 @@ class ControlSession:
         return {"agent": self.env.agent_selection}
 
     def _observation_space(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        return {"space": dict(self.host._spaces[0][self._agent(args)])}
+        return {"space": dict(self.host.spaces(self._agent(args))[0])}
 
     def _action_space(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        return {"space": dict(self.host._spaces[1][self._agent(args)])}
+        return {"space": dict(self.host.spaces(self._agent(args))[1])}
 
     def _action_mask(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return {"mask": (self.env.action_mask(self._agent(args)) != 0).tolist()}
