@@ -7,35 +7,16 @@ listener to stdout, so scripts and tests can read the URLs (``--port 0`` picks a
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from hypertoken.cli.options import parse_options
+
 TOKEN_VAR = "HYPERTOKEN_API_KEY"
 """The environment variable the token defaults to (as the old bridge)."""
-
-
-def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``("decks=6", "name=x")`` -> ``{"decks": 6, "name": "x"}``: each value is read as JSON
-    when it parses (numbers, true/false, null, lists), else kept as the string given."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise click.BadParameter(
-                f"{pair!r} is not KEY=VALUE (for example --option decks=6)",
-                param_hint="--option",
-            )
-        try:
-            options[key] = json.loads(text)
-        except ValueError:
-            options[key] = text
-    return options
 
 
 def _show_logs() -> None:

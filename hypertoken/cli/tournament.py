@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hypertoken.cli.options import parse_options
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -176,27 +178,6 @@ def run_cli(
     return result
 
 
-def _game_options(pairs: tuple[str, ...]) -> dict[str, object]:
-    """``KEY=VALUE`` options, each value read as an int, a float, a bool or text."""
-    out: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--option takes KEY=VALUE, not {pair!r}")
-        value: object = text
-        if text in ("true", "false"):
-            value = text == "true"
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(text)
-                    break
-                except ValueError:
-                    continue
-        out[key] = value
-    return out
-
-
 @tournament.command("policies")
 @click.argument("game")
 @click.option(
@@ -237,7 +218,7 @@ def tournament_policies(
     from hypertoken.envs.tournament import round_robin
 
     try:
-        built = make_game(game, 2, **_game_options(options))
+        built = make_game(game, 2, **parse_options(options))
         chosen = names.split(",") if names else policies.names(built)
         players = {n: policies.make(n.strip(), built) for n in chosen}
     except (ValueError, TypeError, LookupError, UnknownEnvError) as exc:

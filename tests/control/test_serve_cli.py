@@ -23,7 +23,7 @@ from aiohttp import WSMsgType
 from click.testing import CliRunner
 
 from hypertoken.cli import main
-from hypertoken.cli.serve import parse_options
+from hypertoken.cli.options import parse_options
 from hypertoken.client import HyperTokenClient
 from tests.kits.control import API_KEY_VAR, FrameClient, Served, serve_process
 
