@@ -12,6 +12,7 @@ import click
 
 from hypertoken import __version__
 from hypertoken.cli.bench import bench
+from hypertoken.cli.play import play
 from hypertoken.cli.relay import relay_command
 from hypertoken.cli.replay import replay
 from hypertoken.cli.serve import serve
@@ -28,7 +29,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for _command in (world_demo, relay_command, replay, tournament, bench, serve):
+for _command in (world_demo, relay_command, replay, tournament, bench, serve, play):
     main.add_command(_command)
 
 __all__ = ["main"]
