@@ -4,7 +4,9 @@ the standings of its players (a game's own tournament, such as
 :mod:`hypertoken.envs.tournament`).
 
 A label's mean score is its total over a match averaged over its matches; a self-match
-counts once, with the mean of the two seats. Wins, draws and losses count matches against
+counts once, with the mean of the two seats. ``ci95`` is the half-width of the mean's 95%
+confidence interval (normal approximation: 1.96 standard errors; 0 with fewer than two
+matches). Wins, draws and losses count matches against
 other labels. Standings rank by mean score (equal means share a rank), then label.
 
 >>> match_seed(0, 0, "tictactoe", "a", "b") == match_seed(0, 0, "tictactoe", "a", "b")
@@ -14,6 +16,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple, Protocol
 
@@ -48,6 +51,8 @@ class Line(NamedTuple):
     losses: int
     #: Matches counted in the mean (self-matches included).
     matches: int
+    #: Half-width of the mean score's 95% confidence interval.
+    ci95: float = 0.0
 
 
 def lines(names: Sequence[str], matches: Iterable[Played]) -> list[Line]:
@@ -69,6 +74,7 @@ def lines(names: Sequence[str], matches: Iterable[Played]) -> list[Line]:
             record[winner][0] += 1
             record[loser][2] += 1
     means = {n: sum(v) / len(v) if v else 0.0 for n, v in samples.items()}
+    ci95 = {n: _ci95(v) for n, v in samples.items()}
     order = sorted(names, key=lambda n: (-means[n], n))
     return [
         Line(
@@ -79,6 +85,17 @@ def lines(names: Sequence[str], matches: Iterable[Played]) -> list[Line]:
             record[n][1],
             record[n][2],
             len(samples[n]),
+            ci95[n],
         )
         for n in order
     ]
+
+
+def _ci95(values: Sequence[float]) -> float:
+    """1.96 standard errors of the mean of ``values`` (0 for fewer than two)."""
+    n = len(values)
+    if n < 2:
+        return 0.0
+    mean = sum(values) / n
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return 1.96 * math.sqrt(variance / n)

@@ -240,10 +240,16 @@ def tournament_policies(
     table = Table()
     for title, justify in (("Rank", "right"), ("Policy", "left"), ("Mean score", "right")):
         table.add_column(title, justify=justify)  # type: ignore[arg-type]
-    for title in ("W", "D", "L"):
+    for title in ("95% CI", "W", "D", "L"):
         table.add_column(title, justify="right")
     for s in result.standings:
         table.add_row(
-            str(s.rank), s.name, f"{s.mean_score:.2f}", str(s.wins), str(s.draws), str(s.losses)
+            str(s.rank),
+            s.name,
+            f"{s.mean_score:.2f}",
+            f"±{s.ci95:.2f}",
+            str(s.wins),
+            str(s.draws),
+            str(s.losses),
         )
     console.print(table)

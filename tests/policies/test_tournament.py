@@ -154,3 +154,18 @@ def test_a_match_that_cannot_end_is_stopped() -> None:
 
     with pytest.raises(RuntimeError, match="did not end within 50 moves"):
         play_match(game, [Stubborn()], 0, max_moves=50)
+
+
+def test_standings_carry_the_95_percent_confidence_interval() -> None:
+    from games.standings import lines
+
+    class M:
+        def __init__(self, players: tuple[str, str], scores: tuple[float, float]) -> None:
+            self.players, self.scores = players, scores
+
+    matches = [M(("a", "b"), (1.0, -1.0)), M(("a", "b"), (3.0, -3.0)), M(("b", "a"), (0.0, 0.0))]
+    by = {line.name: line for line in lines(["a", "b"], matches)}
+    # a scored 1, 3 and 0: mean 4/3, sample sd sqrt(7/3), over 3 matches.
+    assert by["a"].mean_score == pytest.approx(4 / 3)
+    assert by["a"].ci95 == pytest.approx(1.96 * (7 / 3 / 3) ** 0.5)
+    assert lines(["c"], [M(("c", "c"), (1.0, 1.0))])[0].ci95 == 0.0
