@@ -60,6 +60,10 @@ def make_env(name: str, *args: Any, **kwargs: Any) -> Any:
     made = factory(name)
     try:
         return made(*args, **kwargs)
+    except LookupError as exc:  # UnknownEnvError: a game that is not registered yet
+        if type(exc).__name__ != "UnknownEnvError":
+            raise
+        raise Unavailable(f"not built yet: {exc}") from exc
     except ImportError as exc:
         if "hypertoken.envs" not in str(exc):
             raise
@@ -77,12 +81,12 @@ def _mask_reader(obs: Any, info: Any) -> Callable[[Any, Any], np.ndarray]:
     raise RuntimeError("the env hands out no action mask (neither in obs nor in info)")
 
 
-def aec_loop(env_id: str = BLACKJACK) -> Loop:
-    """The standard PettingZoo AEC loop on ``aec_env(env_id)``: ``agent_iter``, ``last``,
-    a random legal action from the mask (``step(None)`` for a dead agent), ``reset`` when
-    no agent is left. Counts the steps that take an action.
+def aec_loop(env_id: str = BLACKJACK, **options: Any) -> Loop:
+    """The standard PettingZoo AEC loop on ``aec_env(env_id, **options)``: ``agent_iter``,
+    ``last``, a random legal action from the mask (``step(None)`` for a dead agent),
+    ``reset`` when no agent is left. Counts the steps that take an action.
     """
-    env = make_env("aec_env", env_id)
+    env = make_env("aec_env", env_id, **options)
     env.reset(seed=0)
     obs, _, _, _, info = env.last()
     mask_of = _mask_reader(obs, info)

@@ -158,3 +158,117 @@ def pettingzoo_rps_loop() -> Loop:
         return done
 
     return Loop(run, {})
+
+
+def _masked_aec_run(env: Any, rng: random.Random) -> Run:
+    """The standard PettingZoo AEC loop over an env whose observations carry
+    ``"action_mask"`` (PettingZoo classic's): a random legal action per decision,
+    ``step(None)`` for finished agents, ``reset`` when no agent is left.
+    """
+    import numpy as np
+
+    legal: dict[bytes, tuple[int, ...]] = {}
+
+    def run(steps: int) -> int:
+        last, step, agent_iter, choice = env.last, env.step, env.agent_iter, rng.choice
+        done = 0
+        while done < steps:
+            for _agent in agent_iter():
+                obs, _, terminated, truncated, _ = last()
+                if terminated or truncated:
+                    step(None)
+                    continue
+                mask = obs["action_mask"]
+                key = mask.tobytes()
+                ids = legal.get(key)
+                if ids is None:
+                    ids = legal[key] = tuple(int(i) for i in np.flatnonzero(mask))
+                step(choice(ids))
+                done += 1
+            env.reset()
+        return done
+
+    return run
+
+
+def pettingzoo_holdem_loop(num_players: int = 2) -> Loop:
+    """PettingZoo's ``texas_holdem_no_limit_v6`` AEC env with ``num_players`` seats (it
+    needs rlcard): random legal actions from the mask in the observation.
+    """
+    module = need("pettingzoo.classic.texas_holdem_no_limit_v6", BENCH_HINT)
+    env = module.env(num_players=num_players)
+    env.reset(seed=0)
+    return Loop(_masked_aec_run(env, random.Random(1)), {"num_players": num_players})
+
+
+def rlcard_nolimit_loop() -> Loop:
+    """RLCard's ``no-limit-holdem`` (two players) through its own env API: ``reset``, then
+    a random one of ``state["legal_actions"]`` per ``step`` until ``is_over``.
+    """
+    rlcard = need("rlcard")
+    env = rlcard.make("no-limit-holdem", config={"seed": 0})
+    rng = random.Random(1)
+
+    def run(steps: int) -> int:
+        reset, step, is_over, choice = env.reset, env.step, env.is_over, rng.choice
+        done = 0
+        while done < steps:
+            state, _ = reset()
+            while not is_over():
+                state, _ = step(choice(tuple(state["legal_actions"])))
+                done += 1
+        return done
+
+    return Loop(run, {})
+
+
+def pettingzoo_hanabi_loop(players: int = 2) -> Loop:
+    """PettingZoo's ``hanabi_v5`` AEC env (OpenSpiel's Hanabi through Shimmy), ``players``
+    seats: random legal actions from the mask in the observation.
+    """
+    module = need("pettingzoo.classic.hanabi_v5", f"{BENCH_HINT} (open_spiel, shimmy)")
+    env = module.env(players=players)
+    env.reset(seed=0)
+    return Loop(_masked_aec_run(env, random.Random(1)), {"players": players})
+
+
+def openspiel_hanabi_loop(players: int = 2) -> Loop:
+    """OpenSpiel's raw ``hanabi`` game: per decision the player's ``observation_tensor()``
+    (what an agent reads) and a random legal action; chance nodes (deals) are sampled.
+    """
+    pyspiel = need("pyspiel", f"{BENCH_HINT} (open_spiel)")
+    game = pyspiel.load_game("hanabi", {"players": players})
+    rng = random.Random(1)
+
+    def run(steps: int) -> int:
+        choice, draw = rng.choice, rng.random
+        done = 0
+        while done < steps:
+            state = game.new_initial_state()
+            while not state.is_terminal():
+                if state.is_chance_node():
+                    outcomes = state.chance_outcomes()
+                    r, acc = draw(), 0.0
+                    pick = outcomes[-1][0]
+                    for outcome, p in outcomes:
+                        acc += p
+                        if r <= acc:
+                            pick = outcome
+                            break
+                    state.apply_action(pick)
+                    continue
+                state.observation_tensor(state.current_player())
+                state.apply_action(choice(state.legal_actions()))
+                done += 1
+        return done
+
+    return Loop(run, {"players": players})
+
+
+def no_peer(what: str) -> Callable[[], Loop]:
+    """A side for rows that report our speed alone."""
+
+    def make() -> Loop:
+        raise Unavailable(f"no peer: this row reports {what}")
+
+    return make
