@@ -196,6 +196,9 @@ class AioMsgpackTransport:
                 await self._drop()
                 raise ConnectionClosedError(f"{self.endpoint.describe} closed the connection")
             self._ready.extend(self._frames.feed(data))
+            if not self._ready and self._frames.error is not None:
+                await self._drop()
+                raise ConnectionError(f"{self.endpoint.describe} sent an oversized frame")
         # The server's frames are decoded as they come: a client trusts the server it chose.
         return _as_map(msgpack.unpackb(self._ready.pop(0), raw=False))
 

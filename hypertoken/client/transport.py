@@ -254,6 +254,11 @@ class MsgpackTransport:
                 self.close()
                 raise ConnectionClosedError(f"{self.endpoint.describe} closed the connection")
             self._ready.extend(self._reader.feed(data))
+            if not self._ready and self._reader.error is not None:
+                self.close()
+                raise ConnectionError(
+                    f"{self.endpoint.describe} sent a frame over {MAX_RESPONSE_BYTES} bytes"
+                )
         # The server's frames are decoded as they come: a client trusts the server it chose.
         return _as_map(msgpack.unpackb(self._ready.pop(0), raw=False))
 

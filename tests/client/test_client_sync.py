@@ -6,7 +6,9 @@ client-side errors (bad URLs, refused connections, timeouts).
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,8 @@ from clientkit import TOKEN, url_of
 
 import hypertoken.envs as envs
 from hypertoken.client import ConnectionClosedError, HyperTokenClient, ServerError
+from hypertoken.client.transport import MAX_RESPONSE_BYTES
+from hypertoken.protocol.control import FRAME_HEADER
 from tests.kits.control import Served
 
 ALL = ("ws", "unix", "tcp")
@@ -207,3 +211,28 @@ def test_a_server_that_never_answers_times_out(silent: int) -> None:
     client.disconnect()
     with pytest.raises(TimeoutError, match="timed out"):
         HyperTokenClient(f"ws://127.0.0.1:{silent}", timeout=0.2).connect()
+
+
+def test_an_oversized_response_frame_is_a_clear_error(tmp_path: Path) -> None:
+    """A server that announces a frame over the client's limit: a ConnectionError, not a
+    hang (the client cannot resynchronise the stream after it).
+    """
+    path = str(tmp_path / "big.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1 << 16)
+            conn.sendall(FRAME_HEADER.pack(MAX_RESPONSE_BYTES + 1) + b"\x00" * 16)
+            conn.recv(1 << 16)  # until the client closes
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = HyperTokenClient(f"unix://{path}", timeout=10)
+    with pytest.raises(ConnectionError, match="over"):
+        client.ping()
+    thread.join(10)
+    listener.close()
