@@ -165,7 +165,9 @@ class Hanabi(Game):
     def __init__(self, num_players: int | None = None, *, lose_all_on_fail: bool = True) -> None:
         super().__init__(num_players)
         if type(lose_all_on_fail) is not bool:
-            raise ValueError(f"hanabi lose_all_on_fail must be True or False, not {lose_all_on_fail!r}")
+            raise ValueError(
+                f"hanabi lose_all_on_fail must be True or False, not {lose_all_on_fail!r}"
+            )
         self.lose_all_on_fail = lose_all_on_fail
         self.options = {} if lose_all_on_fail else {"lose_all_on_fail": False}
         n = self.num_players
