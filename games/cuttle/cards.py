@@ -1,0 +1,167 @@
+"""The cards of :mod:`games.cuttle` and its action layout (ids, names, log moves).
+
+Cards are numbered in one canonical order, ``card = rank * 4 + suit``: rank 0 (ace) .. 12
+(king), suit 0 clubs, 1 diamonds, 2 hearts, 3 spades. So a higher card number is a
+stronger card for scuttling (a higher rank, or the same rank and a higher suit), the 40
+point cards (ace to ten) are cards 0..39, and card ``c`` is World token ``c + 1``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypertoken.game import IllegalMoveError
+
+RANKS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10", "J", "Q", "K")
+SUITS = ("C", "D", "H", "S")
+CARDS = 52
+#: Cards 0..39 are the point cards (ace to ten).
+POINT_CARDS = 40
+
+ACE, TWO, THREE, FOUR, FIVE, SIX, SEVEN, EIGHT, NINE, TEN, JACK, QUEEN, KING = range(13)
+
+#: The permanents a two may destroy, in target order: the eights, jacks, queens, kings.
+ROYALS = (28, 29, 30, 31, *range(40, 52))
+ROYAL_INDEX = {c: k for k, c in enumerate(ROYALS)}
+
+#: The win threshold by the number of kings a seat holds.
+THRESHOLDS = (21, 14, 10, 5, 0)
+
+# ---- action layout -------------------------------------------------------------------
+
+DRAW = 0
+PASS = 1
+RESOLVE = 2
+POINTS = 3  # + card
+EFFECT = POINTS + CARDS  # + card: untargeted one-off (A 3 4 5 6 7) or permanent (8 Q K)
+COUNTER = EFFECT + CARDS  # + suit of the two
+DISCARD = COUNTER + 4  # + card
+PICK = DISCARD + CARDS  # + card
+SCUTTLE = PICK + CARDS  # + attacker * 40 + target
+JACK_ON = SCUTTLE + POINT_CARDS * POINT_CARDS  # + jack suit * 40 + target
+TWO_ON = JACK_ON + 4 * POINT_CARDS  # + two suit * 16 + royal index
+NINE_ON = TWO_ON + 4 * len(ROYALS)  # + nine suit * 52 + target
+NUM_ACTIONS = NINE_ON + 4 * CARDS
+
+
+def rank(c: int) -> int:
+    """The rank index of card ``c`` (0 = ace .. 12 = king)."""
+    return c >> 2
+
+
+def value(c: int) -> int:
+    """The points of a point card (ace 1 .. ten 10)."""
+    return (c >> 2) + 1
+
+
+def name(c: int) -> str:
+    """The card's short name, e.g. ``"10H"``, ``"AS"``."""
+    return RANKS[c >> 2] + SUITS[c & 3]
+
+
+def parse(text: str) -> int:
+    """Inverse of :func:`name` (case-insensitive); ValueError for anything else."""
+    t = text.strip().upper()
+    r, s = t[:-1], t[-1:]
+    if r in RANKS and s in SUITS:
+        return RANKS.index(r) * 4 + SUITS.index(s)
+    raise ValueError(f"{text!r} is not a card (write rank then suit, e.g. 10H, AS, QC)")
+
+
+def card(r: int, suit: int) -> int:
+    """The card of rank index ``r`` and suit index ``suit``."""
+    return r * 4 + suit
+
+
+def decode(action: int) -> tuple[str, tuple[int, ...]]:
+    """An action id as (kind, card numbers); ValueError outside the space."""
+    a = action
+    if type(a) is not int or not 0 <= a < NUM_ACTIONS:
+        raise ValueError(f"cuttle action ids are 0..{NUM_ACTIONS - 1}, not {action!r}")
+    if a == DRAW:
+        return "draw", ()
+    if a == PASS:
+        return "pass", ()
+    if a == RESOLVE:
+        return "resolve", ()
+    if a < EFFECT:
+        return "points", (a - POINTS,)
+    if a < COUNTER:
+        return "effect", (a - EFFECT,)
+    if a < DISCARD:
+        return "counter", (card(TWO, a - COUNTER),)
+    if a < PICK:
+        return "discard", (a - DISCARD,)
+    if a < SCUTTLE:
+        return "pick", (a - PICK,)
+    if a < JACK_ON:
+        att, tgt = divmod(a - SCUTTLE, POINT_CARDS)
+        return "scuttle", (att, tgt)
+    if a < TWO_ON:
+        s, tgt = divmod(a - JACK_ON, POINT_CARDS)
+        return "jack", (card(JACK, s), tgt)
+    if a < NINE_ON:
+        s, k = divmod(a - TWO_ON, len(ROYALS))
+        return "two", (card(TWO, s), ROYALS[k])
+    s, tgt = divmod(a - NINE_ON, CARDS)
+    return "nine", (card(NINE, s), tgt)
+
+
+def encode(kind: str, cards: tuple[int, ...]) -> int:
+    """Inverse of :func:`decode`; ValueError when the cards do not fit the kind."""
+    n = len(cards)
+    ok = all(type(c) is int and 0 <= c < CARDS for c in cards)
+    if ok and kind in ("draw", "pass", "resolve") and n == 0:
+        return {"draw": DRAW, "pass": PASS, "resolve": RESOLVE}[kind]
+    if ok and n == 1:
+        (c,) = cards
+        if kind == "points" and c < POINT_CARDS:
+            return POINTS + c
+        if kind == "effect":
+            return EFFECT + c
+        if kind == "counter" and rank(c) == TWO:
+            return COUNTER + (c & 3)
+        if kind == "discard":
+            return DISCARD + c
+        if kind == "pick":
+            return PICK + c
+    if ok and n == 2:
+        c, t = cards
+        if kind == "scuttle" and c < POINT_CARDS and t < POINT_CARDS:
+            return SCUTTLE + c * POINT_CARDS + t
+        if kind == "jack" and rank(c) == JACK and t < POINT_CARDS:
+            return JACK_ON + (c & 3) * POINT_CARDS + t
+        if kind == "two" and rank(c) == TWO and t in ROYAL_INDEX:
+            return TWO_ON + (c & 3) * len(ROYALS) + ROYAL_INDEX[t]
+        if kind == "nine" and rank(c) == NINE:
+            return NINE_ON + (c & 3) * CARDS + t
+    raise ValueError(f"no cuttle action {kind} {[name(c) if type(c) is int else c for c in cards]}")
+
+
+def move_name(action: int) -> tuple[str, tuple[Any, ...]]:
+    """How an action appears in the log: ``points ["10H"]``, ``scuttle ["9S", "9C"]``..."""
+    kind, cards = decode(action)
+    return kind, tuple(name(c) for c in cards)
+
+
+def parse_move(move: str, args: tuple[Any, ...]) -> int:
+    """Inverse of :func:`move_name`; :class:`IllegalMoveError` for anything else."""
+    try:
+        if not all(isinstance(a, str) for a in args):
+            raise ValueError("card names are strings")
+        return encode(move, tuple(parse(a) for a in args))
+    except ValueError as e:
+        raise IllegalMoveError(
+            f"cuttle has no move {move} {list(args)} ({e}; moves: draw, pass, resolve, "
+            "points/effect/counter/discard/pick [card], scuttle/jack/two/nine [card, target])"
+        ) from None
+
+
+def describe(action: int) -> str:
+    """A readable action, e.g. ``"scuttle 5C with 9S"`` (for prompts and rendering)."""
+    kind, cards = decode(action)
+    if not cards:
+        return kind
+    if len(cards) == 1:
+        return f"{kind} {name(cards[0])}"
+    return f"{kind} {name(cards[0])} -> {name(cards[1])}"
