@@ -232,10 +232,15 @@ def _return_uncalled(t: Table) -> None:
 
 def pots(t: Table) -> list[tuple[int, list[int]]]:
     """The main pot and the side pots: ``(chips, eligible seats)`` for every all-in
-    level of the seats still holding cards, lowest level (the main pot) first.
+    level of the seats still holding cards and the top level, lowest (the main pot) first.
+    A seat is eligible for a pot when it holds cards and has put in the pot's level.
     """
     live = [j for j in range(t.n) if t.live(j)]
-    levels = sorted({t.total[j] for j in live})
+    if not live:
+        return []
+    # Every seat still betting matches the top level by the showdown; during the betting
+    # the seats below it are not (yet) in the pots above them.
+    levels = sorted({t.total[j] for j in live if t.status[j] & ALL_IN} | {max(t.total)})
     out: list[tuple[int, list[int]]] = []
     prev = 0
     for level in levels:

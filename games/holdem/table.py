@@ -95,4 +95,19 @@ def restack(world: World, stakes: Stakes, n: int, cards: list[int], seed: int = 
     world.apply(dealer.finish(t.save(Batch())), atomic=False)
 
 
-__all__ = ["DECK", "WorldDealer", "prepare_batch", "restack", "setup"]
+def deal_order(n: int, button: int, holes: dict[int, list[int]], board: list[int]) -> list[int]:
+    """The top of a deck that deals ``holes`` (seat -> its two cards, for every seat dealt
+    in) and then ``board`` (up to five cards), with ``button`` on the button: what
+    :func:`restack` takes. The burnt cards are the lowest cards used nowhere else.
+    """
+    used = {c for h in holes.values() for c in h} | set(board)
+    spare = iter(c for c in range(52) if c not in used)
+    seated = [(button + j) % n for j in range(1, n + 1) if (button + j) % n in holes]
+    order = [holes[s][0] for s in seated] + [holes[s][1] for s in seated]
+    for street in (board[:3], board[3:4], board[4:5]):
+        if street:
+            order += [next(spare), *street]
+    return order
+
+
+__all__ = ["DECK", "WorldDealer", "deal_order", "prepare_batch", "restack", "setup"]
