@@ -19,7 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from games.hanabi.state import COLOURS, HINT_COLOUR, NUM_COLOURS, NUM_RANKS, hand_size
+from games.hanabi.state import (
+    COLOURS,
+    HINT_COLOUR,
+    HINT_RANK,
+    NUM_COLOURS,
+    NUM_RANKS,
+    hand_size,
+)
 
 DISCARD_MOVE = "discard"
 PLAY_MOVE = "play"
@@ -102,7 +109,7 @@ class ActionLayout:
         offset, value = args
         if type(offset) is not int or not 1 <= offset < n:
             return None
-        if move == HINT_COLOUR_MOVE and isinstance(value, str) and value in COLOURS:
+        if move == HINT_COLOUR_MOVE and value in tuple(COLOURS):
             return self.hint(offset, HINT_COLOUR, COLOURS.index(value))
         if move == HINT_RANK_MOVE and type(value) is int and 1 <= value <= NUM_RANKS:
             return self.hint(offset, HINT_RANK, value - 1)

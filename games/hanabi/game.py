@@ -96,10 +96,13 @@ State in the World
     counts) and ``last`` (the last move). Each move is one property read and one batch.
 
 Bots (:mod:`hypertoken.policies.hanabi`)
-    ``RuleBased`` (play a card known playable, else hint a playable card, else discard
-    the oldest card no hint touched) scores a mean of 17.52 over 1,000 seeded two-player
-    games (seeds 0..999, every seat the bot; 95% interval +-0.17; it never loses a life).
-    Random-legal (:class:`hypertoken.policies.RandomLegal`) scores about 0.
+    ``RuleBased`` (play a card known playable, else hint a playable card, the next player
+    first, else discard the oldest card no hint touched) scores a mean of **17.24** over
+    1,000 seeded two-player games (``aec_env("hanabi_v1")`` reset with seeds 0..999, both
+    seats the bot; 95% interval +-0.12, lowest 9, highest 22). It plays only cards its
+    knowledge proves playable, so it never loses a life. Random-legal
+    (:class:`hypertoken.policies.RandomLegal`) scores 0 over 1,000 seeded games: it
+    always loses the third life.
 
 Version history
     v1: first version.
@@ -261,7 +264,9 @@ class Hanabi(Game):
         return observation(self.view_layout, world.properties(), self.seats.index(seat))
 
     def hidden_variants(self, world: World) -> list[tuple[str, World]]:
-        """Worlds where one seat's own cards differ (see :func:`games.hanabi.view.hidden_variants`)."""
+        """Worlds where only one seat's own cards differ (see
+        :func:`games.hanabi.view.hidden_variants`).
+        """
         return hidden_variants(world, self.seats)
 
     def rewards(self, world: World) -> dict[str, float]:

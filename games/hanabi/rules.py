@@ -65,7 +65,6 @@ class Rules:
         self.hand_size = self.layout.hand_size
         self.lose_all_on_fail = lose_all_on_fail
         self.seats = seat_names(num_players)
-        self._none = np.zeros(self.layout.num_actions, dtype=bool)
 
     # ---- legality --------------------------------------------------------------------
 
@@ -73,7 +72,7 @@ class Rules:
         """The legal mask of seat ``me`` from the game properties ``p``."""
         s = p["s"]
         if is_over(s) or seat_of(s) != me:
-            return self._none.copy()
+            return np.zeros(self.layout.num_actions, dtype=bool)
         layout, n = self.layout, self.n
         mask = np.zeros(layout.num_actions, dtype=bool)
         count = p[HAND[me]] >> 30

@@ -91,17 +91,17 @@ class RuleBased(Policy):
             legal = set(legal_actions(action_mask))
 
         for j, slot in enumerate(knows[0]):  # 1. a card known playable
-            if slot.holds and certainly_playable(slot.colours, slot.ranks, fireworks):
-                if actions.play(j) in legal:
-                    return actions.play(j)
+            known = slot.holds and certainly_playable(slot.colours, slot.ranks, fireworks)
+            if known and actions.play(j) in legal:
+                return actions.play(j)
         for o in range(1, n):  # 2. show someone a playable card
             hint = self._hint(actions, o, knows[o], cards[o], fireworks, legal)
             if hint is not None:
                 return hint
         for j, slot in enumerate(knows[0]):  # 3. the oldest untouched card
-            if slot.holds and not (slot.colour_hinted or slot.rank_hinted):
-                if actions.discard(j) in legal:
-                    return actions.discard(j)
+            untouched = slot.holds and not (slot.colour_hinted or slot.rank_hinted)
+            if untouched and actions.discard(j) in legal:
+                return actions.discard(j)
         hints = sorted(a for a in legal if a >= actions.colour_base)
         if hints:
             return hints[0]
