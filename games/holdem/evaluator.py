@@ -64,7 +64,7 @@ def card_name(c: int) -> str:
 
 def _top_bits(mask: int, k: int) -> list[int]:
     """The ``k`` highest set bit indices of ``mask``, high to low."""
-    out = []
+    out: list[int] = []
     r = 12
     while r >= 0 and len(out) < k:
         if mask >> r & 1:

@@ -60,7 +60,7 @@ def pack(cards: list[int]) -> int:
 
 def unpack(v: int) -> list[int]:
     """Inverse of :func:`pack`."""
-    out = []
+    out: list[int] = []
     while v:
         out.append((v & 63) - 1)
         v >>= 6

@@ -106,9 +106,7 @@ def render(t: Table, k: Stakes, seats: tuple[str, ...], seat: str | None) -> str
         if not st & IN:
             cards, state = "", "out" if t.stack[i] == 0 else "waiting"
         else:
-            cards = (
-                " ".join(card_name(c) for c in t.hole[i]) if shown else "?? ??"
-            ).join("[]")
+            cards = (" ".join(card_name(c) for c in t.hole[i]) if shown else "?? ??").join("[]")
             state = "folded" if st & FOLDED else "all-in" if st & ALL_IN else ""
             if t.street == SHOWDOWN and t.live(i) and len(t.hole[i] + t.board) >= 5:
                 state = describe(evaluate(t.hole[i] + t.board))

@@ -118,9 +118,7 @@ def test_straight_flush_beats_a_bigger_flush_in_seven() -> None:
 
 
 def test_card_names_round_trip() -> None:
-    assert [card_name(c) for c in range(52)] == [
-        r + s for r in "23456789TJQKA" for s in "hdcs"
-    ]
+    assert [card_name(c) for c in range(52)] == [r + s for r in "23456789TJQKA" for s in "hdcs"]
     assert card("As") == 51 and card("2h") == 0
     with pytest.raises(ValueError, match="not a card"):
         card("1x")
