@@ -14,7 +14,6 @@ import numpy as np
 
 from games.hanabi.state import (
     CARD,
-    COLOUR_HINTED,
     COLOURS,
     COPIES,
     DECK_SIZE,
@@ -29,7 +28,6 @@ from games.hanabi.state import (
     NUM_COLOURS,
     NUM_RANKS,
     PLAY,
-    RANK_HINTED,
     discards,
     hand,
     hand_size,
@@ -45,6 +43,10 @@ from hypertoken.core import Batch, To, World
 
 #: Observation entries per slot of knowledge: 5 colours, 5 ranks, two hinted flags, a card.
 KNOWLEDGE_BITS = 13
+#: The 13 observation entries of every 12-bit slot knowledge (a table: one row copy each).
+_KNOWLEDGE_ROWS = np.array(
+    [[(k >> b) & 1 for b in range(12)] + [1] for k in range(1 << 12)], dtype=np.float32
+)
 #: Where each rank's copies start in a colour's 10 discard entries.
 _RANK_START = tuple(sum(COPIES[:r]) for r in range(NUM_RANKS))
 
@@ -136,10 +138,7 @@ def observation(layout: ObservationLayout, p: dict[str, Any], me: int) -> np.nda
         count = p[HAND[seat]] >> 30
         for j, slot in enumerate(knowledge(p[KNOW[seat]], count)):
             at = layout.knowledge_at(o, j)
-            obs[at : at + 10] = [(slot >> b) & 1 for b in range(10)]
-            obs[at + 10] = float(slot & COLOUR_HINTED != 0)
-            obs[at + 11] = float(slot & RANK_HINTED != 0)
-            obs[at + 12] = 1.0
+            obs[at : at + KNOWLEDGE_BITS] = _KNOWLEDGE_ROWS[slot]
     return obs
 
 
