@@ -31,6 +31,7 @@ ENTRY_POINT_GROUP = "hypertoken.games"
 #: Built-in games: env id -> "module:Class" (imported lazily).
 _BUILTIN: dict[str, str] = {
     "tictactoe_v1": "games.tictactoe:TicTacToe",
+    "hanabi_v1": "games.hanabi:Hanabi",
     "grab_v1": "games.grab:Grab",
     "blackjack_v1": "games.blackjack:Blackjack",
     "prisoners_dilemma_v1": "games.prisoners_dilemma:PrisonersDilemma",

@@ -7,6 +7,7 @@ Each name says which games it plays (by ``GameInfo.name``), or plays every game:
 - ``random``: every game (:class:`~hypertoken.policies.RandomLegal`);
 - ``basic-strategy``: blackjack (:class:`~hypertoken.policies.BasicStrategy`, with the
   game's ``h17``);
+- ``hanabi-rules``: Hanabi (:class:`~hypertoken.policies.hanabi.RuleBased`);
 - the prisoner's dilemma strategies, ``always-cooperate`` ... ``hard-majority`` and
   ``original-gradual`` (:class:`~hypertoken.policies.StrategyPolicy`, with the game's
   payoffs and rounds). Its ``random`` strategy is the ``random`` policy, which draws
@@ -92,6 +93,12 @@ def _basic_strategy(game: Game) -> Policy:
     return BasicStrategy(h17=bool(getattr(game, "h17", False)))
 
 
+def _hanabi_rules(game: Game) -> Policy:
+    from hypertoken.policies.hanabi import RuleBased
+
+    return RuleBased()
+
+
 def _strategy(strategy_name: str) -> Callable[[Game], Policy]:
     def factory(game: Game) -> Policy:
         from games.prisoners_dilemma.strategies import get_strategy
@@ -119,6 +126,15 @@ def _load_builtins() -> None:
         "basic-strategy",
         PolicySpec(
             "basic-strategy", _basic_strategy, frozenset({"blackjack"}), "blackjack basic strategy"
+        ),
+    )
+    add(
+        "hanabi-rules",
+        PolicySpec(
+            "hanabi-rules",
+            _hanabi_rules,
+            frozenset({"hanabi"}),
+            "Hanabi: play a card known playable, hint a playable card, discard the oldest",
         ),
     )
     for strategy_name, cls in STRATEGIES.items():
