@@ -36,9 +36,11 @@ def test_the_names_of_each_game() -> None:
     assert names("blackjack") == ["basic-strategy", "random"]
     assert names("tictactoe_v1") == ["random"]
     assert len(names(PrisonersDilemma())) == len(STRATEGIES) == 15
+    assert names("hanabi") == ["hanabi-rules", "random"]
     every = names()
-    assert "basic-strategy" in every and "original-gradual" in every
-    assert every == sorted(every) and len(every) == 16
+    strategies = {n.replace("_", "-") for n in STRATEGIES}
+    assert set(every) == {"random", "basic-strategy", "hanabi-rules", *strategies}
+    assert every == sorted(every)
     assert all(s.summary for s in specs())
 
 
