@@ -213,6 +213,17 @@ def test_full_raise_after_a_short_all_in_reopens_it() -> None:
     assert legal(game, world) == ["fold", "call", "raise_half_pot", "raise_pot", "all_in"]
 
 
+def test_short_all_ins_adding_up_to_a_full_raise_reopen_it() -> None:
+    game, world = table(
+        ["Ah Kh", "7c 2d", "9s 9c", "Qd Jd"], "2s 3s 4d Tc Jh", stacks=[200, 200, 13, 18]
+    )
+    play(game, world, CALL, CALL, CALL, CHECK)  # a pot of 8; seats 2 and 3 keep 11 and 16
+    play(game, world, POT, ALLIN, ALLIN)  # 8, then all-in 11 and 16: short raises of 3, 5
+    play(game, world, CALL)  # the button calls 16
+    assert state(game, world).actor == 1  # it faces 8 more: a full raise in all
+    assert legal(game, world) == ["fold", "call", "raise_half_pot", "raise_pot", "all_in"]
+
+
 def test_no_raise_when_every_other_seat_is_all_in() -> None:
     game, world = table(["Ah Kh", "7c 2d"], "2s 3s 9d Tc Jh", stacks=[200, 50])
     play(game, world, CALL)
