@@ -115,7 +115,7 @@ def encode(kind: str, cards: tuple[int, ...]) -> int:
         return {"draw": DRAW, "pass": PASS, "resolve": RESOLVE}[kind]
     if ok and n == 1:
         (c,) = cards
-        if kind == "points" and c < POINT_CARDS:
+        if kind == "points":  # ids for J Q K exist but are never legal
             return POINTS + c
         if kind == "effect":
             return EFFECT + c
