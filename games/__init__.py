@@ -12,6 +12,8 @@ entry-point group; each entry point names a :class:`hypertoken.game.Game` subcla
 >>> game = games.make("tictactoe")          # the newest version
 >>> game.info.env_id
 'tictactoe_v1'
+>>> games.game_class("poker").info.env_id   # the earlier bridge's name
+'texas_holdem_v1'
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ _BUILTIN: dict[str, str] = {
     "tictactoe_v1": "games.tictactoe:TicTacToe",
     "hanabi_v1": "games.hanabi:Hanabi",
     "grab_v1": "games.grab:Grab",
+    "texas_holdem_v1": "games.holdem:TexasHoldem",
     "blackjack_v1": "games.blackjack:Blackjack",
     "prisoners_dilemma_v1": "games.prisoners_dilemma:PrisonersDilemma",
 }
+
+#: Other names of built-in games: the earlier HyperToken bridge's (``poker``).
+_ALIASES: dict[str, str] = {"poker": "texas_holdem_v1"}
 
 _classes: dict[str, type[Game]] = {}
 _paths: dict[str, str] = dict(_BUILTIN)
@@ -94,6 +100,8 @@ def names() -> list[str]:
 def game_class(name: str, version: int | None = None) -> type[Game]:
     """The Game class for ``"name_vN"``, or ``name`` with ``version`` (default: newest)."""
     _load_plugins()
+    if version is None and name in _ALIASES and name not in _classes and name not in _paths:
+        name = _ALIASES[name]
     if version is not None:
         env_id = f"{name}_v{version}"
     elif name in _classes or name in _paths:

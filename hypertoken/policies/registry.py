@@ -8,6 +8,7 @@ Each name says which games it plays (by ``GameInfo.name``), or plays every game:
 - ``basic-strategy``: blackjack (:class:`~hypertoken.policies.BasicStrategy`, with the
   game's ``h17``);
 - ``hanabi-rules``: Hanabi (:class:`~hypertoken.policies.hanabi.RuleBased`);
+- ``holdem-equity``: no-limit hold'em (:class:`~hypertoken.policies.holdem.EquityPolicy`);
 - the prisoner's dilemma strategies, ``always-cooperate`` ... ``hard-majority`` and
   ``original-gradual`` (:class:`~hypertoken.policies.StrategyPolicy`, with the game's
   payoffs and rounds). Its ``random`` strategy is the ``random`` policy, which draws
@@ -99,6 +100,14 @@ def _hanabi_rules(game: Game) -> Policy:
     return RuleBased()
 
 
+def _holdem_equity(game: Game) -> Policy:
+    from hypertoken.policies.holdem import EquityPolicy
+
+    policy = EquityPolicy(opponents=max(1, len(game.seats) - 1))
+    policy.name = "holdem-equity"
+    return policy
+
+
 def _strategy(strategy_name: str) -> Callable[[Game], Policy]:
     def factory(game: Game) -> Policy:
         from games.prisoners_dilemma.strategies import get_strategy
@@ -135,6 +144,15 @@ def _load_builtins() -> None:
             _hanabi_rules,
             frozenset({"hanabi"}),
             "Hanabi: play a card known playable, hint a playable card, discard the oldest",
+        ),
+    )
+    add(
+        "holdem-equity",
+        PolicySpec(
+            "holdem-equity",
+            _holdem_equity,
+            frozenset({"texas_holdem"}),
+            "no-limit hold'em: Monte Carlo equity against random hands, then thresholds",
         ),
     )
     for strategy_name, cls in STRATEGIES.items():

@@ -39,7 +39,8 @@ def test_the_names_of_each_game() -> None:
     assert names("hanabi") == ["hanabi-rules", "random"]
     every = names()
     strategies = {n.replace("_", "-") for n in STRATEGIES}
-    assert set(every) == {"random", "basic-strategy", "hanabi-rules", *strategies}
+    assert names("texas_holdem") == ["holdem-equity", "random"]
+    assert set(every) == {"random", "basic-strategy", "hanabi-rules", "holdem-equity", *strategies}
     assert every == sorted(every)
     assert all(s.summary for s in specs())
 
