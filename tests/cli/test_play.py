@@ -80,3 +80,13 @@ def test_moves_are_read_by_number_name_or_unique_prefix() -> None:
     assert [parse_move(t, legal) for t in ("1", "Stand", "st", "d", " hit ")] == [1, 1, 1, 2, 0]
     assert [parse_move(t, legal) for t in ("3", "-1", "", "x", "s t")] == [None] * 5
     assert parse_move("place", {3: "place 3", 5: "place 5"}) is None  # not unique
+
+
+def test_holdem_by_its_bridge_name_hides_the_bots_cards() -> None:
+    code, out = _play(
+        "poker", "--seed", "5", "--bot", "holdem-equity", moves="call\n" + "check\n" * 7
+    )
+    assert code == 0, out
+    assert "player_1: 198 chips [?? ??]" in out  # the bot's hole cards, until showdown
+    assert "player_1 (holdem-equity): check" in out
+    assert "one pair of 6" in out and out.rstrip().endswith("player_0 (you) +1, player_1 -1")
