@@ -189,3 +189,13 @@ def test_default_action_is_the_lowest_legal() -> None:
     arrange(game, world, hands={0: "3C", 1: "4C"}, deck="5H")
     assert game.default_action(world, "player_0") == DRAW
     assert game.default_action(world, "player_1") is None
+
+
+def test_the_documented_layouts() -> None:
+    from games.cuttle import cards, view
+
+    ids = (cards.POINTS, cards.EFFECT, cards.COUNTER, cards.DISCARD, cards.PICK)
+    assert ids == (3, 55, 107, 111, 163)
+    assert (cards.SCUTTLE, cards.JACK_ON, cards.TWO_ON, cards.NINE_ON) == (215, 1815, 1975, 2039)
+    assert (view.OPP_HAND, view.FROZEN, view.COUNTERS, view.JACKS) == (312, 520, 572, 576)
+    assert (view.SCALARS, view.TO_DECIDE, view.PHASES) == (580, 590, 591)
