@@ -37,6 +37,7 @@ _BUILTIN: dict[str, str] = {
     "grab_v1": "games.grab:Grab",
     "texas_holdem_v1": "games.holdem:TexasHoldem",
     "blackjack_v1": "games.blackjack:Blackjack",
+    "cuttle_v1": "games.cuttle:Cuttle",
     "prisoners_dilemma_v1": "games.prisoners_dilemma:PrisonersDilemma",
 }
 

@@ -9,6 +9,7 @@ Each name says which games it plays (by ``GameInfo.name``), or plays every game:
   game's ``h17``);
 - ``hanabi-rules``: Hanabi (:class:`~hypertoken.policies.hanabi.RuleBased`);
 - ``holdem-equity``: no-limit hold'em (:class:`~hypertoken.policies.holdem.EquityPolicy`);
+- ``cuttle-greedy``: Cuttle (:class:`~hypertoken.policies.cuttle.Greedy`);
 - the prisoner's dilemma strategies, ``always-cooperate`` ... ``hard-majority`` and
   ``original-gradual`` (:class:`~hypertoken.policies.StrategyPolicy`, with the game's
   payoffs and rounds). Its ``random`` strategy is the ``random`` policy, which draws
@@ -108,6 +109,12 @@ def _holdem_equity(game: Game) -> Policy:
     return policy
 
 
+def _cuttle_greedy(game: Game) -> Policy:
+    from hypertoken.policies.cuttle import Greedy
+
+    return Greedy()
+
+
 def _strategy(strategy_name: str) -> Callable[[Game], Policy]:
     def factory(game: Game) -> Policy:
         from games.prisoners_dilemma.strategies import get_strategy
@@ -153,6 +160,15 @@ def _load_builtins() -> None:
             _holdem_equity,
             frozenset({"texas_holdem"}),
             "no-limit hold'em: Monte Carlo equity against random hands, then thresholds",
+        ),
+    )
+    add(
+        "cuttle-greedy",
+        PolicySpec(
+            "cuttle-greedy",
+            _cuttle_greedy,
+            frozenset({"cuttle"}),
+            "Cuttle: win if it can, else scuttle, else play the highest points",
         ),
     )
     for strategy_name, cls in STRATEGIES.items():

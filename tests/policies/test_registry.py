@@ -40,7 +40,9 @@ def test_the_names_of_each_game() -> None:
     every = names()
     strategies = {n.replace("_", "-") for n in STRATEGIES}
     assert names("texas_holdem") == ["holdem-equity", "random"]
-    assert set(every) == {"random", "basic-strategy", "hanabi-rules", "holdem-equity", *strategies}
+    assert names("cuttle") == ["cuttle-greedy", "random"]
+    built = {"random", "basic-strategy", "hanabi-rules", "holdem-equity", "cuttle-greedy"}
+    assert set(every) == built | strategies
     assert every == sorted(every)
     assert all(s.summary for s in specs())
 
