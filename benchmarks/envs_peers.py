@@ -82,14 +82,14 @@ def gymnasium_blackjack_loop() -> Loop:
     return Loop(run, {})
 
 
-def rlcard_blackjack_loop() -> Loop:
-    """RLCard's blackjack (``rlcard.make("blackjack")``, one player): ``reset``, then a random
-    one of ``state["legal_actions"]`` per ``step`` until ``is_over``. This is RLCard's own
-    env API without its agents and trajectory bookkeeping (``env.run`` does more work per
-    step), so it is the fastest loop the API offers.
+def rlcard_loop(name: str) -> Loop:
+    """An RLCard game (``rlcard.make(name)``) through its own env API: ``reset``, then a
+    random one of ``state["legal_actions"]`` per ``step`` until ``is_over``. This is RLCard's
+    own env API without its agents and trajectory bookkeeping (``env.run`` does more work
+    per step), so it is the fastest loop the API offers.
     """
     rlcard = need("rlcard")
-    env = rlcard.make("blackjack", config={"seed": 0})
+    env = rlcard.make(name, config={"seed": 0})
     rng = random.Random(1)
 
     def run(steps: int) -> int:
@@ -103,6 +103,11 @@ def rlcard_blackjack_loop() -> Loop:
         return done
 
     return Loop(run, {})
+
+
+def rlcard_blackjack_loop() -> Loop:
+    """RLCard's blackjack (one player), see :func:`rlcard_loop`."""
+    return rlcard_loop("blackjack")
 
 
 def envpool_blackjack_loop(num_envs: int = 64) -> Loop:
@@ -202,24 +207,8 @@ def pettingzoo_holdem_loop(num_players: int = 2) -> Loop:
 
 
 def rlcard_nolimit_loop() -> Loop:
-    """RLCard's ``no-limit-holdem`` (two players) through its own env API: ``reset``, then
-    a random one of ``state["legal_actions"]`` per ``step`` until ``is_over``.
-    """
-    rlcard = need("rlcard")
-    env = rlcard.make("no-limit-holdem", config={"seed": 0})
-    rng = random.Random(1)
-
-    def run(steps: int) -> int:
-        reset, step, is_over, choice = env.reset, env.step, env.is_over, rng.choice
-        done = 0
-        while done < steps:
-            state, _ = reset()
-            while not is_over():
-                state, _ = step(choice(tuple(state["legal_actions"])))
-                done += 1
-        return done
-
-    return Loop(run, {})
+    """RLCard's ``no-limit-holdem`` (two players), see :func:`rlcard_loop`."""
+    return rlcard_loop("no-limit-holdem")
 
 
 def pettingzoo_hanabi_loop(players: int = 2) -> Loop:
