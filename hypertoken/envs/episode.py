@@ -56,6 +56,9 @@ class Episode:
             self._table = kernel_table(game, self.engine.world, 0)
         #: The kernel's mask bits -> the int8 mask (only read with a table).
         self._masks = [m.astype(MASK_DTYPE) for m in _BLACKJACK_MASKS] if self._table else []
+        #: Masks computed since the last change (every change is a reset or a play): an
+        #: AEC step reads the mover's mask twice, for the observation and for the info.
+        self._seen_masks: dict[str, np.ndarray] = {}
 
     # ---- episodes ------------------------------------------------------------------
 
@@ -78,6 +81,7 @@ class Episode:
         else:
             s = next_seed(first, self._k) if self._k else first
             self.engine.reset(s)
+        self._seen_masks.clear()
         self.seed = s
         self.started = True
         self._unsaved = self.recorder is not None
@@ -153,6 +157,7 @@ class Episode:
                 else "call reset() before step()"
             )
         a = self.action(action)
+        self._seen_masks.clear()  # before the move: a refused move still leaves it right
         table = self._table
         if table is not None:
             table.action = a
@@ -185,7 +190,11 @@ class Episode:
         if table is not None:
             mask: np.ndarray = self._masks[table.mask_bits()].copy()
             return mask
-        return self.engine.legal_mask(seat)
+        seen = self._seen_masks.get(seat)
+        if seen is None:
+            seen = self._seen_masks[seat] = self.engine.legal_mask(seat)
+        copy: np.ndarray = seen.copy()
+        return copy
 
     def info(self, seat: str) -> dict[str, Any]:
         """The game's info for ``seat`` (if it reports any) and its ``action_mask``."""
