@@ -108,6 +108,7 @@ class WorldViews:
     _buf: ctypes.Array[ctypes.c_ubyte]
     _base: int
     _hdr: dict[str, int]
+    _gen: int
     _dtypes: dict[str, np.dtype]
     manifest: Manifest
 
@@ -122,6 +123,10 @@ class WorldViews:
         self._props_at = self._base + self._hdr["props"]
         #: property key -> (its symbol id, the entry index it was last found at).
         self._prop_at: dict[str, tuple[int, int]] = {}
+        #: Every property as decoded at World version ``_props_version`` (values are
+        #: immutable; callers get copies of the dict).
+        self._props_seen: dict[str, Any] = {}
+        self._props_version = -1
         self._game_active = self.manifest.records["Game"][1]["active"]
         #: The snapshot (a ``bytes`` object) the World was last restored to, and how many
         #: symbols it has: the World descends from it, and the symbol table only grows,
@@ -134,6 +139,7 @@ class WorldViews:
 
     def _forget(self) -> None:
         """Drop caches that a restore or a rolled-back batch can invalidate."""
+        self._props_version = -1
         self._syms.clear()
         self._addr.clear()
         self._addr_gen = -1
@@ -411,8 +417,14 @@ class WorldViews:
         )
 
     def properties(self) -> dict[str, Any]:
-        """The game's typed key/value store."""
-        return self._map(*self._hlist("props"))
+        """The game's typed key/value store (a new dict; decoded once per World version,
+        since games read it several times between two changes).
+        """
+        version = self._gen
+        if version != self._props_version:
+            self._props_seen = self._map(*self._hlist("props"))
+            self._props_version = version
+        return dict(self._props_seen)
 
     def property(self, key: str, default: Any = None) -> Any:
         """One game property (``default`` if unset), without decoding the others."""
