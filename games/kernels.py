@@ -30,8 +30,9 @@ from hypertoken.core import CoreModule, World
 KernelFn = Callable[[bytes], int]
 
 HERE = Path(__file__).resolve().parent
-#: The kernels, by game package: ``games/<name>/kernel.zig`` builds ``kernel.wasm`` beside it.
-KERNELS = ("blackjack", "prisoners_dilemma")
+#: The kernels, by game package: every ``games/<name>/kernel.zig`` builds ``kernel.wasm``
+#: beside it (a game gets a kernel by having that file).
+KERNELS = tuple(sorted(p.parent.name for p in HERE.glob("*/kernel.zig")))
 
 
 def source(name: str) -> Path:
