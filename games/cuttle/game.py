@@ -1,4 +1,5 @@
-"""Cuttle (``cuttle_v1``): the two-player combat card game, as cuttle.cards plays it.
+"""Cuttle (``cuttle_v1``): the two-player combat card game, as cuttle.cards plays it, and
+its three-player variant *cutthroat* (``Cuttle(3)``, section "Three players" below).
 
 Rules
     A 52-card deck (no jokers) is shuffled with the room seed. ``player_1`` deals: the
@@ -57,7 +58,8 @@ Rules
     that never arise with a full deck: a seat with nothing legal passes; the game is a
     draw after ``max_moves`` decisions (default 1000).
 
-    Three-player cutthroat is not implemented (``players=2`` only).
+    Everything in this section up to here is the two-player game (``Cuttle()`` or
+    ``Cuttle(2)``); the three-player changes follow.
 
 Turns (``TurnOrder.CUSTOM``)
     Every choice is its own decision through ``current_player``, as PettingZoo's card
@@ -124,6 +126,104 @@ Observation (``player_view``), float32, shape (597,), every entry in [0, 1]
 Rewards
     +1 for the winner, -1 for the loser, 0 each in a draw (given when the game ends).
 
+Three players: cutthroat (``Cuttle(3)``)
+    The rules of cuttle.cards' "3 Player Cuttle: Cutthroat" (its rules page, section
+    Multiplayer Variants), every other rule as above, with these changes:
+
+    - **Deck**: 54 cards, the 52 and two jokers (``JK1``, ``JK2``).
+    - **Deal**: ``player_2`` deals 5 cards to each seat (5 to ``player_0``, then
+      ``player_1``, then itself, in blocks); ``player_0``, left of the dealer, moves
+      first; turns go ``player_0``, ``player_1``, ``player_2``, round. (cuttle.cards
+      rotates the dealer between games; an episode is one game, so the dealer is fixed.)
+    - **Goal**: 14 points, lowered by kings to 9 (one), 5 (two) and 0 (three: a seat
+      holding three kings wins at the end of that turn; four kings also 0).
+    - **Hand limit**: 7 (a seat draws only with fewer than 7 cards; a five draws up to 7).
+    - **Jokers** are royals whose effect is "steal target royal": played onto an
+      opponent's eight, queen or king (not behind another queen of that opponent), the
+      royal moves to the joker player's field and works for them (glasses, protection,
+      a lower goal); the joker stays on it. Like jacks: the other joker may steal it on
+      (only the top joker of a pile is a target); a two or a nine on the top joker sends
+      the royal back to the seat it was taken from (the joker to the scrap, or to its
+      player's hand); a two on the stolen royal scraps it and the jokers on it; a nine on
+      it returns it to its holder's hand (the jokers go to the scrap); a six scraps every
+      joker with the other permanents. *Choice*: the sources say "target royal" without
+      more; jacks and jokers are not targets here, as a stolen jack would carry its
+      point card (a jack already moves points).
+    - **Targets**: scuttles, jacks, twos, nines and jokers may target either opponent's
+      cards (an action names the target card, which lies on exactly one field). Aces
+      and sixes hit all three fields. A point card taken by a jack goes back, when that
+      jack leaves, to the seat that controlled it before the jack (property ``jf``).
+    - **The four** names the opponent who discards (1 or 2 seats after the player).
+    - **Counters**: after a one-off, each other seat in turn order (starting after the
+      player) may counter with a two or let it stand; after a two joins the chain, the
+      seats after its player answer it the same way. The chain resolves when every
+      seat but the last card's player has let it stand in a row; as before the one-off
+      acts iff an even number of twos countered it. *Choice* (the sources are silent on
+      the order): turn order, which is how a table plays it.
+    - **Glasses** reveal both opponents' hands.
+    - **A nine's card** stays unplayable (nor usable to counter) until its holder's next
+      turn ends, even when another seat's turn comes first. *Simplification*: one such
+      card at a time; a later nine's card replaces it.
+    - **Passing**: with an empty deck a seat may pass; three passes in a row (a full
+      round: every seat passed) end the game in a draw.
+    - **Win order**: when several seats reach their goals at once, the turn player
+      wins, else the first in turn order after it.
+
+    Actions (2307 ids): the two-player ids 0..2246 keep their meaning (the four's
+    untargeted id ``55 + c`` is never legal with three seats), then:
+
+    ============  ============================  =========================================
+    id            move (log name)               meaning
+    ============  ============================  =========================================
+    2247 + 2s+k   ``four [4s, "+1"|"+2"]``      the four of suit s makes the opponent
+                                                k + 1 seats after the player discard
+    2255 + j      ``discard [JKj+1]``           discard a joker (the four)
+    2257 + j      ``pick [JKj+1]``              take a joker from the scrap (the three)
+    2259 + 16j+k  ``joker [JKj+1, royal k]``    joker j steals royal k (k as for twos;
+                                                only eights, queens and kings are legal)
+    2291 + 2s+j   ``two [2s, JKj+1]``           the two of suit s destroys joker j
+    2299 + 2s+j   ``nine [9s, JKj+1]``          the nine of suit s returns joker j
+    ============  ============================  =========================================
+
+    Observation (shape (792,), float32, in [0, 1]; offsets in :mod:`games.cuttle.view3`):
+    *next* is the seat after the viewer in turn order, *second* the one after it.
+
+    ==========  ==================================================================
+    0..53       the seat's hand (cards 0..51, then the jokers 52, 53)
+    54..107     the seat's point cards
+    108..161    the seat's permanents (jacks and jokers included)
+    162..215    next's point cards
+    216..269    next's permanents
+    270..323    second's point cards
+    324..377    second's permanents
+    378..431    the scrap
+    432..485    next's hand, only while the seat holds glasses (else 0)
+    486..539    second's hand, only while the seat holds glasses (else 0)
+    540..593    the pending one-off
+    594..647    its target
+    648..701    the card a seven revealed
+    702..755    the card a nine returned (unplayable until its holder's turn ends)
+    756..759    per suit: that two is countering in the chain
+    760..763    per jack suit: (the point card it holds + 1) / 40, 0 off the field
+    764, 765    per joker: (the royal it holds + 1) / 52, 0 off the field
+    766         deck size / 54
+    767..769    hand sizes / 16 (capped): me, next, second
+    770..772    points / 21 (capped): me, next, second
+    773..775    thresholds / 21: me, next, second
+    776         passes in a row / 3
+    777         cards the four's target still discards / 2
+    778         1 when the seat decides now
+    779..781    whose turn it is, one-hot: me, next, second
+    782..784    a pending or resolving four's victim, one-hot: me, next, second
+    785         seats that let the chain's last card stand so far / 2
+    786..791    the phase, one-hot: main, counter, discard, pick, seven, over
+    ==========  ==================================================================
+
+    Hidden (``hidden_variants``): the deck's order and each opponent's hand without
+    glasses. Rewards: +1 for the winner, -1 for each loser, 0 for all in a draw (not
+    zero-sum: a loss is a loss whichever opponent won; PettingZoo's multi-player card
+    games score it the same way).
+
 State in the World
     Documented in :mod:`games.cuttle.state`: the cards as tokens in a shuffled deck
     stack, the seats' inventories (hands), zones per seat for points and permanents, a
@@ -132,10 +232,13 @@ State in the World
     count) and ``jk`` which point card each jack holds.
 
 Options
-    ``max_moves`` (default 1000, at most 4095): decisions before the game is a draw.
+    ``num_players`` (2 or 3): 3 plays cutthroat. ``max_moves`` (default 1000, at most
+    4095): decisions before the game is a draw.
 
 Version history
-    v1: first version.
+    v1: first version. The three-player cutthroat variant was added within v1: the
+    two-player game's actions, observations and state hashes are unchanged (a test pins
+    a seeded game's final state hash).
 """
 
 from __future__ import annotations
@@ -147,19 +250,22 @@ from typing import Any
 import numpy as np
 
 from games.cuttle import cards as cardmod
-from games.cuttle.cards import NUM_ACTIONS
+from games.cuttle.cards import NUM_ACTIONS, NUM_ACTIONS_3
 from games.cuttle.rules import legal, play
-from games.cuttle.state import Phase, Table, Turn, commit, prepare, read
+from games.cuttle.state import Phase, Table, Turn, commit, draw_fields, prepare, read, winner_of
 from games.cuttle.view import OBS_SIZE, hidden_variants, observation, render
+from games.cuttle.view3 import OBS_SIZE_3, observation_3
 from hypertoken.core import To, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
 
-#: The observation's length.
+#: The observation's length (two players; three: :data:`OBS_LENGTH_3`).
 OBS_LENGTH = OBS_SIZE
+OBS_LENGTH_3 = OBS_SIZE_3
 
 
 class Cuttle(Game):
-    """Cuttle for two seats. Options: ``max_moves`` (int, default 1000).
+    """Cuttle for two seats, or three (cutthroat). Options: ``max_moves`` (int, default
+    1000). The action space and observation grow with three seats (module docstring).
 
     The instance holds only its options (and a cache of the last table read, keyed by
     the World and its version, so the mask, ``is_legal`` and the view read it once).
@@ -169,7 +275,7 @@ class Cuttle(Game):
         name="cuttle",
         version=1,
         min_players=2,
-        max_players=2,
+        max_players=3,
         num_actions=NUM_ACTIONS,
         observation_shape=(OBS_LENGTH,),
         information=Information.IMPERFECT,
@@ -188,6 +294,11 @@ class Cuttle(Game):
         self.max_moves = max_moves
         self.options = {"max_moves": max_moves} if max_moves != 1000 else {}
         self.info = dataclasses.replace(self.info, max_length=max_moves)
+        self.num_actions = NUM_ACTIONS if self.num_players == 2 else NUM_ACTIONS_3
+        if self.num_players > 2:
+            self.info = dataclasses.replace(
+                self.info, num_actions=NUM_ACTIONS_3, observation_shape=(OBS_LENGTH_3,)
+            )
         self._cached: tuple[weakref.ref[World], int, Table, list[int]] | None = None
 
     # ---- reading the World -----------------------------------------------------------
@@ -209,18 +320,25 @@ class Cuttle(Game):
     # ---- the contract ----------------------------------------------------------------
 
     def prepare(self, world: World) -> None:
-        """The 52 cards and every container."""
-        prepare(world)
+        """The 52 cards (three players: 54, with the jokers) and every container."""
+        prepare(world, self.num_players)
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Shuffle with the entry's seed; deal 6 to ``player_0`` (who starts), 5 to the
-        dealer ``player_1``.
+        dealer ``player_1`` (three players: 5 each, ``player_0`` starts).
         """
         world.stack_shuffle("deck", ctx.seed)
-        world.stack_draw("deck", 6, To.agent(self.seats[0]))
-        world.stack_draw("deck", 5, To.agent(self.seats[1]))
+        if self.num_players == 2:
+            world.stack_draw("deck", 6, To.agent(self.seats[0]))
+            world.stack_draw("deck", 5, To.agent(self.seats[1]))
+        else:
+            for seat in self.seats:
+                world.stack_draw("deck", 5, To.agent(seat))
         world.game_set_property("s", Turn.pack(phase=Phase.MAIN))
         world.game_set_property("jk", 0)
+        if self.num_players > 2:
+            world.game_set_property("jf", 0)
+            world.game_set_property("jo", 0)
 
     def current_player(self, world: World) -> str | None:
         """The seat that decides now (None once the game is over)."""
@@ -231,7 +349,7 @@ class Cuttle(Game):
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """The legal actions of ``seat`` (none unless it decides now)."""
-        m = np.zeros(NUM_ACTIONS, dtype=bool)
+        m = np.zeros(self.num_actions, dtype=bool)
         t, acts = self._read(world)
         if self.seats[t.actor] == seat:
             m[acts] = True
@@ -239,7 +357,7 @@ class Cuttle(Game):
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """Agrees with the mask."""
-        if type(action) is not int or not 0 <= action < NUM_ACTIONS:
+        if type(action) is not int or not 0 <= action < self.num_actions:
             return False
         t, acts = self._read(world)
         return self.seats[t.actor] == seat and action in acts
@@ -252,7 +370,7 @@ class Cuttle(Game):
         if self.seats[t.actor] != seat:
             raise IllegalMove(f"it is {self.seats[t.actor]}'s decision, not {seat!r}'s")
         if type(action) is not int or action not in acts:
-            valid = type(action) is int and 0 <= action < NUM_ACTIONS
+            valid = type(action) is int and 0 <= action < self.num_actions
             what = cardmod.describe(action) if valid else f"take action {action!r}"
             raise IllegalMove(
                 f"{seat} may not {what} now ({t.phase.name.lower()} decision; legal: "
@@ -264,19 +382,21 @@ class Cuttle(Game):
         moves = Turn.moves.get(after.s) + 1
         after.set(moves=moves)
         if moves >= self.max_moves and after.phase is not Phase.OVER:
-            after.set(phase=Phase.OVER, result=3)
+            after.set(phase=Phase.OVER, **draw_fields(self.num_players))
         commit(world, self.seats, t, after)
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """The seat's observation (module docstring)."""
+        if self.num_players > 2:
+            return observation_3(self.table(world), self.seats.index(seat))
         return observation(self.table(world), self.seats.index(seat))
 
     def rewards(self, world: World) -> dict[str, float]:
-        """+1 win, -1 loss, 0 draw or still playing."""
-        result = Turn.result.get(world.property("s"))
-        if result in (0, 3):
+        """+1 win, -1 each loss, 0 draw or still playing."""
+        won = winner_of(world.property("s"), self.num_players)
+        if won is None:
             return {s: 0.0 for s in self.seats}
-        return {s: 1.0 if i == result - 1 else -1.0 for i, s in enumerate(self.seats)}
+        return {s: 1.0 if i == won else -1.0 for i, s in enumerate(self.seats)}
 
     def is_over(self, world: World) -> bool:
         """A seat won, three passes in a row, or the move limit."""
@@ -284,8 +404,8 @@ class Cuttle(Game):
 
     def winner(self, world: World) -> str | None:
         """The winning seat (None while playing or in a draw)."""
-        result = Turn.result.get(world.property("s"))
-        return self.seats[result - 1] if result in (1, 2) else None
+        won = winner_of(world.property("s"), self.num_players)
+        return None if won is None else self.seats[won]
 
     def default_action(self, world: World, seat: str) -> int | None:
         """A timed-out seat makes its lowest legal move (draw, pass or resolve first)."""

@@ -41,9 +41,11 @@ def cards(text: str) -> list[int]:
     return [parse(x) for x in text.split()]
 
 
-def new_game(seed: int = 1, **options: int) -> tuple[Cuttle, World]:
-    """A Cuttle game set up in a new World as the Engine would (seed of the setup entry)."""
-    game = Cuttle(**options)
+def new_game(seed: int = 1, players: int = 2, **options: int) -> tuple[Cuttle, World]:
+    """A Cuttle game of ``players`` seats set up in a new World as the Engine would (seed
+    of the setup entry).
+    """
+    game = Cuttle(players, **options)
     world = game.new_world()
     game.prepare(world)
     for seat in game.seats:
@@ -65,14 +67,17 @@ def arrange(
     jacks: Mapping[str, str] | None = None,
     turn: int = 0,
     empty_deck: bool = False,
+    taken: Mapping[str, int] | None = None,
 ) -> None:
     """Lay the table out through World token moves. Every card named goes where it is
     named; ``deck`` lists the top of the deck, top card first; cards named nowhere go to
     the bottom of the deck in their shuffled order, except a seat's unnamed hand cards
     which stay when ``hands`` does not name that seat (``empty_deck`` sends the unnamed
     rest to the scrap). ``jacks`` maps a jack (in its player's ``permanents``) to the
-    point card it holds (in the thief's ``points``), bottom jack first. The game is in
-    its main phase, ``turn`` to move, with no passes.
+    point card it holds (in the thief's ``points``), bottom jack first; with three
+    players it may also map a joker to the royal it holds, and ``taken`` maps each such
+    jack or joker to the seat the card was taken from (where it goes back). The game is
+    in its main phase, ``turn`` to move, with no passes.
     """
     before = read(world, game.seats)
     t = before.copy()
@@ -90,9 +95,9 @@ def arrange(
     for c in cards(scrap):
         placed[c] = SCRAP
     top = cards(deck)
-    keep = {HAND + i for i in range(2) if i not in hands}
+    keep = {HAND + i for i in range(t.n) if i not in hands}
     rest = [c for c in before.deck if c not in placed and c not in top]
-    rest += [c for c in range(52) if c not in placed and c not in top and c not in rest]
+    rest += [c for c in range(len(t.loc)) if c not in placed and c not in top and c not in rest]
     rest = [c for c in rest if t.loc[c] == DECK or t.loc[c] not in keep]
     if empty_deck:
         for c in rest:
@@ -104,11 +109,14 @@ def arrange(
     for c in t.deck:
         t.loc[c] = DECK
     t.chain = []
-    t.jk = 0
+    t.jk = t.jf = t.jo = 0
     for j, x in (jacks or {}).items():
         jc, xc = parse(j), parse(x)
+        if jc >= 52:  # a joker on a royal: it was taken from the seat named by ``taken``
+            t.attach_joker(jc, xc, (taken or {})[j])
+            continue
         assert jc >> 2 == JACK, f"{j} is not a jack"
-        t.attach(jc, xc)
+        t.attach(jc, xc, (taken or {}).get(j, 0) if t.n > 2 else None)
     t.s = Turn.pack(phase=Phase.MAIN, turn=turn, actor=turn)
     commit(world, game.seats, before, t)
 
@@ -128,10 +136,10 @@ def play(game: Cuttle, world: World, *actions: int) -> None:
 
 
 def where(game: Cuttle, world: World, card: str) -> str:
-    """Where a card is: deck, scrap, chain, reveal, hand0/1, pts0/1 or perm0/1."""
+    """Where a card is: deck, scrap, chain, reveal, hand0/1/2, pts0/1/2 or perm0/1/2."""
     code = game.table(world).loc[parse(card)]
     names = {DECK: "deck", SCRAP: "scrap", CHAIN: "chain", REVEAL: "reveal"}
-    for i in range(2):
+    for i in range(game.num_players):
         names |= {HAND + i: f"hand{i}", PTS + i: f"pts{i}", PERM + i: f"perm{i}"}
     return names[code]
 

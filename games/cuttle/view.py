@@ -9,11 +9,14 @@ import numpy as np
 from games.cuttle.cards import CARDS, JACK, POINT_CARDS, name
 from games.cuttle.state import (
     HAND,
+    PERM,
+    PTS,
     REVEAL,
     SCRAP,
     Phase,
     Table,
     Turn,
+    winner_of,
 )
 from hypertoken.core import To, World
 
@@ -52,10 +55,10 @@ def observation(t: Table, me: int) -> np.ndarray:
     loc = t.loc
     codes = {
         HAND + me: HAND_SEC,
-        6 + me: MY_PTS,
-        8 + me: MY_PERM,
-        6 + opp: OPP_PTS,
-        8 + opp: OPP_PERM,
+        PTS + me: MY_PTS,
+        PERM + me: MY_PERM,
+        PTS + opp: OPP_PTS,
+        PERM + opp: OPP_PERM,
         SCRAP: SCRAP_SEC,
         REVEAL: REVEALED,
     }
@@ -97,7 +100,7 @@ def observation(t: Table, me: int) -> np.ndarray:
 def hidden_variants(world: World, t: Table, seats: tuple[str, ...]) -> list[tuple[str, World]]:
     """Worlds that differ from ``world`` only in what a seat may not see: the deck's top
     two cards swapped (no seat sees the deck), and for a seat without glasses, a card of
-    the opponent's hand (not one a nine returned, which is public) swapped with one from
+    each opponent's hand (not one a nine returned, which is public) swapped with one from
     the deck.
     """
     out: list[tuple[str, World]] = []
@@ -108,17 +111,17 @@ def hidden_variants(world: World, t: Table, seats: tuple[str, ...]) -> list[tupl
         out.extend((seat, variant) for seat in seats)
     frozen = Turn.frozen.get(t.s) - 1
     for me, seat in enumerate(seats):
-        opp = 1 - me
-        hand = [c for c in t.hand(opp) if c != frozen]
-        if t.glasses(me) or not hand or not n:
-            continue
-        for held, pos in ((hand[0], n - 1), (hand[-1], 0)):
-            variant = world.fork()
-            deck_card = variant.stack_remove_at("deck", pos)
-            variant.token_move(held + 1, None)
-            variant.stack_insert_at("deck", pos, held + 1)
-            variant.token_move(deck_card, To.agent(seats[opp]))
-            out.append((seat, variant))
+        for opp in t.opponents(me):
+            hand = [c for c in t.hand(opp) if c != frozen]
+            if t.glasses(me) or not hand or not n:
+                continue
+            for held, pos in ((hand[0], n - 1), (hand[-1], 0)):
+                variant = world.fork()
+                deck_card = variant.stack_remove_at("deck", pos)
+                variant.token_move(held + 1, None)
+                variant.stack_insert_at("deck", pos, held + 1)
+                variant.token_move(deck_card, To.agent(seats[opp]))
+                out.append((seat, variant))
     return out
 
 
@@ -135,6 +138,8 @@ def render(t: Table, seats: tuple[str, ...], viewer: int | None = None) -> str:
         jacks = []
         for j in t.permanents(i):
             x = t.jack_target(j & 3) if j >> 2 == JACK else None
+            if j >= CARDS:
+                x = t.joker_target(j)
             jacks.append(f"{name(j)}>{name(x)}" if x is not None else name(j))
         visible = viewer is None or viewer == i or t.glasses(viewer)
         hand = t.hand(i)
@@ -154,9 +159,9 @@ def render(t: Table, seats: tuple[str, ...], viewer: int | None = None) -> str:
     revealed = t.at(REVEAL)
     if revealed:
         lines.append(f"revealed {name(revealed[0])}")
-    result = Turn.result.get(t.s)
+    won = winner_of(t.s, t.n)
     if t.phase is Phase.OVER:
-        lines.append("draw" if result == 3 else f"{seats[result - 1]} wins")
+        lines.append("draw" if won is None else f"{seats[won]} wins")
     else:
         lines.append(f"{seats[t.actor]} to {t.phase.name.lower()}")
     return "\n".join(lines)

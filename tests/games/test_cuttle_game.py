@@ -122,8 +122,8 @@ def test_options() -> None:
     assert Cuttle(max_moves=50).options == {"max_moves": 50} and Cuttle().options == {}
     with pytest.raises(ValueError, match="max_moves"):
         Cuttle(max_moves=0)
-    with pytest.raises(ValueError, match=r"2\.\.2 players"):
-        Cuttle(3)
+    with pytest.raises(ValueError, match=r"2\.\.3 players"):  # 3: cutthroat
+        Cuttle(4)
 
 
 # ---- the greedy bot --------------------------------------------------------------------
