@@ -115,6 +115,7 @@ from typing import Any
 
 import numpy as np
 
+from games.hanabi.fast import Kernel, kernel_of
 from games.hanabi.rules import Rules
 from games.hanabi.state import (
     CARD,
@@ -134,6 +135,7 @@ from games.hanabi.state import (
     seat_of,
 )
 from games.hanabi.view import ObservationLayout, hidden_variants, observation, render
+from games.kernels import module as kernel_module
 from hypertoken.core import Batch, To, World
 from hypertoken.game import Game, GameInfo, IllegalMoveError, Information, MoveContext, TurnOrder
 
@@ -183,6 +185,21 @@ class Hanabi(Game):
             observation_shape=(self.view_layout.size,),
             max_length=_max_length(n, self.view_layout.initial_deck),
         )
+        self._index = {seat: i for i, seat in enumerate(self.seats)}
+
+    # ---- the kernel ------------------------------------------------------------------
+
+    def new_world(self) -> World:
+        """A World of the core module with this game's kernel linked in
+        (``games/hanabi/kernel.zig``): its moves, masks and observations run there.
+        """
+        return World(module=kernel_module("hanabi"))
+
+    def kernel(self, world: World) -> Kernel | None:
+        """The World's kernel (:class:`games.hanabi.fast.Kernel`), or None in a World
+        without it (the Python rules then play every move).
+        """
+        return kernel_of(world, self.num_players, self.layout.num_actions)
 
     # ---- setting up ------------------------------------------------------------------
 
@@ -228,26 +245,47 @@ class Hanabi(Game):
 
     # ---- turns and moves -------------------------------------------------------------
 
+    def _table(self, world: World) -> int:
+        """The table state ``s`` (the kernel's view holds it while it is current)."""
+        kernel = self.kernel(world)
+        s: int = world.property("s") if kernel is None else kernel.table(world)
+        return s
+
     def current_player(self, world: World) -> str | None:
-        """The seat to move (the World's active agent, read from one property)."""
-        s: int = world.property("s")
+        """The seat to move (read from one property)."""
+        s = self._table(world)
         return None if is_over(s) else self.seats[seat_of(s)]
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """The seat's legal moves (none unless it is to move)."""
-        return self.rules_.mask(world.properties(), self.seats.index(seat))
+        me = self.seats.index(seat)
+        kernel = self.kernel(world)
+        if kernel is not None:
+            return kernel.mask(world, me)
+        return self.rules_.mask(world.properties(), me)
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """Whether the seat to move may take ``action`` (without building the mask)."""
         if type(action) is not int or not 0 <= action < self.layout.num_actions:
             return False
-        return not self.rules_.refusal(world.properties(), self.seats.index(seat), action)
+        me = self.seats.index(seat)
+        kernel = self.kernel(world)
+        if kernel is not None:
+            return kernel.legal(world, me, action)
+        return not self.rules_.refusal(world.properties(), me, action)
 
     def apply(self, world: World, seat: str, action: int, ctx: MoveContext) -> None:
-        """Play, discard or hint (see the rules)."""
-        if type(action) is not int or seat not in self.seats:
+        """Play, discard or hint (see the rules). In a World with the kernel the move runs
+        there; the kernel declines an illegal move, changing nothing, and the Python rules
+        then refuse it with their reason.
+        """
+        me = self._index.get(seat)
+        if type(action) is not int or me is None:
             raise IllegalMoveError(f"hanabi has no action {action!r} for {seat!r}")
-        self.rules_.apply(world, self.seats.index(seat), action)
+        kernel = self.kernel(world)
+        if kernel is not None and kernel.step(world, me, action):
+            return  # the kernel played it
+        self.rules_.apply(world, me, action)
 
     def default_action(self, world: World, seat: str) -> int | None:
         """A timed-out seat makes its first legal hint, else discards its oldest card."""
@@ -261,7 +299,11 @@ class Hanabi(Game):
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """The seat's observation (see the module docstring): never its own cards."""
-        return observation(self.view_layout, world.properties(), self.seats.index(seat))
+        me = self.seats.index(seat)
+        kernel = self.kernel(world)
+        if kernel is not None:
+            return kernel.observation(world, me)
+        return observation(self.view_layout, world.properties(), me)
 
     def hidden_variants(self, world: World) -> list[tuple[str, World]]:
         """Worlds where only one seat's own cards differ (see
@@ -276,11 +318,11 @@ class Hanabi(Game):
 
     def score(self, world: World) -> int:
         """The score now: the fireworks' sum (0 after the third life lost, by default)."""
-        return self.rules_.score(world.property("s"))
+        return self.rules_.score(self._table(world))
 
     def is_over(self, world: World) -> bool:
         """25 points, the third life lost, or the last round played."""
-        return is_over(world.property("s"))
+        return is_over(self._table(world))
 
     def render(self, world: World, seat: str | None = None) -> str:
         """The table as text (from ``seat``'s view when given: its own cards hidden)."""

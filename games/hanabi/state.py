@@ -36,6 +36,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hypertoken.game.fields import Field, Layout
+
+#: The generated Zig declarations of the layouts below, beside this module (for the kernel,
+#: ``kernel.zig``; ``python -m games.kernels`` regenerates it, CI checks it).
+ZIG_FILE = "kernel_state.zig"
+
 COLOURS = "RYGWB"
 COLOUR_NAMES = ("red", "yellow", "green", "white", "blue")
 NUM_COLOURS = 5
@@ -70,14 +76,61 @@ def hand_size(num_players: int) -> int:
     return 5 if num_players <= 3 else 4
 
 
+# ---- the packed ints, declared once (the kernel's Zig constants are generated from them) --
+
+
+class TableBits(Layout):
+    """The table, property ``s``."""
+
+    info = Field(4, "information tokens, 0..8")
+    lives = Field(2, "life tokens left, 0..3")
+    fireworks = Field(15, "each colour's firework height (0..5), 3 bits per colour, R Y G W B")
+    deck = Field(6, "cards in the deck")
+    turns = Field(3, "moves left once the deck is empty (from the player count down)")
+    seat = Field(3, "the seat to move")
+    over = Field(1, "the game is over")
+    lost = Field(1, "the third life was lost")
+
+
+class HandBits(Layout):
+    """A seat's hand, property ``h{i}``: slot j's card token (1..50) in bits 6j..6j+5."""
+
+    count = Field(3, "how many cards the hand holds", at=30)
+
+
+class SlotBits(Layout):
+    """What a seat knows of one slot from hints: 12 bits per slot of ``k{i}``, slot j at
+    bit 12j.
+    """
+
+    colours = Field(5, "bit c: the card may be colour c")
+    ranks = Field(5, "bit r: the card may be rank r + 1")
+    colour_hinted = Field(1, "a colour hint touched the card")
+    rank_hinted = Field(1, "a rank hint touched the card")
+
+
+class LastBits(Layout):
+    """The last move, property ``last`` (see :class:`LastMove`)."""
+
+    kind = Field(3, "0 none, 1 play, 2 discard, 3 hint colour, 4 hint rank")
+    mover = Field(3, "the seat that moved")
+    target = Field(3, "hints: the seat hinted")
+    value = Field(3, "hints: the colour or rank index (0..4)")
+    touched = Field(5, "hints: bit j, the hint touched slot j")
+    slot = Field(3, "plays and discards: the slot")
+    card = Field(5, "plays and discards: the card's identity (colour * 5 + rank)")
+    success = Field(1, "the play placed the card")
+    bonus = Field(1, "the play completed a firework and regained a token")
+
+
 # ---- the table ("s") ---------------------------------------------------------------------
 
-_FW = 6
-_DECK = 21
-_TURNS = 27
-_SEAT = 30
-_OVER = 1 << 33
-_LOST = 1 << 34
+_FW = TableBits.fireworks.shift
+_DECK = TableBits.deck.shift
+_TURNS = TableBits.turns.shift
+_SEAT = TableBits.seat.shift
+_OVER = TableBits.over.mask
+_LOST = TableBits.lost.mask
 
 
 @dataclass(slots=True)
@@ -149,7 +202,7 @@ def fireworks_of(s: int) -> list[int]:
 
 HAND = tuple(f"h{i}" for i in range(5))
 KNOW = tuple(f"k{i}" for i in range(5))
-_COUNT = 30
+_COUNT = HandBits.count.shift
 
 
 def hand(h: int) -> list[int]:
@@ -166,10 +219,10 @@ def pack_hand(tokens: list[int]) -> int:
 
 
 #: A card nobody has hinted: every colour and rank possible.
-FRESH = (1 << 10) - 1
-COLOUR_HINTED = 1 << 10
-RANK_HINTED = 1 << 11
-_SLOT_BITS = (1 << 12) - 1
+FRESH = SlotBits.colours.mask | SlotBits.ranks.mask
+COLOUR_HINTED = SlotBits.colour_hinted.mask
+RANK_HINTED = SlotBits.rank_hinted.mask
+_SLOT_BITS = SlotBits.mask
 
 
 def knowledge(k: int, count: int) -> list[int]:
@@ -233,32 +286,31 @@ class LastMove:
 
 
 def pack_last(m: LastMove) -> int:
-    """Pack a :class:`LastMove`: kind (bits 0-2), mover (3-5), target (6-8), value
-    (9-11), touched slots (12-16), slot (17-19), card (20-24), success (25), bonus (26).
-    """
-    return (
-        m.kind
-        | m.mover << 3
-        | m.target << 6
-        | m.value << 9
-        | m.touched << 12
-        | m.slot << 17
-        | m.card << 20
-        | int(m.success) << 25
-        | int(m.bonus) << 26
+    """Pack a :class:`LastMove` (its fields' bits are :class:`LastBits`)."""
+    return LastBits.pack(
+        kind=m.kind,
+        mover=m.mover,
+        target=m.target,
+        value=m.value,
+        touched=m.touched,
+        slot=m.slot,
+        card=m.card,
+        success=int(m.success),
+        bonus=int(m.bonus),
     )
 
 
 def last_move(x: int) -> LastMove:
     """Unpack property ``last``."""
+    f = LastBits.unpack(x)
     return LastMove(
-        kind=x & 7,
-        mover=(x >> 3) & 7,
-        target=(x >> 6) & 7,
-        value=(x >> 9) & 7,
-        touched=(x >> 12) & 31,
-        slot=(x >> 17) & 7,
-        card=(x >> 20) & 31,
-        success=bool(x >> 25 & 1),
-        bonus=bool(x >> 26 & 1),
+        kind=f["kind"],
+        mover=f["mover"],
+        target=f["target"],
+        value=f["value"],
+        touched=f["touched"],
+        slot=f["slot"],
+        card=f["card"],
+        success=bool(f["success"]),
+        bonus=bool(f["bonus"]),
     )
