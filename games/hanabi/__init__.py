@@ -6,9 +6,10 @@ Environment scores it.
 - :mod:`~games.hanabi.actions`: the action layout (HLE's order);
 - :mod:`~games.hanabi.rules`: the legal mask and the moves;
 - :mod:`~games.hanabi.view`: the observation and its layout, rendering, hidden variants;
-- :mod:`~games.hanabi.scenario`: building chosen positions (for tests and examples).
+- :mod:`~games.hanabi.scenario`: building chosen positions (for tests and examples);
+- :mod:`~games.hanabi.fast`: the kernel (``kernel*.zig``) from the host.
 
-Imports point one way: state <- actions <- rules <- view <- game <- scenario.
+Imports point one way: state <- actions <- rules <- view <- fast <- game <- scenario.
 """
 
 from games.hanabi.actions import ActionLayout

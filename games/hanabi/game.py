@@ -95,6 +95,16 @@ State in the World
     ``h{i}`` (hands, as token ids by slot), ``k{i}`` (hint knowledge), ``d`` (discard
     counts) and ``last`` (the last move). Each move is one property read and one batch.
 
+Kernel
+    In a World made by ``new_world()`` (the Engine's) the setup, every move, the mask and
+    the observation run in the game's kernel (``games/hanabi/kernel.zig``, compiled into
+    the WASM module with the core; :mod:`games.hanabi.fast` reads its view from linear
+    memory). It changes the World exactly as the Python rules (:mod:`games.hanabi.rules`,
+    the reference) do, or declines and leaves the move to them (an illegal move is
+    refused by them, with their reason); in any other World the Python rules play.
+    ``tests/games/test_hanabi_kernel.py`` compares the two by state hash, mask and
+    observation after every move. A change to the rules needs the same change there.
+
 Bots (:mod:`hypertoken.policies.hanabi`)
     ``RuleBased`` (play a card known playable, else hint a playable card, the next player
     first, else discard the oldest card no hint touched) scores a mean of **17.24** over
@@ -115,7 +125,7 @@ from typing import Any
 
 import numpy as np
 
-from games.hanabi.fast import Kernel, kernel_of
+from games.hanabi.fast import KEYS, Kernel, kernel_of
 from games.hanabi.rules import Rules
 from games.hanabi.state import (
     CARD,
@@ -186,6 +196,8 @@ class Hanabi(Game):
             max_length=_max_length(n, self.view_layout.initial_deck),
         )
         self._index = {seat: i for i, seat in enumerate(self.seats)}
+        #: This game's key in ``World.kernel_state`` (see :func:`games.hanabi.fast.kernel_of`).
+        self._key = KEYS[n]
 
     # ---- the kernel ------------------------------------------------------------------
 
@@ -221,6 +233,10 @@ class Hanabi(Game):
         """Shuffle the deck with the entry's seed and deal each seat its hand, top card
         first (so a seat's slot 0 is the first card it was dealt).
         """
+        state = world.kernel_state
+        kernel = state[1] if type(state) is tuple and state[0] is self._key else self.kernel(world)
+        if kernel is not None and kernel.setup(world, ctx.seed):
+            return  # the kernel shuffled and dealt, as below
         world.stack_shuffle("deck", ctx.seed)
         order = world.stack("deck").tolist()
         h = self.layout.hand_size
@@ -247,7 +263,8 @@ class Hanabi(Game):
 
     def _table(self, world: World) -> int:
         """The table state ``s`` (the kernel's view holds it while it is current)."""
-        kernel = self.kernel(world)
+        state = world.kernel_state
+        kernel = state[1] if type(state) is tuple and state[0] is self._key else self.kernel(world)
         s: int = world.property("s") if kernel is None else kernel.table(world)
         return s
 
@@ -259,7 +276,8 @@ class Hanabi(Game):
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """The seat's legal moves (none unless it is to move)."""
         me = self.seats.index(seat)
-        kernel = self.kernel(world)
+        state = world.kernel_state
+        kernel = state[1] if type(state) is tuple and state[0] is self._key else self.kernel(world)
         if kernel is not None:
             return kernel.mask(world, me)
         return self.rules_.mask(world.properties(), me)
@@ -269,7 +287,8 @@ class Hanabi(Game):
         if type(action) is not int or not 0 <= action < self.layout.num_actions:
             return False
         me = self.seats.index(seat)
-        kernel = self.kernel(world)
+        state = world.kernel_state
+        kernel = state[1] if type(state) is tuple and state[0] is self._key else self.kernel(world)
         if kernel is not None:
             return kernel.legal(world, me, action)
         return not self.rules_.refusal(world.properties(), me, action)
@@ -282,7 +301,8 @@ class Hanabi(Game):
         me = self._index.get(seat)
         if type(action) is not int or me is None:
             raise IllegalMoveError(f"hanabi has no action {action!r} for {seat!r}")
-        kernel = self.kernel(world)
+        state = world.kernel_state
+        kernel = state[1] if type(state) is tuple and state[0] is self._key else self.kernel(world)
         if kernel is not None and kernel.step(world, me, action):
             return  # the kernel played it
         self.rules_.apply(world, me, action)
@@ -300,7 +320,8 @@ class Hanabi(Game):
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """The seat's observation (see the module docstring): never its own cards."""
         me = self.seats.index(seat)
-        kernel = self.kernel(world)
+        state = world.kernel_state
+        kernel = state[1] if type(state) is tuple and state[0] is self._key else self.kernel(world)
         if kernel is not None:
             return kernel.observation(world, me)
         return observation(self.view_layout, world.properties(), me)

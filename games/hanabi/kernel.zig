@@ -13,6 +13,8 @@
 //!
 //! Exports (inputs little-endian in the command buffer), stateless (the player count
 //! comes with each call):
+//! - `hb_setup`: u32 seed, u32 players. All of `Hanabi.setup`: shuffle the deck with the
+//!   entry's seed and deal (`kernel_rules.setup`).
 //! - `hb_step`: u32 seat, u32 action, u32 players. The move of `seat` when it is legal
 //!   (its turn, the game not over, the action in the mask); otherwise it declines,
 //!   changing nothing, and the host's rules refuse it with their reason.
@@ -33,6 +35,13 @@ comptime {
 fn layoutOf(n: u32) ?rules.Layout {
     if (n < 2 or n > rules.MAX_PLAYERS) return null;
     return rules.Layout.of(n);
+}
+
+export fn hb_setup() u32 {
+    const before = k.pages();
+    const seed = k.arg(u32, 0);
+    const l = layoutOf(k.arg(u32, 4)) orelse return k.declined;
+    return k.finish(rules.setup(l, seed), before);
 }
 
 export fn hb_step() u32 {

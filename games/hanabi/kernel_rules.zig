@@ -138,6 +138,41 @@ pub fn legal(l: Layout, s: u64, me: u32, action: u32) bool {
     return touches(Hand.unpack(theirs), colour, rel % 5);
 }
 
+/// `Hanabi.setup`: shuffle the deck with `seed` (one batch, as `world.stack_shuffle`),
+/// then deal each seat its hand from the top and write the starting properties (a
+/// second batch, in the Python batch's order). Declines, changing nothing, when the
+/// deck cannot deal every hand.
+pub fn setup(l: Layout, seed: u32) u32 {
+    const len = k.stackLen("deck") orelse return k.declined;
+    if (len < l.n * l.h or len > 50) return k.declined;
+    var c = k.Cmd{};
+    _ = c.op("stack.shuffle").s("deck").u(seed);
+    const code = c.run();
+    if (code != 0) return code;
+    const items = k.stackItems("deck") orelse return k.declined;
+    var deal: [MAX_PLAYERS]Hand = undefined;
+    for (0..l.n) |i| {
+        deal[i] = .{ .len = l.h };
+        for (0..l.h) |j| deal[i].tokens[j] = items[items.len - 1 - i * l.h - j];
+    }
+    var fresh: u64 = 0;
+    for (0..l.h) |j| fresh |= FRESH << @intCast(12 * j);
+    c = k.Cmd{};
+    for (0..l.n) |i| {
+        _ = c.op("stack.draw").s("deck").u(l.h).dest(.inventory, seat_name[i], true);
+        _ = c.op("game.set_property").s(hand_key[i]).int(@bitCast(deal[i].pack()));
+        _ = c.op("game.set_property").s(know_key[i]).int(@bitCast(fresh));
+    }
+    var s = TableBits.info.set(0, MAX_INFO);
+    s = TableBits.lives.set(s, 3);
+    s = TableBits.deck.set(s, 50 - l.n * l.h);
+    s = TableBits.turns.set(s, l.n);
+    _ = c.op("game.set_property").s("s").int(@bitCast(s));
+    _ = c.op("game.set_property").s("d").int(0);
+    _ = c.op("game.set_property").s("last").int(0);
+    return c.run();
+}
+
 /// Seat `me`'s `action` (legal: the caller checked), planned into one batch and run
 /// (`Rules.apply`): 0, a core error code, or `declined` for a position the Python rules
 /// must judge (a property missing, a last round with no move left, a misplay with no

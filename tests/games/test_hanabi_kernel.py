@@ -20,6 +20,7 @@ from games.hanabi.state import CARD, HAND, fireworks_of, hand, info_of, table
 from games.hanabi.view import observation
 from hypertoken.core import World
 from hypertoken.engine import IllegalMoveError, LocalEngine
+from hypertoken.game import MoveContext
 
 
 class PlainHanabi(Hanabi):
@@ -256,3 +257,46 @@ def test_the_view_follows_changes_made_outside_the_kernel() -> None:
     fork = world.fork()
     assert np.array_equal(first, game.player_view(fork, "player_0"))
     assert game.kernel(fork) is not None
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_the_kernel_sets_up_as_the_python_rules_do(n: int) -> None:
+    for seed in (0, 1, 2**31 + 5, 2**32 - 1):
+        worlds = []
+        for game in (Hanabi(n), PlainHanabi(n)):
+            world = game.new_world()
+            for name in game.seats:
+                world.agent_create(name)
+            world.game_start(0)
+            game.prepare(world)
+            kernel = game.kernel(world)
+            if kernel is not None:
+                played = counted_setup(kernel)
+            game.setup(world, MoveContext(0, 0, 0, seed))
+            worlds.append(world)
+        assert played == [True]
+        assert worlds[0].state_hash() == worlds[1].state_hash(), seed
+
+
+def counted_setup(kernel: Kernel) -> list[bool]:
+    """Record whether each of the kernel's setups was played (True) or declined."""
+    played: list[bool] = []
+    setup = kernel._setup
+
+    def counting(data: bytes) -> int:
+        status = setup(data)
+        played.append(status == 0)
+        return status
+
+    kernel._setup = counting
+    return played
+
+
+def test_a_setup_the_deck_cannot_deal_is_declined() -> None:
+    fast, _, kernel = engines(5, 0)
+    game = fast.game
+    assert isinstance(game, Hanabi)
+    arrange(game, fast.world, [["R1"], ["R1"], ["R1"], ["Y1"], ["Y1"]], ["B1", "B2"])
+    before = fast.world.state_hash()
+    assert not kernel.setup(fast.world, 7)
+    assert fast.world.state_hash() == before
