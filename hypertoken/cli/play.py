@@ -24,10 +24,11 @@ if TYPE_CHECKING:
     from hypertoken.policies import Policy
 
 
-def move_label(game: Any, action: int) -> str:
-    """How a move reads: its log name and arguments (``hit``, ``place 4``)."""
-    name, args = game.move_name(action)
-    return " ".join([str(name), *(str(a) for a in args)])
+def move_label(env: RawEnv, seat: str, action: int) -> str:
+    """How ``seat``'s move reads now (``Game.describe_action``: ``hit``, ``place 4``,
+    ``call 2``).
+    """
+    return env.game.describe_action(env.episode.engine.world, seat, action)
 
 
 def parse_move(text: str, legal: dict[int, str]) -> int | None:
@@ -63,7 +64,7 @@ def _show(console: Console, env: RawEnv, seat: str, title: str) -> None:
 
 
 def _ask(console: Console, env: RawEnv, seat: str, mask: Any) -> int:
-    legal = {int(a): move_label(env.game, int(a)) for a in mask.nonzero()[0]}
+    legal = {int(a): move_label(env, seat, int(a)) for a in mask.nonzero()[0]}
     console.print(
         "  ".join(f"[bold]{a}[/bold] {label}" for a, label in legal.items()), highlight=False
     )
@@ -99,10 +100,10 @@ def play_episode(
         if agent == human:
             _show(console, env, human, f"{env.game.info.env_id}: your turn ({human})")
             action = _ask(console, env, human, mask)
-            console.print(f"{agent} (you): {move_label(env.game, action)}")
+            console.print(f"{agent} (you): {move_label(env, agent, action)}")
         else:
             action = bots[agent].act(env.observe(agent), mask, rngs[agent])
-            console.print(f"{agent} ({bots[agent].name}): {move_label(env.game, action)}")
+            console.print(f"{agent} ({bots[agent].name}): {move_label(env, agent, action)}")
         env.step(action)
         for seat, reward in env.rewards.items():
             totals[seat] += reward

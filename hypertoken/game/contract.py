@@ -281,6 +281,15 @@ class Game(abc.ABC):
         """How an action appears in the log: a move name and its arguments."""
         return ("act", (action,))
 
+    def describe_action(self, world: World, seat: str, action: int) -> str:
+        """How a person reads ``action`` for ``seat`` now (the move menus of
+        ``hypertoken play``): by default its log name and arguments (``hit``,
+        ``place 4``); a game may say what the move costs or does in this position (a
+        poker raise: the chips it puts in).
+        """
+        name, args = self.move_name(action)
+        return " ".join([str(name), *(str(a) for a in args)])
+
     def parse_move(self, move: str, args: tuple[Any, ...]) -> int:
         """The action of a logged move; raise :class:`IllegalMoveError` if it is not one."""
         if move == "act" and len(args) == 1 and type(args[0]) is int:
