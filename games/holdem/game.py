@@ -131,6 +131,14 @@ State in the World
     cards (burns included) go onto its discards, and the deck is gathered and reshuffled
     for each hand.
 
+Kernel
+    In a World made by ``new_world()`` (the Engine's) the setup and every move run in the
+    game's kernel (``kernel.zig``, compiled into the WASM module with the core), which
+    also writes the seat to act, its mask, the chips and the default observations to
+    linear memory (:mod:`games.holdem.fast`). The Python rules stay the reference: they
+    play in plain Worlds and what the kernel declines (an unavailable action under
+    "error" or "penalty"); a test compares both, move by move, by state hash.
+
 Version history
     v1: first version (the upstream PokerAEC's actions and observation, to 10 seats).
 """
@@ -152,10 +160,12 @@ from games.holdem.actions import (
     action_id,
     refusal,
 )
+from games.holdem.fast import KernelView, config, kernel_view
 from games.holdem.rules import Stakes, act, legal_bits
 from games.holdem.state import HAND_OVER, PEN, SB, ST, STK, TOT, Table
 from games.holdem.table import WorldDealer, prepare_batch, restack, setup
 from games.holdem.view import RICH_SIZE, hole_card_variants, observation, render
+from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
 from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
 
@@ -247,6 +257,36 @@ class TexasHoldem(Game):
             ),
             max_length=0 if illegal_action == "penalty" else hands * per_hand,
         )
+        #: ``th_configure``'s input (see games/holdem/kernel.zig); the kernel's key.
+        self._kernel_config = config(n, self.stakes, self.layout)
+        self._strict = illegal_action != "check_fold"
+        #: Legal masks by mask bits (bool arrays, built on first use).
+        self._masks: dict[int, np.ndarray] = {}
+
+    def new_world(self) -> World:
+        """A World of the core module with this game's kernel linked in."""
+        return World(module=kernel_module("holdem"))
+
+    def _kernel(self, world: World) -> KernelView | None:
+        """The World's kernel view, up to date; None without the kernel or a table."""
+        view = self._kernel_of(world)
+        return None if view is None else view.fresh()
+
+    def _kernel_of(self, world: World) -> KernelView | None:
+        """The World's kernel view as it is, or None without the kernel."""
+        state = world.kernel_state
+        if type(state) is tuple and state[0] is self._kernel_config:
+            return state[2] if len(state) == 3 else None  # type: ignore[no-any-return]
+        return kernel_view(world, self._kernel_config, self.num_players, self._strict)
+
+    def _mask(self, bits: int) -> np.ndarray:
+        """The bool mask of ``bits`` (shared: copy it)."""
+        mask = self._masks.get(bits)
+        if mask is None:
+            mask = self._masks[bits] = np.array(
+                [bits >> a & 1 for a in range(self.layout.num_actions)], dtype=bool
+            )
+        return mask
 
     # ---- setup and turns ---------------------------------------------------------------
 
@@ -263,6 +303,9 @@ class TexasHoldem(Game):
         """Shuffle the deck with the entry's seed and deal the first hand."""
         if not world.token_count():
             self.prepare(world)
+        kv = self._kernel_of(world)
+        if kv is not None and kv.setup(ctx.seed):
+            return  # the kernel shuffled and dealt, in one call
         setup(world, self.stakes, self.num_players, ctx.seed)
 
     def restack(self, world: World, cards: list[int], seed: int = 0) -> None:
@@ -277,16 +320,32 @@ class TexasHoldem(Game):
 
     def current_player(self, world: World) -> str | None:
         """The seat to act, or None once the game is over."""
-        i: int = world.property("actor")
+        kv = self._kernel(world)
+        i: int = world.property("actor") if kv is None else kv.actor
         return None if i < 0 else self.seats[i]
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """The legal actions of ``seat`` now (module docstring); all False when it is not
         to act.
         """
-        t = self.table(world)
-        bits = legal_bits(t, self.stakes, self._index(seat))
-        return np.array([bits >> a & 1 for a in range(self.layout.num_actions)], dtype=bool)
+        mask: np.ndarray = self._mask(self._bits(world, self._index(seat))).copy()
+        return mask
+
+    def _bits(self, world: World, i: int) -> int:
+        """Seat i's legal actions now, as bits."""
+        kv = self._kernel(world)
+        if kv is not None:
+            return kv.bits if kv.actor == i else 0
+        return legal_bits(self.table(world), self.stakes, i)
+
+    def is_legal(self, world: World, seat: str, action: int) -> bool:
+        """Whether ``action`` is in ``seat``'s mask now."""
+        n = self.layout.num_actions
+        return (
+            type(action) is int
+            and 0 <= action < n
+            and bool(self._bits(world, self._index(seat)) >> action & 1)
+        )
 
     def tolerates(self, world: World, seat: str, action: int) -> bool:
         """Under ``"check_fold"`` and ``"penalty"`` any id from the seat to act is accepted
@@ -303,6 +362,9 @@ class TexasHoldem(Game):
         unavailable action does).
         """
         a = action_id(action, self.layout)
+        kv = self._kernel(world)
+        if kv is not None and kv.step(self._index(seat), a, ctx.seed):
+            return  # the kernel played it; else it declined and changed nothing
         t = self.table(world)
         if t.actor < 0:
             raise IllegalMove("the game is over")
@@ -330,28 +392,40 @@ class TexasHoldem(Game):
 
     def is_over(self, world: World) -> bool:
         """The hands are played, or one seat holds every chip."""
-        return int(world.property("actor")) < 0
+        kv = self._kernel(world)
+        return (int(world.property("actor")) if kv is None else kv.actor) < 0
 
     def hand_over(self, world: World) -> bool:
         """The last move ended a hand."""
-        return bool(world.property("flags") & HAND_OVER)
+        kv = self._kernel(world)
+        return bool((world.property("flags") if kv is None else kv.flags) & HAND_OVER)
 
     def default_action(self, world: World, seat: str) -> int | None:
         """A timed-out seat checks when it can, else folds."""
-        t = self.table(world)
-        bits = legal_bits(t, self.stakes, self._index(seat))
+        bits = self._bits(world, self._index(seat))
         return CHECK if bits >> CHECK & 1 else FOLD
 
     # ---- what seats see --------------------------------------------------------------
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """The observation (module docstring); never another seat's hole cards."""
+        if not self.rich_obs:
+            kv = self._kernel(world)
+            if kv is not None:
+                return kv.observation(self._index(seat))
         return observation(self.table(world), self.stakes, self._index(seat), self.rich_obs)
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's chip change in big blinds, minus penalties."""
-        p = world.properties()
         start, bb = self.stakes.starting_stack, self.stakes.big_blind
+        kv = self._kernel(world)
+        if kv is not None:
+            s = kv.seats
+            return {
+                seat: (s[5 * i] + s[5 * i + 2] - start) / bb - PENALTY * s[5 * i + 3]
+                for i, seat in enumerate(self.seats)
+            }
+        p = world.properties()
         return {
             seat: (p[STK[i]] + p[TOT[i]] - start) / bb - PENALTY * p.get(PEN[i], 0)
             for i, seat in enumerate(self.seats)
@@ -362,12 +436,17 @@ class TexasHoldem(Game):
         after a move outside the mask, ``illegal_action`` with ``played_as`` (policy
         "check_fold") or ``penalty`` (policy "penalty").
         """
-        p = world.properties()
+        kv, n = self._kernel(world), self.num_players
+        if kv is not None:
+            s, report = kv.seats, kv.report
+            rows = [(s[5 * i], s[5 * i + 1], s[5 * i + 4]) for i in range(n)]
+        else:
+            p = world.properties()
+            rows, report = [(p[STK[i]], p[SB[i]], p[ST[i]]) for i in range(n)], p["report"]
         out: dict[str, dict[str, Any]] = {
-            seat: {"stack": p[STK[i]], "bet": p[SB[i]], "status": p[ST[i]]}
-            for i, seat in enumerate(self.seats)
+            seat: {"stack": a, "bet": b, "status": c}
+            for seat, (a, b, c) in zip(self.seats, rows, strict=True)
         }
-        report = p["report"]
         if report:
             info = out[self.seats[report >> 8 & 255]]
             info["illegal_action"] = (report & 255) - 1

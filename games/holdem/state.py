@@ -25,6 +25,10 @@ properties below. Cards are packed six bits each, ``card + 1`` (0 = no card).
 ``won{i}``      chips seat i took from the pots at the last settlement
 ``pen{i}``      penalties of seat i (only under ``illegal_action="penalty"``)
 ==============  ==============================================================
+
+The packed ints the kernel (``kernel.zig``) reads and writes besides the cards are declared
+as layouts below (:class:`Status`, :class:`Report`); ``kernel_state.zig`` is generated from
+them (``python -m games.kernels`` regenerates it).
 """
 
 from __future__ import annotations
@@ -33,8 +37,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypertoken.core import Batch, World
+from hypertoken.game.fields import Field, Layout
 
-IN, FOLDED, ALL_IN, ACTED = 1, 2, 4, 8
+#: The generated Zig declarations of the layouts below, beside this module (for the kernel).
+ZIG_FILE = "kernel_state.zig"
+
+
+class Status(Layout):
+    """A seat's status bits, property ``st{i}``."""
+
+    dealt_in = Field(1, "the seat was dealt in this hand (it had chips)")
+    folded = Field(1, "the seat folded this hand")
+    all_in = Field(1, "the seat has no chips behind (it bet them all)")
+    acted = Field(1, "the seat has acted on this street")
+
+
+class Report(Layout):
+    """The last move's unavailable action, property ``report`` (0: the action was legal)."""
+
+    action = Field(8, "the action sent + 1")
+    seat = Field(8, "the seat that sent it")
+    played = Field(8, 'what it was played as + 1 (0: penalised, ``illegal_action="penalty"``)')
+
+
+IN, FOLDED, ALL_IN, ACTED = (
+    f.mask for f in (Status.dealt_in, Status.folded, Status.all_in, Status.acted)
+)
 PREFLOP, FLOP, TURN, RIVER, SHOWDOWN, COMPLETE = range(6)
 STREET_NAMES = ("pre-flop", "flop", "turn", "river", "showdown", "complete")
 HAND_OVER = 1

@@ -1,0 +1,138 @@
+"""The hold'em kernel from Python: binding it to a World and reading the view it writes.
+
+A World made by ``TexasHoldem.new_world()`` has the game's kernel (``kernel.zig``, compiled
+into the WASM module with the core). There :class:`KernelView` plays the setup and each
+move in one kernel call and reads what every seat sees (the seat to act, its legal
+actions, the chips, every seat's default observation) from the view the kernel writes to
+linear memory (``kernel_view.zig``), with one read per World change: the game's
+``legal_actions``, ``player_view``, ``rewards`` and ``infos`` then cost no property reads.
+When the World changed by other means (the Python rules played a move the kernel declined,
+a restore, :func:`~games.holdem.table.restack`), the next read asks the kernel to look
+again (``th_look``). Worlds without the kernel play the Python rules, which stay the
+reference (``tests/games/test_holdem_kernel.py`` compares both).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+import numpy as np
+
+from games.holdem.actions import Layout
+from games.holdem.rules import Stakes
+from games.kernels import bind
+from hypertoken.core import World
+
+__all__ = ["KernelView", "config", "kernel_view"]
+
+KernelFn = Callable[[bytes], int]
+_NAMES = ("th_setup", "th_step", "th_look")
+_HEAD = struct.Struct("<iIqqq")
+_SEATS_AT = 32
+_SEAT = 5  # i64 fields per seat
+_OBS_AT = 32 + 40 * 10
+_OBS_BYTES = 4 * 20
+_SETUP = struct.Struct("<I").pack
+_STEP = struct.Struct("<IIII").pack
+_KERNEL_DECLINED = 0x40000000
+
+
+def config(n: int, stakes: Stakes, layout: Layout) -> bytes:
+    """``th_configure``'s input (see ``kernel.zig``): the table's settings."""
+    raises = [s for s in layout.sizes if s is not None]
+    num = [s.numerator for s in raises] + [0] * (8 - len(raises))
+    den = [s.denominator for s in raises] + [1] * (8 - len(raises))
+    head = struct.pack(
+        "<IIqqqq",
+        n,
+        layout.num_actions,
+        stakes.small_blind,
+        stakes.big_blind,
+        stakes.starting_stack,
+        stakes.hands,
+    )
+    return head + struct.pack("<8I8I", *num, *den)
+
+
+class KernelView:
+    """One World's hold'em kernel and the last view it wrote (see the module docstring).
+
+    The view's fields (:attr:`actor`, :attr:`bits`, :attr:`street`, :attr:`flags`,
+    :attr:`report`, :attr:`seats` and the observations) are those of the World at
+    :attr:`version`; call :meth:`fresh` first.
+    """
+
+    def __init__(self, world: World, fns: tuple[KernelFn, ...], n: int, strict: bool) -> None:
+        self.world, self.n = world, n
+        self._setup, self._step, self._look = fns
+        self._at = int(world._inst.call("th_view_at"))
+        self._strict = int(strict)
+        self._seats_fmt = struct.Struct(f"<{_SEAT * n}q")
+        self.version = -1
+        self.actor = -1
+        self.bits = 0
+        self.street = self.flags = self.report = 0
+        #: Per seat: chips behind, street bet, chips in the hand, penalties, status (flat).
+        self.seats: tuple[int, ...] = ()
+        self.obs = b""
+
+    def _read(self) -> None:
+        mv, at = self.world._mv, self._at
+        self.actor, self.bits, self.street, self.flags, self.report = _HEAD.unpack_from(mv, at)
+        self.seats = self._seats_fmt.unpack_from(mv, at + _SEATS_AT)
+        self.obs = bytes(mv[at + _OBS_AT : at + _OBS_AT + _OBS_BYTES * self.n])
+        self.version = self.world.version
+
+    def fresh(self) -> KernelView | None:
+        """This view, brought up to date with the World (one kernel call if it changed);
+        None while the World holds no table (before the setup).
+        """
+        if self.world.version != self.version:
+            if self._look(b""):
+                return None
+            self._read()
+        return self
+
+    def setup(self, seed: int) -> bool:
+        """``setup`` of :mod:`games.holdem.table` in one call; False if the kernel declined."""
+        if self._setup(_SETUP(seed)):
+            return False
+        self._read()
+        return True
+
+    def step(self, seat: int, action: int, seed: int) -> bool:
+        """``TexasHoldem.apply`` of ``action`` for seat index ``seat`` with the move's seed;
+        False if the kernel declined, changing nothing (the seat is not to act, or an
+        unavailable action under ``illegal_action`` "error" or "penalty").
+        """
+        if self._step(_STEP(seat, action, seed, self._strict)) == _KERNEL_DECLINED:
+            return False
+        self._read()
+        return True
+
+    def observation(self, i: int) -> np.ndarray:
+        """Seat i's default 20-entry observation (a new float32 array)."""
+        out: np.ndarray = np.frombuffer(self.obs, np.float32, 20, _OBS_BYTES * i).copy()
+        return out
+
+    def seat(self, i: int) -> tuple[int, int, int, int, int]:
+        """Seat i's chips behind, street bet, chips in the hand, penalties and status."""
+        s = self.seats[_SEAT * i : _SEAT * i + _SEAT]
+        return s[0], s[1], s[2], s[3], s[4]
+
+
+def kernel_view(world: World, key: bytes, n: int, strict: bool) -> KernelView | None:
+    """The :class:`KernelView` of ``world`` (configured with ``key``, ``th_configure``'s
+    input, on first use), or None when its module has no hold'em kernel. Kept in
+    ``world.kernel_state`` beside the bound functions.
+    """
+    state = world.kernel_state
+    if type(state) is tuple and state[0] is key:
+        return state[2] if len(state) == 3 else None  # type: ignore[no-any-return]
+    fns = bind(world, key, _NAMES, ("th_configure", key))
+    if fns is None:
+        return None
+    view = KernelView(world, fns, n, strict)
+    world.kernel_state = (key, fns, view)
+    return view
