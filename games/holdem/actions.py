@@ -77,6 +77,8 @@ LAYOUTS = {"default": DEFAULT, "extended": EXTENDED}
 def action_id(action: object, layout: Layout) -> int:
     """``action`` as an int id of ``layout`` (numpy integers accepted), or a clear refusal."""
     n = layout.num_actions
+    if type(action) is int and 0 <= action < n:
+        return action
     table = ", ".join(f"{i} {name}" for i, name in enumerate(layout.names))
     if type(action) is not int:
         if isinstance(action, bool) or not hasattr(action, "__index__"):

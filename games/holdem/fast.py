@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
-from games.holdem.actions import Layout
+from games.holdem.actions import PENALTY, Layout
 from games.holdem.rules import Stakes
 from games.kernels import bind
 from hypertoken.core import World
 
-__all__ = ["KernelView", "config", "kernel_view"]
+__all__ = ["KernelHost", "KernelView", "config", "kernel_view"]
 
 KernelFn = Callable[[bytes], int]
 _NAMES = ("th_setup", "th_step", "th_look")
@@ -36,6 +37,57 @@ _OBS_BYTES = 4 * 20
 _SETUP = struct.Struct("<I").pack
 _STEP = struct.Struct("<IIII").pack
 _KERNEL_DECLINED = 0x40000000
+
+
+class KernelGame(Protocol):
+    """What the view needs of the game: its seats and stakes."""
+
+    seats: tuple[str, ...]
+    stakes: Stakes
+
+
+class KernelHost:
+    """What ``TexasHoldem`` adds to reach its kernel: the World's view, kept up to date,
+    and the masks by bits. Static once set up (the views live in the Worlds).
+    """
+
+    seats: tuple[str, ...]
+    stakes: Stakes
+    layout: Layout
+
+    def _kernel_setup(self, strict: bool) -> None:
+        """Set the kernel's settings: its key (``th_configure``'s input) and ``strict``."""
+        self._kernel_config = config(len(self.seats), self.stakes, self.layout)
+        self._strict = strict
+        #: Legal masks by mask bits (bool arrays, built on first use).
+        self._masks: dict[int, np.ndarray] = {}
+
+    def _kernel(self, world: World) -> KernelView | None:
+        """The World's kernel view, up to date; None without the kernel or a table."""
+        state = world.kernel_state
+        if type(state) is tuple and state[0] is self._kernel_config:
+            view: KernelView | None = state[2]
+            if view is None or view.version == world._gen:
+                return view  # the hot path: the view of the World's last change
+        else:
+            view = self._kernel_of(world)
+        return None if view is None else view.fresh()
+
+    def _kernel_of(self, world: World) -> KernelView | None:
+        """The World's kernel view as it is, or None without the kernel."""
+        state = world.kernel_state
+        if type(state) is tuple and state[0] is self._kernel_config:
+            return state[2]  # type: ignore[no-any-return]
+        return kernel_view(world, self._kernel_config, self, self._strict)
+
+    def _mask(self, bits: int) -> np.ndarray:
+        """The bool mask of ``bits`` (shared: copy it)."""
+        mask = self._masks.get(bits)
+        if mask is None:
+            mask = self._masks[bits] = np.array(
+                [bits >> a & 1 for a in range(self.layout.num_actions)], dtype=bool
+            )
+        return mask
 
 
 def config(n: int, stakes: Stakes, layout: Layout) -> bytes:
@@ -59,12 +111,18 @@ class KernelView:
     """One World's hold'em kernel and the last view it wrote (see the module docstring).
 
     The view's fields (:attr:`actor`, :attr:`bits`, :attr:`street`, :attr:`flags`,
-    :attr:`report`, :attr:`seats` and the observations) are those of the World at
+    :attr:`report`, :attr:`seats`, the observations, and what the game hands out from them:
+    :attr:`player`, :attr:`rewards`, :attr:`rows`) are those of the World at
     :attr:`version`; call :meth:`fresh` first.
     """
 
-    def __init__(self, world: World, fns: tuple[KernelFn, ...], n: int, strict: bool) -> None:
-        self.world, self.n = world, n
+    def __init__(
+        self, world: World, fns: tuple[KernelFn, ...], game: KernelGame, strict: bool
+    ) -> None:
+        self.world, self.game = world, game
+        self.n = n = len(game.seats)
+        self._names = game.seats
+        self._start, self._bb = game.stakes.starting_stack, game.stakes.big_blind
         self._setup, self._step, self._look = fns
         self._at = int(world._inst.call("th_view_at"))
         self._strict = int(strict)
@@ -76,13 +134,32 @@ class KernelView:
         #: Per seat: chips behind, street bet, chips in the hand, penalties, status (flat).
         self.seats: tuple[int, ...] = ()
         self.obs = b""
+        #: The seat to act by name (None once the game is over).
+        self.player: str | None = None
+        #: ``TexasHoldem.rewards`` (shared: copy it).
+        self.rewards: dict[str, float] = {}
+        #: Per seat: (name, chips behind, street bet, status), for ``infos``.
+        self.rows: tuple[tuple[str, int, int, int], ...] = ()
 
     def _read(self) -> None:
         mv, at = self.world._mv, self._at
         self.actor, self.bits, self.street, self.flags, self.report = _HEAD.unpack_from(mv, at)
-        self.seats = self._seats_fmt.unpack_from(mv, at + _SEATS_AT)
+        self.seats = s = self._seats_fmt.unpack_from(mv, at + _SEATS_AT)
         self.obs = bytes(mv[at + _OBS_AT : at + _OBS_AT + _OBS_BYTES * self.n])
         self.version = self.world.version
+        names = self._names
+        self.player = None if self.actor < 0 else names[self.actor]
+        start, bb = self._start, self._bb
+        stacks, totals, pens = s[0::5], s[2::5], s[3::5]
+        if any(pens):
+            gains = [
+                (a + b - start) / bb - PENALTY * p
+                for a, b, p in zip(stacks, totals, pens, strict=True)
+            ]
+        else:
+            gains = [(a + b - start) / bb for a, b in zip(stacks, totals, strict=True)]
+        self.rewards = dict(zip(names, gains, strict=True))
+        self.rows = tuple(zip(names, stacks, s[1::5], s[4::5], strict=True))
 
     def fresh(self) -> KernelView | None:
         """This view, brought up to date with the World (one kernel call if it changed);
@@ -122,17 +199,15 @@ class KernelView:
         return s[0], s[1], s[2], s[3], s[4]
 
 
-def kernel_view(world: World, key: bytes, n: int, strict: bool) -> KernelView | None:
+def kernel_view(world: World, key: bytes, game: KernelGame, strict: bool) -> KernelView | None:
     """The :class:`KernelView` of ``world`` (configured with ``key``, ``th_configure``'s
     input, on first use), or None when its module has no hold'em kernel. Kept in
-    ``world.kernel_state`` beside the bound functions.
+    ``world.kernel_state`` beside the bound functions, as ``(key, functions, view)``.
     """
     state = world.kernel_state
-    if type(state) is tuple and state[0] is key:
-        return state[2] if len(state) == 3 else None  # type: ignore[no-any-return]
+    if type(state) is tuple and state[0] is key and len(state) == 3:
+        return state[2]  # type: ignore[no-any-return]
     fns = bind(world, key, _NAMES, ("th_configure", key))
-    if fns is None:
-        return None
-    view = KernelView(world, fns, n, strict)
+    view = None if fns is None else KernelView(world, fns, game, strict)
     world.kernel_state = (key, fns, view)
     return view

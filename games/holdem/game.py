@@ -160,7 +160,7 @@ from games.holdem.actions import (
     action_id,
     refusal,
 )
-from games.holdem.fast import KernelView, config, kernel_view
+from games.holdem.fast import KernelHost
 from games.holdem.rules import Stakes, act, legal_bits
 from games.holdem.state import HAND_OVER, PEN, SB, ST, STK, TOT, Table
 from games.holdem.table import WorldDealer, prepare_batch, restack, setup
@@ -180,7 +180,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-class TexasHoldem(Game):
+class TexasHoldem(KernelHost, Game):
     """No-limit Texas hold'em for 2 to 10 seats. Options: ``small_blind`` (1),
     ``big_blind`` (2), ``starting_stack`` (200), ``hands`` (1), ``illegal_action``
     ("check_fold", "error" or "penalty"), ``actions`` ("default" or "extended") and
@@ -257,36 +257,11 @@ class TexasHoldem(Game):
             ),
             max_length=0 if illegal_action == "penalty" else hands * per_hand,
         )
-        #: ``th_configure``'s input (see games/holdem/kernel.zig); the kernel's key.
-        self._kernel_config = config(n, self.stakes, self.layout)
-        self._strict = illegal_action != "check_fold"
-        #: Legal masks by mask bits (bool arrays, built on first use).
-        self._masks: dict[int, np.ndarray] = {}
+        self._kernel_setup(illegal_action != "check_fold")
 
     def new_world(self) -> World:
         """A World of the core module with this game's kernel linked in."""
         return World(module=kernel_module("holdem"))
-
-    def _kernel(self, world: World) -> KernelView | None:
-        """The World's kernel view, up to date; None without the kernel or a table."""
-        view = self._kernel_of(world)
-        return None if view is None else view.fresh()
-
-    def _kernel_of(self, world: World) -> KernelView | None:
-        """The World's kernel view as it is, or None without the kernel."""
-        state = world.kernel_state
-        if type(state) is tuple and state[0] is self._kernel_config:
-            return state[2] if len(state) == 3 else None  # type: ignore[no-any-return]
-        return kernel_view(world, self._kernel_config, self.num_players, self._strict)
-
-    def _mask(self, bits: int) -> np.ndarray:
-        """The bool mask of ``bits`` (shared: copy it)."""
-        mask = self._masks.get(bits)
-        if mask is None:
-            mask = self._masks[bits] = np.array(
-                [bits >> a & 1 for a in range(self.layout.num_actions)], dtype=bool
-            )
-        return mask
 
     # ---- setup and turns ---------------------------------------------------------------
 
@@ -301,11 +276,13 @@ class TexasHoldem(Game):
 
     def setup(self, world: World, ctx: MoveContext) -> None:
         """Shuffle the deck with the entry's seed and deal the first hand."""
-        if not world.token_count():
-            self.prepare(world)
         kv = self._kernel_of(world)
         if kv is not None and kv.setup(ctx.seed):
-            return  # the kernel shuffled and dealt, in one call
+            return  # the kernel shuffled and dealt, in one call (it declines without a deck)
+        if not world.token_count():
+            self.prepare(world)
+            if kv is not None and kv.setup(ctx.seed):
+                return
         setup(world, self.stakes, self.num_players, ctx.seed)
 
     def restack(self, world: World, cards: list[int], seed: int = 0) -> None:
@@ -320,31 +297,39 @@ class TexasHoldem(Game):
 
     def current_player(self, world: World) -> str | None:
         """The seat to act, or None once the game is over."""
+        state = world.kernel_state  # the hot path of _kernel, inline: called most often
+        if type(state) is tuple and state[0] is self._kernel_config:
+            kv = state[2]
+            if kv is not None and kv.version == world._gen:
+                return kv.player  # type: ignore[no-any-return]
         kv = self._kernel(world)
-        i: int = world.property("actor") if kv is None else kv.actor
+        if kv is not None:
+            return kv.player
+        i: int = world.property("actor")
         return None if i < 0 else self.seats[i]
 
     def legal_actions(self, world: World, seat: str) -> np.ndarray:
         """The legal actions of ``seat`` now (module docstring); all False when it is not
         to act.
         """
-        mask: np.ndarray = self._mask(self._bits(world, self._index(seat))).copy()
+        mask: np.ndarray = self._mask(self._bits(world, seat)).copy()
         return mask
 
-    def _bits(self, world: World, i: int) -> int:
-        """Seat i's legal actions now, as bits."""
+    def _bits(self, world: World, seat: str) -> int:
+        """The seat's legal actions now, as bits."""
         kv = self._kernel(world)
-        if kv is not None:
-            return kv.bits if kv.actor == i else 0
-        return legal_bits(self.table(world), self.stakes, i)
+        if kv is None:
+            return legal_bits(self.table(world), self.stakes, self._index(seat))
+        if seat == kv.player:
+            return kv.bits
+        self._index(seat)  # a clear error for a seat not at the table
+        return 0
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
         """Whether ``action`` is in ``seat``'s mask now."""
-        n = self.layout.num_actions
+        n = self.info.num_actions
         return (
-            type(action) is int
-            and 0 <= action < n
-            and bool(self._bits(world, self._index(seat)) >> action & 1)
+            type(action) is int and 0 <= action < n and bool(self._bits(world, seat) >> action & 1)
         )
 
     def tolerates(self, world: World, seat: str, action: int) -> bool:
@@ -402,7 +387,7 @@ class TexasHoldem(Game):
 
     def default_action(self, world: World, seat: str) -> int | None:
         """A timed-out seat checks when it can, else folds."""
-        bits = self._bits(world, self._index(seat))
+        bits = self._bits(world, seat)
         return CHECK if bits >> CHECK & 1 else FOLD
 
     # ---- what seats see --------------------------------------------------------------
@@ -417,14 +402,10 @@ class TexasHoldem(Game):
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's chip change in big blinds, minus penalties."""
-        start, bb = self.stakes.starting_stack, self.stakes.big_blind
         kv = self._kernel(world)
         if kv is not None:
-            s = kv.seats
-            return {
-                seat: (s[5 * i] + s[5 * i + 2] - start) / bb - PENALTY * s[5 * i + 3]
-                for i, seat in enumerate(self.seats)
-            }
+            return dict(kv.rewards)
+        start, bb = self.stakes.starting_stack, self.stakes.big_blind
         p = world.properties()
         return {
             seat: (p[STK[i]] + p[TOT[i]] - start) / bb - PENALTY * p.get(PEN[i], 0)
@@ -436,16 +417,15 @@ class TexasHoldem(Game):
         after a move outside the mask, ``illegal_action`` with ``played_as`` (policy
         "check_fold") or ``penalty`` (policy "penalty").
         """
-        kv, n = self._kernel(world), self.num_players
+        kv = self._kernel(world)
         if kv is not None:
-            s, report = kv.seats, kv.report
-            rows = [(s[5 * i], s[5 * i + 1], s[5 * i + 4]) for i in range(n)]
+            rows, report = kv.rows, kv.report
         else:
             p = world.properties()
-            rows, report = [(p[STK[i]], p[SB[i]], p[ST[i]]) for i in range(n)], p["report"]
+            report = p["report"]
+            rows = tuple((s, p[STK[i]], p[SB[i]], p[ST[i]]) for i, s in enumerate(self.seats))
         out: dict[str, dict[str, Any]] = {
-            seat: {"stack": a, "bet": b, "status": c}
-            for seat, (a, b, c) in zip(self.seats, rows, strict=True)
+            seat: {"stack": a, "bet": b, "status": c} for seat, a, b, c in rows
         }
         if report:
             info = out[self.seats[report >> 8 & 255]]

@@ -2,9 +2,9 @@
 //! applied inside the WASM module, with the seats' views written to linear memory.
 //!
 //! This is `TexasHoldem.setup` and `TexasHoldem.apply` (after their checks) in Zig, over
-//! the rules of `kernel_rules.zig` (`games/holdem/rules.py` function for function, the
-//! state of `games/holdem/state.py`), the evaluator of `kernel_eval.zig` and the view of
-//! `kernel_view.zig`. A move loads the table from the properties, plays the rules on it
+//! the rules of `kernel_rules.zig` (`games/holdem/rules.py` function for function) on the
+//! table of `kernel_table.zig` (the state of `games/holdem/state.py`), the evaluator of
+//! `kernel_eval.zig` and the view of `kernel_view.zig`. A move loads the table from the properties, plays the rules on it
 //! dealing from the `deck` stack, and writes the changed properties (in `Table.props`
 //! order) and the burn of the dealt cards in one batch, as `games/holdem/table.py` does;
 //! a move that starts a new hand first applies the reshuffle, where `WorldDealer.new_deck`
