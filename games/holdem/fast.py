@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -122,6 +122,8 @@ class KernelView:
         self.world, self.game = world, game
         self.n = n = len(game.seats)
         self._names = game.seats
+        #: (seat name, where its fields start in :attr:`seats`).
+        self._name_at = tuple((name, _SEAT * i) for i, name in enumerate(game.seats))
         self._start, self._bb = game.stakes.starting_stack, game.stakes.big_blind
         self._setup, self._step, self._look = fns
         self._at = int(world._inst.call("th_view_at"))
@@ -133,7 +135,8 @@ class KernelView:
         self.street = self.flags = self.report = 0
         #: Per seat: chips behind, street bet, chips in the hand, penalties, status (flat).
         self.seats: tuple[int, ...] = ()
-        self.obs = b""
+        #: ``TexasHoldem.infos``, built on first use after each change (shared).
+        self.infos: dict[str, dict[str, Any]] | None = None
         #: The seat to act by name (None once the game is over).
         self.player: str | None = None
         #: ``TexasHoldem.rewards`` (shared: copy it).
@@ -145,21 +148,18 @@ class KernelView:
         mv, at = self.world._mv, self._at
         self.actor, self.bits, self.street, self.flags, self.report = _HEAD.unpack_from(mv, at)
         self.seats = s = self._seats_fmt.unpack_from(mv, at + _SEATS_AT)
-        self.obs = bytes(mv[at + _OBS_AT : at + _OBS_AT + _OBS_BYTES * self.n])
         self.version = self.world.version
+        self.infos = None
         names = self._names
         self.player = None if self.actor < 0 else names[self.actor]
         start, bb = self._start, self._bb
-        stacks, totals, pens = s[0::5], s[2::5], s[3::5]
-        if any(pens):
-            gains = [
-                (a + b - start) / bb - PENALTY * p
-                for a, b, p in zip(stacks, totals, pens, strict=True)
-            ]
-        else:
-            gains = [(a + b - start) / bb for a, b in zip(stacks, totals, strict=True)]
-        self.rewards = dict(zip(names, gains, strict=True))
-        self.rows = tuple(zip(names, stacks, s[1::5], s[4::5], strict=True))
+        rewards: dict[str, float] = {}
+        rows = []
+        for name, j in self._name_at:  # a plain loop: the cheapest way for a few seats
+            rewards[name] = (s[j] + s[j + 2] - start) / bb - PENALTY * s[j + 3]
+            rows.append((name, s[j], s[j + 1], s[j + 4]))
+        self.rewards = rewards
+        self.rows = tuple(rows)
 
     def fresh(self) -> KernelView | None:
         """This view, brought up to date with the World (one kernel call if it changed);
@@ -190,7 +190,8 @@ class KernelView:
 
     def observation(self, i: int) -> np.ndarray:
         """Seat i's default 20-entry observation (a new float32 array)."""
-        out: np.ndarray = np.frombuffer(self.obs, np.float32, 20, _OBS_BYTES * i).copy()
+        at = self._at + _OBS_AT + _OBS_BYTES * i  # written by the last kernel call
+        out: np.ndarray = np.frombuffer(self.world._mv, np.float32, 20, at).copy()
         return out
 
     def seat(self, i: int) -> tuple[int, int, int, int, int]:

@@ -415,15 +415,22 @@ class TexasHoldem(KernelHost, Game):
     def infos(self, world: World) -> dict[str, dict[str, Any]]:
         """Per seat: ``stack`` (chips behind), ``bet`` (this street), ``status`` bits and,
         after a move outside the mask, ``illegal_action`` with ``played_as`` (policy
-        "check_fold") or ``penalty`` (policy "penalty").
+        "check_fold") or ``penalty`` (policy "penalty"). With the kernel, the same dicts
+        until the World changes: copy them to change them.
         """
         kv = self._kernel(world)
         if kv is not None:
-            rows, report = kv.rows, kv.report
-        else:
-            p = world.properties()
-            report = p["report"]
-            rows = tuple((s, p[STK[i]], p[SB[i]], p[ST[i]]) for i, s in enumerate(self.seats))
+            if kv.infos is None:
+                kv.infos = self._infos_of(kv.rows, kv.report)
+            return kv.infos
+        p = world.properties()
+        rows = tuple((s, p[STK[i]], p[SB[i]], p[ST[i]]) for i, s in enumerate(self.seats))
+        return self._infos_of(rows, p["report"])
+
+    def _infos_of(
+        self, rows: tuple[tuple[str, int, int, int], ...], report: int
+    ) -> dict[str, dict[str, Any]]:
+        """The infos of seats (name, chips behind, street bet, status) and a report."""
         out: dict[str, dict[str, Any]] = {
             seat: {"stack": a, "bet": b, "status": c} for seat, a, b, c in rows
         }
