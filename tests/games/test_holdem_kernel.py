@@ -1,9 +1,9 @@
 """The hold'em kernel against the Python rules, move by move.
 
 Seeded random sessions (2 to 10 seats, both action layouts, short and deep stacks, several
-hands, every ``illegal_action`` policy, actions sent from outside the mask too) are played
-in a World with the kernel (``TexasHoldem.new_world()``) and in a plain-core World through
-the Python rules. After the setup and after every move both Worlds must be bit-identical
+hands, every ``illegal_action`` policy, ``rich_obs``, actions from outside the mask and from
+seats not to act) are played in a World with the kernel (``TexasHoldem.new_world()``) and
+in a plain-core World through the Python rules. After the setup and after every move both Worlds must be bit-identical
 (``state_hash``), and every seat's mask, observation, reward and info, the seat to act and
 the end flags must be equal; a move either World refuses must change neither. The kernel
 must have played (not declined) every move the Python rules would not refuse or penalise.
@@ -32,6 +32,7 @@ def _options(rng: random.Random) -> dict[str, Any]:
         "big_blind": rng.choice([2, 2, 3, 5]),
         "actions": rng.choice(["default", "extended"]),
         "illegal_action": rng.choice(["check_fold", "check_fold", "error", "penalty"]),
+        "rich_obs": rng.random() < 0.25,
     }
 
 
