@@ -135,6 +135,9 @@ class KernelView:
         self.street = self.flags = self.report = 0
         #: Per seat: chips behind, street bet, chips in the hand, penalties, status (flat).
         self.seats: tuple[int, ...] = ()
+        #: Each seat's default observation, read-only over the view (copy it).
+        self.obs: dict[str, np.ndarray] = {}
+        self._mv: object = None
         #: ``TexasHoldem.infos``, built on first use after each change (shared).
         self.infos: dict[str, dict[str, Any]] | None = None
         #: The seat to act by name (None once the game is over).
@@ -146,6 +149,8 @@ class KernelView:
 
     def _read(self) -> None:
         mv, at = self.world._mv, self._at
+        if mv is not self._mv:
+            self._bind()
         self.actor, self.bits, self.street, self.flags, self.report = _HEAD.unpack_from(mv, at)
         self.seats = s = self._seats_fmt.unpack_from(mv, at + _SEATS_AT)
         self.version = self.world.version
@@ -190,9 +195,16 @@ class KernelView:
 
     def observation(self, i: int) -> np.ndarray:
         """Seat i's default 20-entry observation (a new float32 array)."""
-        at = self._at + _OBS_AT + _OBS_BYTES * i  # written by the last kernel call
-        out: np.ndarray = np.frombuffer(self.world._mv, np.float32, 20, at).copy()
+        out: np.ndarray = self.obs[self._names[i]].copy()
         return out
+
+    def _bind(self) -> None:
+        """The observations over linear memory as it is now (it moves when it grows)."""
+        mv = self._mv = self.world._mv
+        at = self._at + _OBS_AT
+        rows = np.frombuffer(mv, np.float32, 20 * self.n, at).reshape(self.n, 20)
+        rows.flags.writeable = False
+        self.obs = {name: rows[i] for i, name in enumerate(self._names)}
 
     def seat(self, i: int) -> tuple[int, int, int, int, int]:
         """Seat i's chips behind, street bet, chips in the hand, penalties and status."""

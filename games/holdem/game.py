@@ -396,8 +396,9 @@ class TexasHoldem(KernelHost, Game):
         """The observation (module docstring); never another seat's hole cards."""
         if not self.rich_obs:
             kv = self._kernel(world)
-            if kv is not None:
-                return kv.observation(self._index(seat))
+            if kv is not None and seat in kv.obs:
+                out: np.ndarray = kv.obs[seat].copy()
+                return out
         return observation(self.table(world), self.stakes, self._index(seat), self.rich_obs)
 
     def rewards(self, world: World) -> dict[str, float]:
