@@ -3,10 +3,11 @@
 Seeded random sessions (2 to 10 seats, both action layouts, short and deep stacks, several
 hands, every ``illegal_action`` policy, ``rich_obs``, actions from outside the mask and from
 seats not to act) are played in a World with the kernel (``TexasHoldem.new_world()``) and
-in a plain-core World through the Python rules. After the setup and after every move both Worlds must be bit-identical
-(``state_hash``), and every seat's mask, observation, reward and info, the seat to act and
-the end flags must be equal; a move either World refuses must change neither. The kernel
-must have played (not declined) every move the Python rules would not refuse or penalise.
+in a plain-core World through the Python rules. After the setup and after every move both
+Worlds must be bit-identical (``state_hash``), and every seat's mask, observation, reward
+and info, the seat to act and the end flags must be equal; a move either World refuses must
+change neither. The kernel must have played (not declined) every move the Python rules
+would not refuse or penalise.
 """
 
 from __future__ import annotations
