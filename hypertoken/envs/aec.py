@@ -125,6 +125,9 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self.agent_selection = self.possible_agents[0]
         self._pending = False
         self._infos_cache: dict[str, dict[str, Any]] | None = None
+        #: Infos built one at a time (``last()`` needs only the agent to move's) since the
+        #: last change; ``infos`` completes them into the cache.
+        self._infos_part: dict[str, dict[str, Any]] = {}
 
     # ---- spaces ----------------------------------------------------------------------
 
@@ -162,6 +165,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         if self._pending:
             self.agent_selection = self.possible_agents[0]
             self._infos_cache = None
+            self._infos_part.clear()
             return
         self._after_move()
 
@@ -206,6 +210,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
             nxt = mover
         self.agent_selection = nxt
         self._infos_cache = None
+        self._infos_part.clear()
 
     # ---- what agents see ---------------------------------------------------------------
 
@@ -230,17 +235,38 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         """Per agent: the game's info and ``"action_mask"`` (built when read)."""
         cache = self._infos_cache
         if cache is None:
-            ep = self.episode
-            cache = self._infos_cache = {a: ep.info(a) for a in self.agents}
-            if self._pending:
-                for a, info in cache.items():
-                    info["action_mask"] = self.action_mask(a)
-                    info["no_decision"] = True
+            part = self._infos_part
+            cache = {a: part[a] if a in part else self._build_info(a) for a in self.agents}
+            self._infos_cache = cache
+            part.clear()
         return cache
 
     @infos.setter
     def infos(self, value: dict[str, dict[str, Any]]) -> None:
         self._infos_cache = value
+        self._infos_part = {}
+
+    def _build_info(self, agent: str) -> dict[str, Any]:
+        info = self.episode.info(agent)
+        if self._pending:
+            info["action_mask"] = self.action_mask(agent)
+            info["no_decision"] = True
+        return info
+
+    def _info(self, agent: str) -> dict[str, Any]:
+        """``infos[agent]``, building only that agent's when ``infos`` was not read since
+        the last change (the same object ``infos`` then holds).
+        """
+        cache = self._infos_cache
+        if cache is not None:
+            return cache[agent]
+        part = self._infos_part
+        info = part.get(agent)
+        if info is None:
+            if agent not in self.agents:
+                raise KeyError(agent)
+            info = part[agent] = self._build_info(agent)
+        return info
 
     def last(self, observe: bool = True) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Observation, cumulative reward, terminated, truncated and info of
@@ -252,7 +278,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
             self._cumulative_rewards[agent],
             self.terminations[agent],
             self.truncations[agent],
-            self.infos[agent],
+            self._info(agent),
         )
 
     def render(self) -> str | None:  # type: ignore[override]
