@@ -161,7 +161,7 @@ from games.holdem.actions import (
     refusal,
 )
 from games.holdem.fast import KernelHost
-from games.holdem.rules import Stakes, act, legal_bits
+from games.holdem.rules import Stakes, act, legal_bits, raise_to
 from games.holdem.state import HAND_OVER, PEN, SB, ST, STK, TOT, Table
 from games.holdem.table import WorldDealer, prepare_batch, restack, setup
 from games.holdem.view import RICH_SIZE, hole_card_variants, observation, render
@@ -459,6 +459,22 @@ class TexasHoldem(KernelHost, Game):
     def move_name(self, action: int) -> tuple[str, tuple[Any, ...]]:
         """The action's name (``fold``, ``check``, ``call``, ``raise_pot``, ...)."""
         return (self.layout.names[action_id(action, self.layout)], ())
+
+    def describe_action(self, world: World, seat: str, action: int) -> str:
+        """The move with its chips for ``seat`` now: ``call 4``, ``raise_pot to 12``,
+        ``all_in 198`` (``hypertoken play``'s betting prompt).
+        """
+        name = self.layout.names[action_id(action, self.layout)]
+        t = self.table(world)
+        i = self._index(seat)
+        if action == CALL:
+            return f"{name} {min(t.to_call(i), t.stack[i])}"
+        if action in (FOLD, CHECK) or t.actor != i:
+            return name
+        target = raise_to(t, self.stakes, i, self.layout.sizes[action - 3])
+        if target >= t.sbet[i] + t.stack[i]:
+            return f"{name} {t.stack[i]}" if name == "all_in" else f"{name} (all in, {target})"
+        return f"{name} to {target}"
 
     def parse_move(self, move: str, args: tuple[Any, ...]) -> int:
         """Inverse of :meth:`move_name`."""

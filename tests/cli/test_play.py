@@ -90,3 +90,12 @@ def test_holdem_by_its_bridge_name_hides_the_bots_cards() -> None:
     assert "player_1: 198 chips [?? ??]" in out  # the bot's hole cards, until showdown
     assert "player_1 (holdem-equity): check" in out
     assert "one pair of 6" in out and out.rstrip().endswith("player_0 (you) +1, player_1 -1")
+
+
+def test_holdem_prompts_show_the_chips_each_move_puts_in() -> None:
+    code, out = _play("poker", "--seed", "5", moves="call\n" + "check\n" * 7)
+    assert code == 0, out
+    # Pre-flop on the button: the small blind is in, calling costs 1 more; a pot-sized
+    # raise (pot 4 after the call) makes it 6.
+    assert "0 fold  2 call 1  3 raise_half_pot to 4  4 raise_pot to 6  5 all_in 199" in out
+    assert "player_0 (you): call 1" in out
