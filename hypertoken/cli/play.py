@@ -128,7 +128,9 @@ def _scores(scores: dict[str, float], human: str) -> str:
 )
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A game option.")
 @click.option("--seed", type=int, default=None, help="First episode's seed. [fresh]")
-@click.option("--episodes", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--episodes", type=click.IntRange(min=1), default=1, show_default=True, help="Episodes to play."
+)
 def play(
     game: str,
     players: int | None,
@@ -138,8 +140,10 @@ def play(
     seed: int | None,
     episodes: int,
 ) -> None:
-    """Play GAME in the terminal against bots, e.g. `hypertoken play blackjack` or
-    `hypertoken play tictactoe --bot random --seat 1`.
+    """Play GAME in the terminal against bots.
+
+    For example `hypertoken play blackjack`, `hypertoken play poker --bot holdem-equity` or
+    `hypertoken play tictactoe --seat 1`. Type a move's number or name at the prompt.
     """
     import secrets
 
