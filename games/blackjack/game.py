@@ -157,7 +157,15 @@ from games.blackjack.view import Decision, decision, hole_card_variants, observa
 from games.kernels import bind
 from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
-from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
+from hypertoken.game import (
+    Game,
+    GameInfo,
+    IllegalMove,
+    Information,
+    MoveContext,
+    TurnOrder,
+    check_int_option,
+)
 
 #: ``bj_move``'s input: action, the move's shuffle seed, and the move's report when the
 #: action was unavailable (``TableState`` fields ``illegal`` and ``mover``).
@@ -204,16 +212,16 @@ class Blackjack(Game):
         illegal_action: str = "stand",
     ) -> None:
         super().__init__(num_players)
-        _check_int("decks", decks, 1, 8)
-        _check_int("splits", splits, 0, MAX_SPLITS)
-        _check_int("bet", bet, 2, 2**40)
+        check_int_option("blackjack", "decks", decks, 1, 8)
+        check_int_option("blackjack", "splits", splits, 0, MAX_SPLITS)
+        check_int_option("blackjack", "bet", bet, 2, 2**40)
         if bet % 2:
             raise ValueError(
                 f"blackjack bet must be even (3:2 payouts and half-bet insurance "
                 f"are whole chips), not {bet}"
             )
-        _check_int("bankroll", bankroll, 0, 2**50)
-        _check_int("hands", hands, 1, 2**40)
+        check_int_option("blackjack", "bankroll", bankroll, 0, 2**50)
+        check_int_option("blackjack", "hands", hands, 1, 2**40)
         if type(h17) is not bool:
             raise ValueError(f"blackjack h17 must be True or False, not {h17!r}")
         if type(penetration) not in (int, float) or not 0 < penetration <= 1:
@@ -432,7 +440,7 @@ class Blackjack(Game):
 
     def player_view(self, world: World, seat: str) -> np.ndarray:
         """The 7-element observation (module docstring); never the hole card."""
-        return observation(self.table, world, self._seat_index(seat))
+        return observation(self.table, world, self.seat_index(seat))
 
     def decision(self, world: World, seat: str) -> Decision:
         """The seat's decision in basic-strategy terms (for bots); the seat must be to move."""
@@ -498,20 +506,6 @@ class Blackjack(Game):
             f"blackjack has no move {move} {list(args)} (it has "
             f"{', '.join(ACTION_NAMES)}, without arguments)"
         )
-
-    def _seat_index(self, seat: str) -> int:
-        try:
-            return self.seats.index(seat)
-        except ValueError:
-            raise ValueError(
-                f"no seat {seat!r} in this {self.num_players}-player blackjack "
-                f"(seats: {', '.join(self.seats)})"
-            ) from None
-
-
-def _check_int(name: str, value: object, lo: int, hi: int) -> None:
-    if type(value) is not int or not lo <= value <= hi:
-        raise ValueError(f"blackjack {name} must be an int in {lo}..{hi}, not {value!r}")
 
 
 __all__ = [

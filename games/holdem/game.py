@@ -167,7 +167,15 @@ from games.holdem.table import WorldDealer, prepare_batch, restack, setup
 from games.holdem.view import RICH_SIZE, hole_card_variants, observation, render
 from games.kernels import module as kernel_module
 from hypertoken.core import Batch, World
-from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
+from hypertoken.game import (
+    Game,
+    GameInfo,
+    IllegalMove,
+    Information,
+    MoveContext,
+    TurnOrder,
+    check_int_option,
+)
 
 _DEFAULTS: dict[str, Any] = {
     "small_blind": 1,
@@ -213,10 +221,10 @@ class TexasHoldem(KernelHost, Game):
         rich_obs: bool = False,
     ) -> None:
         super().__init__(num_players)
-        _check_int("small_blind", small_blind, 1, 2**40)
-        _check_int("big_blind", big_blind, small_blind, 2**40)
-        _check_int("starting_stack", starting_stack, 1, 2**40)
-        _check_int("hands", hands, 1, 2**40)
+        check_int_option("texas_holdem", "small_blind", small_blind, 1, 2**40)
+        check_int_option("texas_holdem", "big_blind", big_blind, small_blind, 2**40)
+        check_int_option("texas_holdem", "starting_stack", starting_stack, 1, 2**40)
+        check_int_option("texas_holdem", "hands", hands, 1, 2**40)
         if illegal_action not in ILLEGAL_POLICIES:
             raise ValueError(
                 f"texas_holdem illegal_action must be one of {ILLEGAL_POLICIES}, "
@@ -319,10 +327,10 @@ class TexasHoldem(KernelHost, Game):
         """The seat's legal actions now, as bits."""
         kv = self._kernel(world)
         if kv is None:
-            return legal_bits(self.table(world), self.stakes, self._index(seat))
+            return legal_bits(self.table(world), self.stakes, self.seat_index(seat))
         if seat == kv.player:
             return kv.bits
-        self._index(seat)  # a clear error for a seat not at the table
+        self.seat_index(seat)  # a clear error for a seat not at the table
         return 0
 
     def is_legal(self, world: World, seat: str, action: int) -> bool:
@@ -348,7 +356,7 @@ class TexasHoldem(KernelHost, Game):
         """
         a = action_id(action, self.layout)
         kv = self._kernel(world)
-        if kv is not None and kv.step(self._index(seat), a, ctx.seed):
+        if kv is not None and kv.step(self.seat_index(seat), a, ctx.seed):
             return  # the kernel played it; else it declined and changed nothing
         t = self.table(world)
         if t.actor < 0:
@@ -399,7 +407,7 @@ class TexasHoldem(KernelHost, Game):
             if kv is not None and seat in kv.obs:
                 out: np.ndarray = kv.obs[seat].copy()
                 return out
-        return observation(self.table(world), self.stakes, self._index(seat), self.rich_obs)
+        return observation(self.table(world), self.stakes, self.seat_index(seat), self.rich_obs)
 
     def rewards(self, world: World) -> dict[str, float]:
         """Each seat's chip change in big blinds, minus penalties."""
@@ -466,7 +474,7 @@ class TexasHoldem(KernelHost, Game):
         """
         name = self.layout.names[action_id(action, self.layout)]
         t = self.table(world)
-        i = self._index(seat)
+        i = self.seat_index(seat)
         if action == CALL:
             return f"{name} {min(t.to_call(i), t.stack[i])}"
         if action in (FOLD, CHECK) or t.actor != i:
@@ -484,20 +492,6 @@ class TexasHoldem(KernelHost, Game):
             f"texas_holdem has no move {move} {list(args)} (it has "
             f"{', '.join(self.layout.names)}, without arguments)"
         )
-
-    def _index(self, seat: str) -> int:
-        try:
-            return self.seats.index(seat)
-        except ValueError:
-            raise ValueError(
-                f"no seat {seat!r} at this {self.num_players}-seat table "
-                f"(seats: {', '.join(self.seats)})"
-            ) from None
-
-
-def _check_int(name: str, value: object, lo: int, hi: int) -> None:
-    if type(value) is not int or not lo <= value <= hi:
-        raise ValueError(f"texas_holdem {name} must be an int in {lo}..{hi}, not {value!r}")
 
 
 __all__ = ["CALL", "CHECK", "FOLD", "TexasHoldem"]

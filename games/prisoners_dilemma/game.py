@@ -89,7 +89,15 @@ from games.kernels import bind
 from games.kernels import module as kernel_module
 from games.prisoners_dilemma.payoffs import Payoffs
 from hypertoken.core import Batch, World
-from hypertoken.game import Game, GameInfo, IllegalMove, Information, MoveContext, TurnOrder
+from hypertoken.game import (
+    Game,
+    GameInfo,
+    IllegalMove,
+    Information,
+    MoveContext,
+    TurnOrder,
+    check_int_option,
+)
 
 COOPERATE, DEFECT = 0, 1
 #: The most rounds a match may have (counts are packed in 20 bits).
@@ -158,10 +166,7 @@ class PrisonersDilemma(Game):
         sucker: float = 0,
     ) -> None:
         super().__init__(num_players)
-        if type(rounds) is not int or not 1 <= rounds <= MAX_ROUNDS:
-            raise ValueError(
-                f"prisoners_dilemma rounds must be an int in 1..{MAX_ROUNDS}, not {rounds!r}"
-            )
+        check_int_option("prisoners_dilemma", "rounds", rounds, 1, MAX_ROUNDS)
         p = _number("noise", noise)
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"prisoners_dilemma noise is a probability in 0..1, not {noise!r}")

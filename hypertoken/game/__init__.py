@@ -13,6 +13,7 @@ from hypertoken.game.contract import (
     MoveContext,
     Rule,
     TurnOrder,
+    check_int_option,
     seat_names,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "MoveContext",
     "Rule",
     "TurnOrder",
+    "check_int_option",
     "seat_names",
 ]

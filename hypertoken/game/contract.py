@@ -143,6 +143,15 @@ class Rule:
     once: bool = False
 
 
+def check_int_option(game: str, name: str, value: object, lo: int, hi: int) -> int:
+    """``value`` if it is an int (not a bool) in ``lo..hi``; else a ValueError naming the
+    game's option and its range.
+    """
+    if type(value) is not int or not lo <= value <= hi:
+        raise ValueError(f"{game} {name} must be an int in {lo}..{hi}, not {value!r}")
+    return value
+
+
 def seat_names(n: int) -> tuple[str, ...]:
     """The seat names of an ``n``-player game."""
     return tuple(f"player_{i}" for i in range(n))
@@ -280,6 +289,18 @@ class Game(abc.ABC):
     def move_name(self, action: int) -> tuple[str, tuple[Any, ...]]:
         """How an action appears in the log: a move name and its arguments."""
         return ("act", (action,))
+
+    def seat_index(self, seat: str) -> int:
+        """``seat``'s index (``player_2`` -> 2); a ValueError naming the seats for a name
+        that is not one of this game's.
+        """
+        try:
+            return self.seats.index(seat)
+        except ValueError:
+            raise ValueError(
+                f"no seat {seat!r} in this {len(self.seats)}-seat {self.info.name} "
+                f"(seats: {', '.join(self.seats)})"
+            ) from None
 
     def describe_action(self, world: World, seat: str, action: int) -> str:
         """How a person reads ``action`` for ``seat`` now (the move menus of
