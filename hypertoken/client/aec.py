@@ -29,23 +29,18 @@ round trip to read its turn.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any, TypeVar
 
-import gymnasium
 import numpy as np
 from pettingzoo import AECEnv
 
-from hypertoken.client.client import HyperTokenClient
+from hypertoken.client.remote import RENDER_MODES, RemoteEnv
 from hypertoken.client.replies import decode_info, decode_infos, decode_mask, decode_observation
-from hypertoken.client.spaces import agent_spaces
 
 __all__ = ["HyperTokenAECEnv", "HyperTokenEnv", "Reply"]
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-RENDER_MODES = ("human", "ansi")
 
 
 class Reply(dict[K, V]):
@@ -57,14 +52,7 @@ class Reply(dict[K, V]):
         return self
 
 
-def check_render_mode(render_mode: str | None) -> str | None:
-    """``render_mode`` if it is None, "human" or "ansi", else ValueError."""
-    if render_mode is not None and render_mode not in RENDER_MODES:
-        raise ValueError(f"render_mode must be None, 'human' or 'ansi', not {render_mode!r}")
-    return render_mode
-
-
-class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[misc]
+class HyperTokenAECEnv(RemoteEnv, AECEnv[str, np.ndarray, int | None]):  # type: ignore[misc]
     """A game served by ``hypertoken serve`` (or a peer's control socket) as a PettingZoo
     AEC environment (module docstring).
 
@@ -88,15 +76,8 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
         token: str | None = None,
         auto_connect: bool = True,
     ) -> None:
-        super().__init__()
-        self.url = url
-        self.render_mode = check_render_mode(render_mode)
-        self.client = HyperTokenClient(url, token=token)
-        self.metadata = dict(type(self).metadata)
-        self.server_info: dict[str, Any] = {}
-        self.possible_agents: list[str] = []
-        self.observation_spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
-        self.action_spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
+        AECEnv.__init__(self)
+        self._open(url, render_mode, token)
         self._turn: dict[str, Any] | None = None
         self._replies: dict[str, Reply[str, Any]] | None = None
         #: The turn of the first agent to step out locally, while others still have to.
@@ -108,49 +89,8 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
 
     def connect(self) -> None:
         """Connect and read the env's agents and spaces (``env_info``); no-op when done."""
-        if self.client.connected and self.server_info:
-            return
-        self.client.connect()
-        info = self.client.env_info()
-        self.server_info = info
-        self.possible_agents = list(info["possible_agents"])
-        self.observation_spaces, self.action_spaces = agent_spaces(info)
-        self.metadata["is_parallelizable"] = bool(info.get("simultaneous", False))
-        if info.get("env_id"):
-            self.metadata["env_id"] = info["env_id"]
-
-    def close(self) -> None:
-        """Tell the server to close the env (writing an unfinished recording) and
-        disconnect (idempotent). The last turn stays readable; a later ``reset`` connects
-        again.
-        """
-        self.client.close()
-        self.server_info = {}  # the next connect() reads the env again
-
-    def __enter__(self) -> HyperTokenAECEnv:
-        self.connect()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<HyperTokenAECEnv {self.metadata.get('env_id', '?')} at {self.client.url}>"
-
-    # ---- spaces ---------------------------------------------------------------------------
-
-    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
-        """``agent``'s observation space (read at connect; the same object every call)."""
-        return self.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
-        """``agent``'s action space, ``Discrete(num_actions)``."""
-        return self.action_spaces[agent]
+        super().connect()
+        self.metadata["is_parallelizable"] = bool(self.server_info.get("simultaneous", False))
 
     # ---- the episode ----------------------------------------------------------------------
 
@@ -357,20 +297,6 @@ class HyperTokenAECEnv(AECEnv[str, np.ndarray, int | None]):  # type: ignore[mis
         if cumulative is not None:
             return dict(cumulative)
         return {a: turn["reward"] for a in turn["agents"] if a == turn["agent"]}
-
-    # ---- the rest -------------------------------------------------------------------------
-
-    def render(self) -> str | None:  # type: ignore[override]
-        """The game's text picture: printed in "human" mode (returning None), else returned."""
-        text = self.client.render()
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
-
-    def state_hash(self) -> str:
-        """The server's world hash (equal hashes: identical states)."""
-        return self.client.state_hash()
 
 
 HyperTokenEnv = HyperTokenAECEnv
