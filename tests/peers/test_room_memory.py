@@ -1,0 +1,56 @@
+"""Three peers of one room in one process, over in-memory transports: seating, the
+commit-reveal start, a whole session to identical state, spectators, refusals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from peers.room import Room
+from tests.peers.roomplay import memory_room, play_seat
+
+
+def _same_state(rooms: list[Room]) -> None:
+    hashes = {r.engine.state_hash() for r in rooms if r.engine is not None}
+    heads = {
+        tuple(tuple(r.engine.chronicle.heads(e)) for e in r.engine.chronicle.epochs)
+        for r in rooms
+        if r.engine
+    }
+    assert len(hashes) == 1 and len(heads) == 1
+
+
+async def _settled(rooms: list[Room]) -> None:
+    """Wait until every peer has folded the same number of entries (the session ended)."""
+    while len({len(r.engine.chronicle.graph) for r in rooms if r.engine}) != 1 or any(
+        r.engine is None for r in rooms
+    ):
+        await asyncio.wait(
+            [asyncio.create_task(r.wait_changed(r.version)) for r in rooms],
+            return_when=asyncio.FIRST_COMPLETED,
+            timeout=5,
+        )
+
+
+@pytest.mark.parametrize(
+    ("game", "options"), [("blackjack", {"hands": 3}), ("prisoners_dilemma", {"rounds": 5})]
+)
+async def test_three_peers_play_a_session_to_one_state(
+    tmp_path: Path, game: str, options: dict[str, object]
+) -> None:
+    players = 3 if game == "blackjack" else 2
+    async with memory_room(tmp_path, game, players, spectators=1, options=options) as rooms:
+        seated = rooms[:players]
+        assert sorted(r.seat for r in seated) == sorted(seated[0].engine.game.seats)
+        assert rooms[-1].seat is None
+        moves = await asyncio.wait_for(
+            asyncio.gather(*(play_seat(r, i) for i, r in enumerate(seated))), 60
+        )
+        assert sum(moves) > 0
+        await asyncio.wait_for(_settled(rooms), 30)
+        assert all(r.engine.is_over for r in rooms)
+        _same_state(rooms)
+        assert not any(r.status()["rejections"] for r in rooms)
