@@ -53,6 +53,15 @@ def make_game(name: str, version: int, players: int, options: Mapping[str, Any])
     return games.game_class(name, version)(players, **dict(options))
 
 
+def _infos(engine: RoomEngine) -> dict[str, Any]:
+    """The game's per-seat public summary (blackjack: bankroll and stake), if it has one."""
+    infos = getattr(engine.game, "infos", None)
+    if infos is None or not engine.started:
+        return {}
+    out: dict[str, Any] = infos(engine.world)
+    return out
+
+
 def _wall_ms() -> int:
     return int(time.time() * 1000)
 
@@ -179,6 +188,13 @@ class Room:
                 rejections=[f"{o.seat} {o.move}: {o.reason}" for o in rejected][-20:],
                 rewards=engine.rewards(),
                 to_move=engine.current_player(),
+                moves=[
+                    [o.seat, o.move, list(o.args)]
+                    for o in engine.outcomes()[-12:]
+                    if o.accepted and not o.move.startswith("seed.")
+                ],
+                table=engine.render(None) if engine.started else "",
+                infos=_infos(engine),
             )
         return out
 

@@ -12,9 +12,11 @@ import click
 
 from hypertoken import __version__
 from hypertoken.cli.bench import bench
+from hypertoken.cli.peer import peer_command
 from hypertoken.cli.play import play
 from hypertoken.cli.relay import relay_command
 from hypertoken.cli.replay import replay
+from hypertoken.cli.room_demo import demo_command
 from hypertoken.cli.serve import serve
 from hypertoken.cli.tournament import tournament
 from hypertoken.cli.world import world_demo
@@ -29,7 +31,17 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for _command in (world_demo, relay_command, replay, tournament, bench, serve, play):
+for _command in (
+    peer_command,
+    demo_command,
+    world_demo,
+    relay_command,
+    replay,
+    tournament,
+    bench,
+    serve,
+    play,
+):
     main.add_command(_command)
 
 __all__ = ["main"]
