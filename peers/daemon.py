@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +72,7 @@ class _TaskGroup:
                 raise failed[0].exception()  # type: ignore[misc]
 
 
-TaskGroup: Any = asyncio.TaskGroup if sys.version_info >= (3, 11) else _TaskGroup
+TaskGroup: Any = getattr(asyncio, "TaskGroup", _TaskGroup)  # Python 3.11+, else the above
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ __all__ = ["peer_command"]
     metavar="ADDR",
     help="Offer only these host addresses as ICE candidates (127.0.0.1 for peers on one machine).",
 )
+@click.option(
+    "--connect-timeout",
+    type=float,
+    default=None,
+    help="Seconds before a peer pair gives up on WebRTC and uses the relay (default 10).",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
 @click.option(
     "--config",
@@ -100,6 +106,7 @@ def peer_command(
     token: str | None,
     no_webrtc: bool,
     ice_hosts: tuple[str, ...],
+    connect_timeout: float | None,
     log_level: str | None,
     config_file: Path | None,
 ) -> None:
@@ -110,7 +117,7 @@ def peer_command(
     socket's URL for `hypertoken bot --control URL`.
     """
     from peers.config import ConfigError, IceServer, load_config
-    from peers.daemon import run
+    from peers.daemon import Ready, run
 
     try:
         config = load_config(
@@ -129,6 +136,7 @@ def peer_command(
             token=token,
             webrtc=False if no_webrtc else None,
             ice_host_addresses=ice_hosts or None,
+            connect_timeout=connect_timeout,
             log_level=log_level,
         )
     except ConfigError as exc:
@@ -137,8 +145,8 @@ def peer_command(
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    def ready(info: object) -> None:
-        print(json.dumps(info.as_dict()), flush=True)  # type: ignore[attr-defined]
+    def ready(info: Ready) -> None:
+        print(json.dumps(info.as_dict()), flush=True)
 
     async def main() -> None:
         shutdown = asyncio.Event()

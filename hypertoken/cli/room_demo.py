@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,60 +27,11 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
+from hypertoken.cli.daemons import Daemon, control_status, read_ready, start_peer, stop_peers
+
 __all__ = ["demo_command", "run_demo"]
 
 SEATED = 3
-
-
-@dataclass
-class Daemon:
-    """One peer daemon the demo started."""
-
-    name: str
-    proc: asyncio.subprocess.Process
-    control: str = ""
-    peer_id: str = ""
-    log: Path = field(default_factory=Path)
-
-
-async def _read_ready(d: Daemon, timeout: float) -> None:
-    assert d.proc.stdout is not None
-    try:
-        line = await asyncio.wait_for(d.proc.stdout.readline(), timeout)
-    except asyncio.TimeoutError:
-        raise click.ClickException(
-            f"{d.name} did not start in {timeout:.0f} s (log: {d.log})"
-        ) from None
-    if not line:
-        tail = d.log.read_text()[-2000:] if d.log.exists() else ""
-        raise click.ClickException(f"{d.name} exited before it was ready:\n{tail}")
-    info = json.loads(line)
-    unix = [u for u in info["control"] if u.startswith("unix:")]
-    d.control, d.peer_id = (unix or info["control"])[0], info["peer_id"]
-
-
-async def _start(name: str, args: list[str], workdir: Path) -> Daemon:
-    log = workdir / f"{name}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hypertoken.cli",
-        "peer",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=open(log, "wb"),  # noqa: SIM115 (the child owns it)
-        env=env,
-        start_new_session=True,
-    )
-    return Daemon(name, proc, log=log)
-
-
-async def _status(url: str) -> dict[str, Any]:
-    from hypertoken.client import AsyncHyperTokenClient
-
-    async with AsyncHyperTokenClient(url, timeout=10.0) as client:
-        return await client.request({"cmd": "status"})
 
 
 def _table_view(status: dict[str, Any], hands: int, started: float) -> Panel:
@@ -138,7 +85,12 @@ def _proof(statuses: list[tuple[Daemon, dict[str, Any]]]) -> tuple[Table, bool]:
 
 
 async def run_demo(
-    *, hands: int = 10, seed: int = 1, console: Console | None = None, keep: bool = False
+    *,
+    hands: int = 10,
+    seed: int = 1,
+    console: Console | None = None,
+    keep: bool = False,
+    webrtc: bool = True,
 ) -> bool:
     """Run the demo (see the module docstring); True when every peer converged."""
     from peers.control import play_policy
@@ -164,7 +116,7 @@ async def run_demo(
         console.print(f"[bold]relay[/] {url}  [bold]room[/] {room}")
         common = ["--join", room, "--relay", url, "--game", "blackjack", "--players", str(SEATED)]
         common += ["--option", f"hands={hands}", "--ice-host", "127.0.0.1"]
-        common += ["--log-level", "warning"]
+        common += ["--log-level", "warning"] + ([] if webrtc else ["--no-webrtc"])
 
         def args(i: int) -> list[str]:
             own = ["--data-dir", str(workdir / f"peer{i}")]
@@ -172,11 +124,11 @@ async def run_demo(
             return common + own + (["--spectate"] if i == SEATED else [])
 
         # The first peer creates the room; the others then claim its free seats.
-        daemons.append(await _start("peer1", args(0), workdir))
-        await _read_ready(daemons[0], 60)
+        daemons.append(await start_peer("peer1", args(0), workdir))
+        await read_ready(daemons[0], 60)
         for i in range(1, SEATED + 1):
-            daemons.append(await _start(f"peer{i + 1}", args(i), workdir))
-        await asyncio.gather(*(_read_ready(d, 60) for d in daemons[1:]))
+            daemons.append(await start_peer(f"peer{i + 1}", args(i), workdir))
+        await asyncio.gather(*(read_ready(d, 60) for d in daemons[1:]))
         console.print(
             "[bold]peers[/] "
             + "  ".join(f"{d.name}={d.peer_id[:8]}" for d in daemons)
@@ -190,7 +142,9 @@ async def run_demo(
         with Live(console=console, refresh_per_second=8, transient=False) as live:
             while not all(b.done() for b in bots):
                 with contextlib.suppress(Exception):
-                    live.update(_table_view(await _status(spectator.control), hands, started))
+                    live.update(
+                        _table_view(await control_status(spectator.control), hands, started)
+                    )
                 await asyncio.wait(bots, timeout=0.25)
             for b in bots:
                 b.result()  # a bot's failure is the demo's
@@ -198,7 +152,7 @@ async def run_demo(
             statuses: list[tuple[Daemon, dict[str, Any]]] = []
             deadline = time.monotonic() + 30
             while True:
-                statuses = [(d, await _status(d.control)) for d in daemons]
+                statuses = [(d, await control_status(d.control)) for d in daemons]
                 live.update(_table_view(statuses[SEATED][1], hands, started))
                 _, equal = _proof(statuses)
                 if equal or time.monotonic() > deadline:
@@ -216,7 +170,7 @@ async def run_demo(
             keep = True
         return equal
     finally:
-        await _stop(daemons)
+        await stop_peers(daemons)
         stop_relay.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(relay_task, 10)
@@ -224,30 +178,16 @@ async def run_demo(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def _stop(daemons: list[Daemon]) -> None:
-    """SIGTERM every daemon (a graceful close), then SIGKILL whatever is still running."""
-    for d in daemons:
-        if d.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                d.proc.send_signal(signal.SIGTERM)
-    for d in daemons:
-        try:
-            await asyncio.wait_for(d.proc.wait(), 10)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(d.proc.pid, signal.SIGKILL)
-            await d.proc.wait()
-
-
 @click.command("demo")
 @click.option("--hands", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="The bots' seed.")
 @click.option("--keep", is_flag=True, help="Keep the daemons' data and logs.")
-def demo_command(hands: int, seed: int, keep: bool) -> None:
+@click.option("--no-webrtc", "no_webrtc", is_flag=True, help="Send everything through the relay.")
+def demo_command(hands: int, seed: int, keep: bool, no_webrtc: bool) -> None:
     """Four peer daemons and a relay on this machine play blackjack over WebRTC.
 
     Three bots take the seats and one peer watches; the demo ends by showing that every
     peer holds the same Chronicle and state. Exits 1 if any peer diverged.
     """
-    ok = asyncio.run(run_demo(hands=hands, seed=seed, keep=keep))
+    ok = asyncio.run(run_demo(hands=hands, seed=seed, keep=keep, webrtc=not no_webrtc))
     sys.exit(0 if ok else 1)
