@@ -183,6 +183,7 @@ class Room:
                 game=engine.game.info.env_id,
                 genesis=engine.config.genesis.hex(),
                 entries=len(chronicle.graph),
+                own_entries=chronicle.graph.links_for(self.identity.peer_id)[0],
                 heads={e: [h.hex() for h in chronicle.heads(e)] for e in chronicle.epochs},
                 state_hash=engine.state_hash().hex(),
                 rejections=[f"{o.seat} {o.move}: {o.reason}" for o in rejected][-20:],
