@@ -93,6 +93,8 @@ SignalCallback = Callable[[str, str, str, str | None, int | None], None]
 
 #: Largest frame we read from the relay; a relay configured for bigger frames is refused.
 _MAX_FRAME = MAX_MESSAGE
+#: Seconds the close handshake may take before the socket is simply dropped (a stuck relay).
+_CLOSE_WAIT = 2.0
 
 
 class _Bucket:
@@ -383,7 +385,8 @@ class RelayTransport(Transport):
     async def _send_frame(self, message: RelayMessage) -> None:
         assert self._bucket is not None and self._ws is not None
         await self._bucket.take()
-        self._check_open()
+        if self._closed:
+            raise TransportError(self._closed_message())
         try:
             await self._ws.send_bytes(encode(message))
         except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
@@ -405,7 +408,7 @@ class RelayTransport(Transport):
             await asyncio.sleep(interval)
             if loop.time() - self._last_heard > 3 * interval:
                 self._ended_reason = f"the relay sent nothing for {3 * interval:g} s"
-                await self._ws.close()
+                self._lost()  # at once: a dead relay would not finish a close handshake
                 return
             await self._bucket.take()
             with contextlib.suppress(Exception):
@@ -435,11 +438,12 @@ class RelayTransport(Transport):
                         )
                     break
         finally:
-            if not self._closed:
-                self._lost()
+            self._lost()
 
     def _lost(self) -> None:
         """The connection ended without :meth:`close`: everyone left, the stream ends."""
+        if self._closed:
+            return
         reason = self._ended_reason or "the relay connection ended"
         logger.warning("relay transport %s lost its relay: %s", self.peer_id, reason)
         self._closed = True
@@ -541,7 +545,7 @@ class RelayTransport(Transport):
     def _check_open(self) -> None:
         if self._closed:
             raise TransportError(self._closed_message())
-        if not self._joined and self._bucket is None:
+        if not self._joined:
             raise TransportError("the relay transport is not connected; await connect() first")
 
     def _check_member(self, peer: str) -> None:
@@ -568,7 +572,7 @@ class RelayTransport(Transport):
         ws, session = self._ws, self._session
         if ws is not None and not ws.closed:
             with contextlib.suppress(Exception):
-                await ws.close()
+                await asyncio.wait_for(ws.close(), _CLOSE_WAIT)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -576,3 +580,6 @@ class RelayTransport(Transport):
                 await task
         if session is not None and not session.closed:
             await session.close()
+        if not self._joined:  # a failed connect: leave nothing behind, so it can be retried
+            self._ws = self._session = self._bucket = None
+            self._members.clear()
