@@ -16,9 +16,10 @@ frames addressed to one peer, split into parts that fit the relay's ``max_messag
 (:func:`~hypertoken.protocol.split_payload`) and joined again by a
 :class:`~hypertoken.protocol.Reassembler`.
 
-Everything the relay sends is treated as hostile input: a frame that does not decode, a part
-that breaks the reassembly rules, a message from a peer that is not a member, is logged and
-dropped; the connection stays up. When the connection ends without :meth:`close` (the relay
+Everything the relay sends is treated as hostile input (:mod:`peers.transports.relay_room`
+turns its frames into events): a frame that does not decode, a part that breaks the
+reassembly rules, a message from a peer that is not a member, is logged and dropped; the
+connection stays up. When the connection ends without :meth:`close` (the relay
 stopped, replaced us, timed us out), every member gets ``PeerLeft`` with the reason and the
 event stream ends: make a new transport to reconnect.
 
@@ -44,7 +45,8 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+import secrets
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import aiohttp
@@ -61,8 +63,6 @@ from hypertoken.protocol import (
     Leave,
     Peers,
     ProtocolError,
-    Reassembler,
-    Relay,
     RelayMessage,
     Signal,
     Welcome,
@@ -75,21 +75,15 @@ from hypertoken.protocol.relay import SIGNAL_KINDS
 from peers.transports.base import (
     MAX_MESSAGE,
     Event,
-    Message,
-    PeerJoined,
-    PeerLeft,
     Transport,
     TransportError,
 )
+from peers.transports.relay_room import RelayRoom, SignalCallback, refusal
 from peers.transports.stream import EventStream
 
-__all__ = ["RelayTransport", "SignalCallback"]
+__all__ = ["RelayTransport", "SignalCallback"]  # SignalCallback: from relay_room
 
 logger = logging.getLogger(__name__)
-
-#: ``callback(peer, kind, data, mid, mline)`` for a signal from ``peer`` (see
-#: :class:`hypertoken.protocol.Signal`: kind is "offer", "answer" or "ice").
-SignalCallback = Callable[[str, str, str, str | None, int | None], None]
 
 #: Largest frame we read from the relay; a relay configured for bigger frames is refused.
 _MAX_FRAME = MAX_MESSAGE
@@ -134,10 +128,6 @@ def _ws_url(url: str) -> URL:
     return parsed
 
 
-def _refusal(error: Error) -> str:
-    return f"the relay refused: {error.message} ({error.code})"
-
-
 class RelayTransport(Transport):
     """This peer's connection to one room through a relay (see the module docstring).
 
@@ -180,11 +170,11 @@ class RelayTransport(Transport):
         self._rate = rate
         self._burst = burst
         self._connect_timeout = connect_timeout
-        self._members: dict[str, bytes] = {}  # other members -> public key, in join order
         self._stream = EventStream()
-        self._callbacks: list[SignalCallback] = []
-        self._reassembler = Reassembler()
-        self._seq = itertools.count()
+        self._state = RelayRoom(room, identity.peer_id, self._stream)
+        # A random start: a peer that reconnects must not reuse the seq of a payload whose
+        # parts the others may still hold from its previous connection.
+        self._seq = itertools.count(secrets.randbits(48))
         self._send_lock = asyncio.Lock()  # one message's parts go out together, in order
         self._connect_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -197,7 +187,6 @@ class RelayTransport(Transport):
         self._joined = False
         self._closed = False
         self._ended_reason = ""  # why the connection ended without close(), for errors
-        self._last_error = ""  # the relay's latest error, the likely reason if it then closes
 
     # --- Transport ----------------------------------------------------------------------------
 
@@ -277,7 +266,7 @@ class RelayTransport(Transport):
                 await ws.send_bytes(encode(Leave(room=self.room)))
                 await ws.send_bytes(encode(Bye(reason="closed")))
         await self._teardown()
-        self._drop_members("closed")
+        self._state.drop_members("closed")
         self._stream.end()
 
     def events(self) -> AsyncIterator[Event]:
@@ -287,14 +276,14 @@ class RelayTransport(Transport):
 
     def peers(self) -> dict[str, str]:
         """The room's other members now, each via "relay"."""
-        return dict.fromkeys(self._members, self.kind)
+        return dict.fromkeys(self._state.members, self.kind)
 
     # --- signalling ---------------------------------------------------------------------------
 
     def members(self) -> dict[str, bytes]:
         """The room's other members now -> their raw Ed25519 public keys, from the relay's
         peer list (this peer is not included)."""
-        return dict(self._members)
+        return dict(self._state.members)
 
     async def signal(
         self,
@@ -322,7 +311,7 @@ class RelayTransport(Transport):
     def on_signal(self, callback: SignalCallback) -> None:
         """Call ``callback(peer, kind, data, mid, mline)`` for every signal a member sends us
         in this room, from the reader (so it must not block; exceptions are logged)."""
-        self._callbacks.append(callback)
+        self._state.callbacks.append(callback)
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -353,7 +342,7 @@ class RelayTransport(Transport):
         self._last_heard = asyncio.get_running_loop().time()
         for member in peers.members:
             if member.peer != me:
-                self._add_member(member.peer, member.key)
+                self._state.add_member(member.peer, member.key)
 
     async def _expect(self, cls: type[Any], what: str) -> Any:
         """The next message during the handshake, which must be a ``cls``."""
@@ -375,7 +364,7 @@ class RelayTransport(Transport):
                     f"the relay at {self.url} sent a bad frame while we waited for {what}: {exc}"
                 ) from None
             if isinstance(message, Error):
-                raise TransportError(_refusal(message))
+                raise TransportError(refusal(message))
             if isinstance(message, cls):
                 return message
             if isinstance(message, Bye):
@@ -420,10 +409,14 @@ class RelayTransport(Transport):
         loop = asyncio.get_running_loop()
         try:
             while True:
-                msg = await ws.receive()
+                try:
+                    msg = await ws.receive()
+                except (aiohttp.ClientError, OSError, RuntimeError) as exc:
+                    self._ended_reason = f"the relay connection failed: {exc!r}"
+                    break
                 self._last_heard = loop.time()
                 if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
-                    self._on_frame(msg.data)
+                    self._state.on_frame(msg.data)
                 elif msg.type == aiohttp.WSMsgType.PING:
                     assert self._bucket is not None
                     await self._bucket.take()
@@ -433,7 +426,7 @@ class RelayTransport(Transport):
                     continue
                 else:
                     if not self._ended_reason:
-                        self._ended_reason = self._last_error or (
+                        self._ended_reason = self._state.last_error or (
                             f"the relay closed the connection (code {ws.close_code})"
                         )
                     break
@@ -447,100 +440,9 @@ class RelayTransport(Transport):
         reason = self._ended_reason or "the relay connection ended"
         logger.warning("relay transport %s lost its relay: %s", self.peer_id, reason)
         self._closed = True
-        self._drop_members(reason)
+        self._state.drop_members(reason)
         self._stream.end()
         self._spawn(self._teardown())
-
-    def _on_frame(self, data: bytes | str) -> None:
-        """Handle one frame from the relay; a bad one is logged and dropped."""
-        try:
-            message = decode(data)
-        except ProtocolError as exc:
-            logger.warning("dropped a bad frame from the relay: %s", exc)
-            return
-        try:
-            self._dispatch(message)
-        except Exception:
-            logger.exception("relay transport failed to handle %s; dropped", message.TYPE)
-
-    def _dispatch(self, message: RelayMessage) -> None:
-        if isinstance(message, Relay):
-            self._on_relay(message)
-        elif isinstance(message, Signal):
-            self._on_signal(message)
-        elif isinstance(message, Peers):
-            self._on_peers(message)
-        elif isinstance(message, Error):
-            # Also a late answer to a send that raced a leave (no-such-peer); the relay
-            # closes the connection after the errors that end it, which ends the reader.
-            logger.warning("the relay reports %s: %s", message.code, message.message)
-            self._last_error = _refusal(message)
-        elif isinstance(message, Bye):
-            logger.info("the relay says bye: %s", message.reason)
-            self._last_error = f"the relay said bye ({message.reason})"
-        else:
-            logger.warning("relay sent an unexpected %s; dropped", message.TYPE)
-
-    def _on_relay(self, message: Relay) -> None:
-        sender = message.sender
-        if message.room != self.room or sender is None or sender not in self._members:
-            logger.warning(
-                "dropped a relay payload from non-member %r in room %r", sender, message.room
-            )
-            return
-        if message.to not in (None, self.peer_id):
-            logger.warning("dropped a relay payload from %s addressed to %s", sender, message.to)
-            return
-        try:
-            data = self._reassembler.feed(message)
-        except ProtocolError as exc:
-            logger.warning("dropped relay parts from %s: %s", sender, exc)
-            return
-        if data is not None:
-            self._stream.put(Message(sender, data))
-
-    def _on_signal(self, message: Signal) -> None:
-        sender = message.sender
-        if message.room != self.room or sender is None or sender not in self._members:
-            logger.warning("dropped a signal from non-member %r", sender)
-            return
-        for callback in list(self._callbacks):
-            try:
-                callback(sender, message.kind, message.data, message.mid, message.mline)
-            except Exception:
-                logger.exception("signal callback failed on a %s from %s", message.kind, sender)
-
-    def _on_peers(self, message: Peers) -> None:
-        if message.room != self.room:
-            return
-        me = self.peer_id
-        if message.left is not None and message.left != me:
-            self._remove_member(message.left, "left")
-        elif message.joined is not None and message.joined != me:
-            for member in message.members:
-                if member.peer == message.joined:
-                    self._add_member(member.peer, member.key)
-        else:  # a full list: whoever is missing has left, whoever is new joined
-            listed = {m.peer: m.key for m in message.members if m.peer != me}
-            for peer in [p for p in self._members if p not in listed]:
-                self._remove_member(peer, "left")
-            for peer, key in listed.items():
-                self._add_member(peer, key)
-
-    # --- bookkeeping --------------------------------------------------------------------------
-
-    def _add_member(self, peer: str, key: bytes) -> None:
-        if peer not in self._members:
-            self._members[peer] = key
-            self._stream.put(PeerJoined(peer, self.kind))
-
-    def _remove_member(self, peer: str, reason: str) -> None:
-        if self._members.pop(peer, None) is not None:
-            self._stream.put(PeerLeft(peer, reason))
-
-    def _drop_members(self, reason: str) -> None:
-        for peer in list(self._members):
-            self._remove_member(peer, reason)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -549,10 +451,10 @@ class RelayTransport(Transport):
             raise TransportError("the relay transport is not connected; await connect() first")
 
     def _check_member(self, peer: str) -> None:
-        if peer not in self._members:
+        if peer not in self._state.members:
             raise TransportError(
                 f"peer {peer!r} is not in room {self.room!r} on the relay (members: "
-                f"{sorted(self._members) or 'none'})"
+                f"{sorted(self._state.members) or 'none'})"
             )
 
     def _closed_message(self) -> str:
@@ -582,4 +484,4 @@ class RelayTransport(Transport):
             await session.close()
         if not self._joined:  # a failed connect: leave nothing behind, so it can be retried
             self._ws = self._session = self._bucket = None
-            self._members.clear()
+            self._state.members.clear()
