@@ -1,10 +1,23 @@
 """The control socket's asyncio transports: WebSocket JSON and HTTP on aiohttp, msgpack frames
 over a Unix socket and TCP.
 
-:class:`ControlServer` puts one :class:`~hypertoken.control.host.EnvHost` behind every
-listener. Each connection gets its own :class:`~hypertoken.control.session.ControlSession`
-(``host.session()``), closed when the connection ends; the transports only move bytes and
-apply the admission rules of :mod:`hypertoken.control.limits`.
+:class:`ControlServer` puts one host (:class:`ControlHost`: ``hypertoken serve``'s
+:class:`~hypertoken.control.host.EnvHost`, or a peer daemon's room host) behind every
+listener. Each connection gets its own session (``host.session()``), closed when the
+connection ends; the transports only move bytes and apply the admission rules of
+:mod:`hypertoken.control.limits`.
+
+Two kinds of session:
+
+- a :class:`ServedSession` answers at once (``handle_json``, ``handle_msgpack``: the
+  sans-IO :class:`~hypertoken.control.session.ControlSession`), on the fast path below;
+- an :class:`AwaitedSession` may wait before it answers (``answer_json``,
+  ``answer_msgpack`` are coroutines: a room's seat waits for its turn). The server answers
+  one connection's requests one at a time, in order: requests pipelined behind a waiting
+  one queue (at most ``max_pending``; more closes the connection with an error, since a
+  client that cannot wait for its answers would otherwise grow the queue without bound),
+  and the connection ending cancels the wait. The connection is read all the while, so a
+  client that goes away is seen at once.
 
 Listeners:
 
@@ -30,26 +43,31 @@ import itertools
 import logging
 import os
 import signal
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from hypertoken.control import limits
-from hypertoken.control.host import EnvHost
-from hypertoken.control.limits import RateWindow, error_response, refusal_frame
-from hypertoken.control.session import ControlSession
+from hypertoken.control.connections import (
+    MAX_PENDING,
+    PENDING_REASON,
+    AwaitedSession,
+    ControlHost,
+    ServedSession,
+    close_session,
+    nodelay,
+)
+from hypertoken.control.frames import FrameConnection
+from hypertoken.control.limits import RateWindow, error_response
 from hypertoken.protocol.control import (
     MAX_FRAME_BYTES,
-    FrameReader,
-    encode_frame,
     encode_json,
 )
 
-__all__ = ["ControlServer", "run", "serve"]
+__all__ = ["AwaitedSession", "ControlHost", "ControlServer", "ServedSession", "run", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,21 +77,6 @@ UPGRADE_REQUIRED = "WebSocket connection required. Use ws:// protocol."
 
 def _url(scheme: str, host: str, port: int) -> str:
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
-
-
-def _nodelay(sock: socket.socket | None) -> None:
-    # Requests and responses are single small writes; Nagle would hold each for the peer's
-    # delayed ACK.
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def _close_session(session: ControlSession, conn: str) -> None:
-    try:
-        session.close()
-    except Exception:  # one connection's env failing to close must not stop the server
-        logger.exception("closing the session of %s failed", conn)
 
 
 class _ControlWebSocket(web.WebSocketResponse):
@@ -89,7 +92,7 @@ class _ControlWebSocket(web.WebSocketResponse):
 
 
 class ControlServer:
-    """The control socket's listeners around one :class:`EnvHost`.
+    """The control socket's listeners around one host (:class:`ControlHost`).
 
     ``host_addr``/``port`` is the WebSocket listener (``port=0`` picks a free port);
     ``unix`` a Unix socket path and ``msgpack_port`` a TCP port for msgpack frames (None:
@@ -98,11 +101,13 @@ class ControlServer:
     transport. The server owns ``host``: :meth:`close` closes it. ``max_frame`` is the
     largest request frame in bytes, ``shutdown_timeout`` how long :meth:`close` waits for
     connections to end, ``clock`` the monotonic seconds the rate limit counts in.
+    ``max_pending``: requests a connection may queue behind one that waits (awaited
+    sessions only).
     """
 
     def __init__(
         self,
-        host: EnvHost,
+        host: ControlHost,
         *,
         host_addr: str = "127.0.0.1",
         port: int = 9999,
@@ -114,6 +119,7 @@ class ControlServer:
         max_frame: int = MAX_FRAME_BYTES,
         shutdown_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         """Configure the listeners; nothing is bound until :meth:`start`."""
         self.host = host
@@ -126,11 +132,12 @@ class ControlServer:
         self.max_frame = max_frame
         self.shutdown_timeout = shutdown_timeout
         self.clock = clock
+        self.max_pending = max(1, max_pending)
         self.urls: list[str] = []
         self._ids = itertools.count(1)
         self._slots = limits.ConnectionSlots(max_connections)
         self._websockets: set[web.WebSocketResponse] = set()
-        self._frames: set[_FrameProtocol] = set()
+        self._frames: set[FrameConnection] = set()
         self._runner: web.ServerRunner | None = None
         self._frame_servers: list[asyncio.AbstractServer] = []
         self._unix_inode: int | None = None
@@ -173,14 +180,14 @@ class ControlServer:
             self.urls.append(_url("ws", self.host_addr, port))
             if self.unix is not None:
                 unix = await loop.create_unix_server(
-                    lambda: _FrameProtocol(self, "unix"), path=str(self.unix)
+                    lambda: FrameConnection(self, "unix"), path=str(self.unix)
                 )
                 self._frame_servers.append(unix)
                 self._unix_inode = os.stat(self.unix).st_ino
                 self.urls.append(f"unix://{self.unix}")
             if self.msgpack_port is not None:
                 tcp = await loop.create_server(
-                    lambda: _FrameProtocol(self, "tcp"), self.host_addr, self.msgpack_port
+                    lambda: FrameConnection(self, "tcp"), self.host_addr, self.msgpack_port
                 )
                 self._frame_servers.append(tcp)
                 bound = int(tcp.sockets[0].getsockname()[1])
@@ -280,7 +287,7 @@ class ControlServer:
     ) -> web.StreamResponse:
         await ws.prepare(request)
         transport = request.transport
-        _nodelay(transport.get_extra_info("socket") if transport is not None else None)
+        nodelay(transport.get_extra_info("socket") if transport is not None else None)
         conn = f"ws#{next(self._ids)} from {request.remote or '?'}"
         refused = self._slots.take()
         if refused is not None:
@@ -301,16 +308,19 @@ class ControlServer:
             logger.info("opened %s (%d open)", conn, self._slots.count)
             why = "client closed"
             try:
-                why = await self._serve_websocket(ws, session)
+                if isinstance(session, AwaitedSession):
+                    why = await self._serve_websocket_awaited(ws, session)
+                else:
+                    why = await self._serve_websocket(ws, session)
             finally:
                 self._websockets.discard(ws)
-                _close_session(session, conn)
+                close_session(session, conn)
                 logger.info("closed %s: %s (%d open)", conn, why, self._slots.count - 1)
         finally:
             self._slots.give_back()
         return ws
 
-    async def _serve_websocket(self, ws: web.WebSocketResponse, session: ControlSession) -> str:
+    async def _serve_websocket(self, ws: web.WebSocketResponse, session: ServedSession) -> str:
         """Answer frames until the connection ends; return why it ended."""
         rate = RateWindow(self.rate_limit)
         clock = self.clock
@@ -337,140 +347,66 @@ class ControlServer:
             return f"connection lost ({exc})"
 
     @staticmethod
-    def _answer_json(session: ControlSession, text: str) -> str:
+    def _answer_json(session: ServedSession, text: str) -> str:
         try:
             return session.handle_json(text)
         except Exception:  # the session answers bad input itself: this is a bug
             logger.exception("the control session failed on a JSON request")
             return encode_json(error_response(limits.INTERNAL, limits.INTERNAL_MESSAGE))
 
-
-class _FrameProtocol(asyncio.Protocol):
-    """One msgpack-frame connection (Unix or TCP): a FrameReader in, one write per read out."""
-
-    def __init__(self, server: ControlServer, kind: str) -> None:
-        self._server = server
-        self._kind = kind
-        self._reader = FrameReader(server.max_frame)
-        self._rate = RateWindow(server.rate_limit)
-        self._clock = server.clock
-        self._transport: asyncio.Transport | None = None
-        self._session: ControlSession | None = None  # after auth, when there is a token
-        self._admitted = False  # holds one of the server's connection slots
-        self._done = False  # no more requests are read on this connection
-        self._why = "client closed"
-        self._name = kind
-
-    # asyncio calls these four.
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # A stream server's transport: uvloop's is not an asyncio.Transport subclass.
-        transport = cast(asyncio.Transport, transport)
-        self._transport = transport
-        server = self._server
-        _nodelay(transport.get_extra_info("socket"))
-        peer = transport.get_extra_info("peername")
-        where = f" from {peer[0]}:{peer[1]}" if isinstance(peer, tuple) and peer else ""
-        self._name = f"{self._kind}#{next(server._ids)}{where}"
-        refused = server._slots.take()
-        if refused is not None:
-            logger.info("refused %s: %s", self._name, refused)
-            self._done = True
-            transport.write(refusal_frame(limits.TOO_MANY_CONNECTIONS, refused))
-            transport.close()
-            return
-        self._admitted = True
-        server._frames.add(self)
-        if server.token is None:
-            self._session = server.host.session(require_ids=True)
-        logger.info("opened %s (%d open)", self._name, server._slots.count)
-
-    def data_received(self, data: bytes) -> None:
-        if self._done:
-            return
-        reader = self._reader
-        bodies = reader.feed(data)
-        if not bodies:
-            if reader.error is not None:  # a header announcing an oversized frame
-                self._refuse(encode_frame(reader.error.response()), [], "oversized frame")
-            return
-        limited = self._server.rate_limit
-        now = self._clock() if limited else 0.0
-        out: list[bytes] = []
-        for body in bodies:
-            if limited and not self._rate.allow(now):
-                message = f"{limits.RATE_LIMIT_REASON}: at most {limited} requests per second"
-                frame = refusal_frame(limits.RATE_LIMITED, message, limits.peek_id(body))
-                self._refuse(frame, out, "rate limit exceeded")
-                return
-            if self._session is None:  # the server has a token: this must be the auth frame
-                refusal = limits.check_auth_frame(self._server.token, body)
-                if refusal is not None:
-                    self._refuse(refusal, out, "bad or missing token")
-                    return
-                self._session = self._server.host.session(require_ids=True)
-            out.append(self._answer(body))
-        if reader.error is not None:  # answered what came before the oversized header
-            self._refuse(encode_frame(reader.error.response()), out, "oversized frame")
-            return
-        assert self._transport is not None
-        self._transport.write(out[0] if len(out) == 1 else b"".join(out))
-
-    def pause_writing(self) -> None:
-        # The client sends faster than it reads its answers: stop reading its requests until
-        # the answers drain, so the buffer of unread answers stays bounded.
-        if self._transport is not None and not self._done:
-            self._transport.pause_reading()
-
-    def resume_writing(self) -> None:
-        if self._transport is not None and not self._done:
-            self._transport.resume_reading()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._done = True
-        if not self._admitted:  # refused at accept: it never held a slot
-            return
-        self._admitted = False
-        server = self._server
-        server._frames.discard(self)
-        session, self._session = self._session, None
-        if session is not None:
-            _close_session(session, self._name)
-        server._slots.give_back()
-        why = f"connection lost ({exc})" if exc is not None else self._why
-        logger.info("closed %s: %s (%d open)", self._name, why, server._slots.count)
-
-    # The server calls these two on shutdown.
-
-    def finish(self, why: str) -> None:
-        """Read no more requests; close once the answers already written are sent."""
-        if self._transport is not None and not self._transport.is_closing():
-            self._done = True
-            self._why = why
-            self._transport.close()
-
-    def abort(self) -> None:
-        """Close now, dropping unsent answers (shutdown timed out)."""
-        if self._transport is not None:
-            self._transport.abort()
-
-    # ----
-
-    def _refuse(self, frame: bytes, before: list[bytes], why: str) -> None:
-        """Send the answers so far and a last error frame, then close."""
-        assert self._transport is not None
-        self._done = True
-        self._why = why
-        self._transport.write(b"".join([*before, frame]))
-        self._transport.close()
-
-    def _answer(self, body: bytes) -> bytes:
-        assert self._session is not None
+    async def _serve_websocket_awaited(
+        self, ws: web.WebSocketResponse, session: AwaitedSession
+    ) -> str:
+        """As :meth:`_serve_websocket` for a session that may wait: this reads, a worker
+        answers in order; the connection ending cancels the worker (and its wait)."""
+        rate = RateWindow(self.rate_limit)
+        clock = self.clock
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        worker = asyncio.create_task(_answer_websocket(ws, session, queue))
         try:
-            return self._session.handle_msgpack(body)
-        except Exception:  # the session answers bad input itself: this is a bug
-            logger.exception("the control session failed on a msgpack request of %s", self._name)
-            return refusal_frame(limits.INTERNAL, limits.INTERNAL_MESSAGE, limits.peek_id(body))
+            while True:
+                msg = await ws.receive()
+                kind = msg.type
+                if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+                    if self.rate_limit and not rate.allow(clock()):
+                        await ws.close(
+                            code=limits.CLOSE_POLICY, message=limits.RATE_LIMIT_REASON.encode()
+                        )
+                        return "rate limit exceeded"
+                    if queue.qsize() >= self.max_pending:
+                        worker.cancel()
+                        await ws.close(code=limits.CLOSE_POLICY, message=PENDING_REASON.encode())
+                        return f"over {self.max_pending} requests waiting"
+                    queue.put_nowait(msg.data if kind is WSMsgType.TEXT else None)
+                elif kind is WSMsgType.ERROR:
+                    return f"error: {msg.data}"
+                elif kind in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                    return "server shutting down" if self._slots.closing else "client closed"
+        except (ConnectionError, RuntimeError) as exc:  # the peer vanished mid-send
+            return f"connection lost ({exc})"
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+
+
+async def _answer_websocket(
+    ws: web.WebSocketResponse, session: AwaitedSession, queue: asyncio.Queue[str | None]
+) -> None:
+    """Answer one WebSocket's queued frames in order (None: a binary frame)."""
+    while True:
+        text = await queue.get()
+        if text is None:
+            reply = limits.BINARY_FRAME_ANSWER
+        else:
+            try:
+                reply = await session.answer_json(text)
+            except Exception:  # the session answers bad input itself: this is a bug
+                logger.exception("the control session failed on a JSON request")
+                reply = encode_json(error_response(limits.INTERNAL, limits.INTERNAL_MESSAGE))
+        try:
+            await ws.send_str(reply)
+        except (ConnectionError, RuntimeError):  # the reader sees the connection end
+            return
 
 
 # ---- entry points ------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class ControlSession:
             "observe_all": self._observe_all,
             "state_hash": lambda _: {"hash": self.env.episode.engine.state_hash().hex()},
             "auth": self._auth,
+            "status": self._status,
         }
 
     # ---- entry points ------------------------------------------------------------------
@@ -317,6 +318,19 @@ class ControlSession:
     def _auth(self, args: Mapping[str, Any]) -> dict[str, Any]:
         # The transport checks the token before a session exists; once here, it passed.
         return _OK
+
+    def _status(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        env = self.env
+        info = self.host.env_info()
+        return {
+            "mode": "serve",
+            "env_type": info.get("env_type"),
+            "env_id": info.get("env_id"),
+            "agents": list(env.agents),
+            "agent_selection": env.agent_selection,
+            "over": not env.agents,
+            "state_hash": env.episode.engine.state_hash().hex(),
+        }
 
     def _observe_all(self, args: Mapping[str, Any]) -> dict[str, Any]:
         env = self.env

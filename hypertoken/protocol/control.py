@@ -64,6 +64,12 @@ given) and required over msgpack. Fields a command does not know are ignored. Ea
     ``{"hash": hex}``: BLAKE2b-256 of the world; equal hashes mean identical states.
 ``auth``
     ``token``: str. Only as the first msgpack frame of a server with a token.
+``status``
+    The server's summary. ``hypertoken serve``: ``{"mode": "serve", "env_type", "env_id",
+    "agents", "agent_selection", "over", "state_hash"}`` of the connection's env. A peer
+    daemon: ``{"mode": "room", "seat", "room", "peer_id", "peers" ({peer: transport}),
+    "seats" ({seat: peer}), "started", "over", "entries", "heads" (hex), "state_hash",
+    "rejections"}``.
 
 The combined reply (``"reply": "turn"``) adds ``"turn"``: what the next ``last()``,
 ``agent_selection`` and ``action_mask`` would answer, so a remote AEC loop costs one round
@@ -89,6 +95,18 @@ Every request gets exactly one response, in order. An error is ``{"error": messa
 and changes nothing. The message names the field and the fix. Codes are
 :class:`ErrorCode`'s. Decoding is bounded (:data:`LIMITS`, :mod:`hypertoken.protocol.bounded`)
 and frames over :data:`MAX_FRAME_BYTES` are refused.
+
+Room mode
+---------
+
+A peer daemon's control socket speaks the same protocol, each connection bound to the
+daemon's seat: ``agents`` is ``[seat]`` until the game is over; ``agent_selection``,
+``last`` and the combined reply *wait* (no polling) until the seat is to move or the game
+is over; ``step`` for a seat not to move is ``not_your_seat``, naming both seats;
+observations are the seat's view only; ``reset`` waits for the room to start and refuses a
+seed (a room's seed is its commit-reveal); ``rewards`` are each seat's total so far. A
+spectator's connection is read-only (``read_only``). A waiting request holds the ones
+pipelined behind it; closing the connection cancels the wait.
 """
 
 from __future__ import annotations
@@ -169,6 +187,8 @@ class ErrorCode(str, Enum):
     RATE_LIMITED = "rate_limited"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     NOT_YOUR_SEAT = "not_your_seat"
+    NOT_STARTED = "not_started"
+    READ_ONLY = "read_only"
     INTERNAL = "internal"
 
 
@@ -306,6 +326,7 @@ COMMANDS: dict[str, Command] = {
         Command("observe_all", (), "every agent's observation and info"),
         Command("state_hash", (), "the world's hash"),
         Command("auth", (("token", _token, True),), "authenticate (msgpack)"),
+        Command("status", (), "the server's summary (a room's peers, seats and log)"),
     )
 }
 

@@ -230,7 +230,9 @@ class InProcess:
     @property
     def host(self) -> EnvHost:
         """The server's env host."""
-        return self.server.host
+        host = self.server.host
+        assert isinstance(host, EnvHost)
+        return host
 
 
 @asynccontextmanager
