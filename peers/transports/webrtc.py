@@ -1,58 +1,44 @@
 """The WebRTC transport: aiortc data channels to each peer, signalled through the relay.
 
-A :class:`WebRTCTransport` wraps a :class:`~peers.transports.relay.RelayTransport`, which
-gives it the room's members and carries its signals. For every member, the peer with the
-lower id creates an ``RTCPeerConnection`` with one ordered, reliable data channel and sends
-the offer; the other answers. aiortc gathers every candidate before it finishes a local
-description, so offers and answers carry their candidates and no trickle is needed ("ice"
-signals from a trickling peer are still applied). When the channel opens the peer joins
-with ``via="webrtc"``.
+A :class:`WebRTCTransport` wraps a :class:`~peers.transports.relay.RelayTransport`: the
+room's membership, the signalling path and the fallback. For every member, the peer with
+the lower id creates an ``RTCPeerConnection`` with one ordered, reliable data channel and
+offers; the other answers. aiortc gathers all candidates before a local description is
+set, so offers and answers carry them (trickled "ice" signals are still applied). When the
+channel opens the peer joins with ``via="webrtc"``.
 
-Fallback, per pair: if ICE fails, the channel closes before it opens, a description has no
-candidates, or nothing opens within ``connect_timeout``, the pair uses the relay instead
-(``PeerJoined(via="relay")``; :meth:`WebRTCTransport.peers` says "relay") when
-``fallback`` is on. A message from a peer over the relay means that peer has fallen back,
-so this side follows at once: both ends of a pair converge on one path without a message
-of their own (and a peer with only a relay transport works too). A channel lost after it
-opened falls back the same way; a later ``PeerJoined`` for a peer means its path changed.
+Fallback, per pair (when ``fallback`` is on): if ICE fails, the channel closes, a
+description has no candidates, or nothing opens within ``connect_timeout``, the pair uses
+the relay (``PeerJoined(via="relay")``, and :meth:`WebRTCTransport.peers` says "relay").
+A peer sends over the relay only once its side fell back, so a relay message moves this
+side at once: both ends converge without a message of their own, and a relay-only peer
+works too. A later ``PeerJoined`` for a peer means its path changed.
 
-Every state change of a pair emits its event in the same step (no await in between), so
-events for one peer keep their order whichever callback or task moves the pair; closing a
-connection happens afterwards. A data channel message is at most 262,144 bytes, so
-messages travel as frames of :mod:`peers.transports.chunks`; a peer whose frames break the
-rules is dropped (``PeerLeft``) and logged. Closing says goodbye on each channel (one
-``BYE`` frame), so the other side reports ``PeerLeft`` at once instead of falling back.
-The relay connection is the room's membership: a peer that leaves the relay leaves here.
+Each state change of a pair emits its event in the same step, with no await between, so
+events for one peer stay in order whichever callback moves the pair; its connection is
+closed afterwards. Data channel messages are at most 262,144 bytes, so messages travel as
+frames of :mod:`peers.transports.chunks`; a peer whose frames break the rules is dropped
+(``PeerLeft``) and logged. :meth:`WebRTCTransport.close` sends a goodbye frame on each
+channel, so the others report ``PeerLeft`` at once instead of falling back. A peer that
+leaves the relay leaves here; losing the relay ends the transport (make a new one).
 
-``host_addresses``: aioice gathers host candidates from every interface except loopback.
-Given a list (``["127.0.0.1"]`` for peers on one machine), only those addresses are
-gathered. This replaces ``aioice.ice.get_host_addresses`` process-wide, once, with a
-wrapper that answers the addresses of the transport whose negotiation is running (a
-context variable, so several transports in one process each keep their own) and aioice's
-own answer everywhere else.
+``host_addresses`` (e.g. ``["127.0.0.1"]`` for peers on one machine: aioice offers no
+loopback candidates) gathers only those host candidates, through a process-wide hook on
+aioice that is scoped to each transport's negotiations (:mod:`peers.transports.ice`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-import aioice.ice
-from aiortc import (
-    RTCConfiguration,
-    RTCDataChannel,
-    RTCIceCandidate,
-    RTCIceServer,
-    RTCPeerConnection,
-    RTCSessionDescription,
-)
-from aiortc.sdp import candidate_from_sdp
+from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection
 
+from peers.transports import ice
 from peers.transports.base import (
     MAX_MESSAGE,
     Event,
@@ -90,28 +76,6 @@ _CONNECTING = "connecting"
 _WEBRTC = "webrtc"
 _RELAY = "relay"
 _GONE = "gone"
-
-_host_addresses: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
-    "hypertoken_ice_host_addresses", default=None
-)
-_hook_installed = False
-
-
-def _install_host_address_hook() -> None:
-    """Replace aioice's host address lookup with one that honours ``_host_addresses``."""
-    global _hook_installed
-    if _hook_installed:
-        return
-    original = aioice.ice.get_host_addresses
-
-    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        chosen = _host_addresses.get()
-        if chosen is None:
-            return original(use_ipv4, use_ipv6)
-        return list(chosen)
-
-    aioice.ice.get_host_addresses = host_addresses
-    _hook_installed = True
 
 
 class _Failed(Exception):
@@ -178,8 +142,6 @@ class WebRTCTransport(Transport):
         self._connect_timeout = connect_timeout
         self._fallback = fallback
         self._host_addresses = tuple(host_addresses) if host_addresses is not None else None
-        if self._host_addresses is not None:
-            _install_host_address_hook()
         self._pairs: dict[str, _Pair] = {}
         self._stream = EventStream()
         self._tasks: set[asyncio.Task[None]] = set()  # the reader and the negotiations
@@ -238,7 +200,7 @@ class WebRTCTransport(Transport):
                 await self._signalling.send(peer, data)
                 return
             for frame in split(bytes(data)):
-                channel = await self._writable(pair)
+                channel = await self._buffered_down_to(pair, _HIGH_WATER)
                 channel.send(frame)
 
     async def close(self) -> None:
@@ -253,7 +215,9 @@ class WebRTCTransport(Transport):
             with contextlib.suppress(Exception):
                 pair.channel.send(_BYE)
         if open_pairs:
-            drains = asyncio.gather(*(self._drain(pair) for pair in open_pairs))
+            drains = asyncio.gather(
+                *(self._buffered_down_to(pair, 0) for pair in open_pairs), return_exceptions=True
+            )
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(drains, _BYE_DRAIN)
         for pair in self._pairs.values():
@@ -293,8 +257,9 @@ class WebRTCTransport(Transport):
                 self._on_relay_event(event)
             except Exception:
                 logger.exception("webrtc transport failed to handle %r; dropped", event)
-        if not self._closed:
-            logger.warning("webrtc transport %s: the relay connection ended", self.peer_id)
+        if not self._closed:  # every member has left with the relay: nothing is reachable
+            logger.warning("webrtc transport %s lost its relay; closing", self.peer_id)
+            await self.close()
 
     def _on_relay_event(self, event: Event) -> None:
         if isinstance(event, PeerJoined):
@@ -356,8 +321,7 @@ class WebRTCTransport(Transport):
 
     async def _negotiate(self, pair: _Pair) -> None:
         """Open the pair's channel or fall back; runs as the pair's task."""
-        # This task's own context: aioice's gathering (in tasks it starts) sees the value.
-        _host_addresses.set(self._host_addresses)
+        ice.use_host_addresses(self._host_addresses)  # this task's context, and its children's
         try:
             await asyncio.wait_for(self._handshake(pair), self._connect_timeout)
         except asyncio.TimeoutError:
@@ -380,8 +344,7 @@ class WebRTCTransport(Transport):
         pc.on("connectionstatechange", lambda: self._on_pc_state(pair, pc))
         if pair.offerer:
             self._attach(pair, pc.createDataChannel(CHANNEL_LABEL, ordered=True))
-            await pc.setLocalDescription(await pc.createOffer())
-            sdp = _local_sdp(pc)
+            sdp = await ice.offer(pc)
             await self._signalling.signal(pair.peer, "offer", sdp)
             _check_candidates(sdp, "local")
         else:
@@ -399,17 +362,16 @@ class WebRTCTransport(Transport):
         """Apply one signal from the remote peer; a bad one fails the negotiation."""
         try:
             if signal.kind == "offer" and not pair.offerer and pc.remoteDescription is None:
-                await pc.setRemoteDescription(RTCSessionDescription(signal.data, "offer"))
                 _check_candidates(signal.data, "remote")
-                await pc.setLocalDescription(await pc.createAnswer())
-                sdp = _local_sdp(pc)
+                sdp = await ice.answer(pc, signal.data)
                 await self._signalling.signal(pair.peer, "answer", sdp)
                 _check_candidates(sdp, "local")
             elif signal.kind == "answer" and pc.signalingState == "have-local-offer":
-                await pc.setRemoteDescription(RTCSessionDescription(signal.data, "answer"))
                 _check_candidates(signal.data, "remote")
+                await ice.accept(pc, signal.data)
             elif signal.kind == "ice" and pc.remoteDescription is not None:
-                await pc.addIceCandidate(_candidate(signal))
+                candidate = ice.signal_candidate(signal.data, signal.mid, signal.mline)
+                await pc.addIceCandidate(candidate)
             else:
                 logger.debug("ignored an unexpected %s signal from %s", signal.kind, pair.peer)
         except (_Failed, TransportError):
@@ -419,7 +381,6 @@ class WebRTCTransport(Transport):
 
     def _attach(self, pair: _Pair, channel: RTCDataChannel) -> None:
         pair.channel = channel
-        channel.bufferedAmountLowThreshold = _LOW_WATER
         channel.on("open", lambda: self._on_open(pair, channel))
         channel.on("message", lambda message: self._on_frame(pair, channel, message))
         channel.on("close", lambda: self._on_channel_closed(pair, channel))
@@ -460,9 +421,7 @@ class WebRTCTransport(Transport):
             self._drop(pair, "sent text on the data channel")
             return
         if frame == _BYE:
-            pair.state = _GONE
-            self._stream.put(PeerLeft(pair.peer, "closed"))
-            self._release(pair)
+            self._leave(pair, "closed")
             return
         try:
             message = pair.reassembler.feed(frame)
@@ -496,12 +455,11 @@ class WebRTCTransport(Transport):
         if self._fallback and pair.peer in self._signalling.members():
             self._to_relay(pair, reason)
         elif pair.state == _WEBRTC:
-            pair.state = _GONE
-            self._stream.put(PeerLeft(pair.peer, reason))
-            self._release(pair)
+            self._leave(pair, reason)
         else:
+            if not self._fallback:
+                logger.warning("no channel to %s (%s); fallback is off", pair.peer, reason)
             pair.state = _GONE
-            logger.warning("no webrtc channel to %s (%s); fallback is off", pair.peer, reason)
             self._release(pair)
 
     def _to_relay(self, pair: _Pair, reason: str) -> None:
@@ -511,9 +469,11 @@ class WebRTCTransport(Transport):
         self._release(pair)
 
     def _drop(self, pair: _Pair, reason: str) -> None:
-        """A peer that broke the channel's rules: it leaves, and stays gone until it
-        rejoins the relay."""
+        """A peer that broke the channel's rules leaves until it rejoins the relay."""
         logger.warning("dropped peer %s: %s", pair.peer, reason)
+        self._leave(pair, reason)
+
+    def _leave(self, pair: _Pair, reason: str) -> None:
         pair.state = _GONE
         self._stream.put(PeerLeft(pair.peer, reason))
         self._release(pair)
@@ -540,9 +500,9 @@ class WebRTCTransport(Transport):
         except Exception:
             logger.exception("closing the connection to %s failed", peer)
 
-    async def _writable(self, pair: _Pair) -> RTCDataChannel:
-        """The pair's channel once its buffer has room; TransportError if the pair left
-        the channel meanwhile."""
+    async def _buffered_down_to(self, pair: _Pair, limit: int) -> RTCDataChannel:
+        """The pair's channel once at most ``limit`` bytes wait in its buffer (0: all
+        handed to SCTP); TransportError if the pair left the channel meanwhile."""
         while True:
             channel = pair.channel
             if pair.state != _WEBRTC or channel is None or channel.readyState != "open":
@@ -550,18 +510,9 @@ class WebRTCTransport(Transport):
                     f"the channel to {pair.peer!r} closed while a message was going out; "
                     "send it again once the peer rejoins"
                 )
-            if channel.bufferedAmount <= _HIGH_WATER:
+            if channel.bufferedAmount <= limit:
                 return channel
-            pair.writable.clear()
-            await pair.writable.wait()
-
-    async def _drain(self, pair: _Pair) -> None:
-        """Wait until the pair's channel has handed everything queued to SCTP."""
-        channel = pair.channel
-        if channel is None:
-            return
-        channel.bufferedAmountLowThreshold = 0
-        while channel.bufferedAmount > 0 and channel.readyState == "open":
+            channel.bufferedAmountLowThreshold = min(_LOW_WATER, limit)
             pair.writable.clear()
             await pair.writable.wait()
 
@@ -575,24 +526,6 @@ class WebRTCTransport(Transport):
 
 
 def _check_candidates(sdp: str, side: str) -> None:
-    """Fail at once when a description has no candidate and says there are no more: no
-    ICE pair can form, so waiting for the timeout would only delay the fallback."""
-    if "a=candidate:" not in sdp and "a=end-of-candidates" in sdp:
+    """Fail at once when no ICE pair can form: the timeout would only delay the fallback."""
+    if ice.missing_candidates(sdp):
         raise _Failed(f"the {side} description has no ICE candidates")
-
-
-def _local_sdp(pc: RTCPeerConnection) -> str:
-    description = pc.localDescription
-    if description is None:  # aiortc sets it in setLocalDescription, which just returned
-        raise _Failed("no local description after setting it")
-    return description.sdp
-
-
-def _candidate(signal: _Signal) -> RTCIceCandidate | None:
-    """The RTCIceCandidate in an "ice" signal, or None for its end-of-candidates."""
-    if not signal.data:
-        return None
-    candidate = candidate_from_sdp(signal.data.removeprefix("candidate:"))
-    candidate.sdpMid = signal.mid
-    candidate.sdpMLineIndex = signal.mline
-    return candidate
