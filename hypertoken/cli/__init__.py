@@ -12,12 +12,14 @@ import click
 
 from hypertoken import __version__
 from hypertoken.cli.bench import bench
+from hypertoken.cli.bot import bot
 from hypertoken.cli.peer import peer_command
 from hypertoken.cli.play import play
 from hypertoken.cli.relay import relay_command
 from hypertoken.cli.replay import replay
 from hypertoken.cli.room_demo import demo_command
 from hypertoken.cli.serve import serve
+from hypertoken.cli.status import status
 from hypertoken.cli.tournament import tournament
 from hypertoken.cli.world import world_demo
 
@@ -43,5 +45,7 @@ for _command in (
     play,
 ):
     main.add_command(_command)
+main.add_command(bot)
+main.add_command(status)
 
 __all__ = ["main"]
