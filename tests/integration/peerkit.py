@@ -39,7 +39,13 @@ class Room:
     workdir: Path
     name: str
     common: list[str]
-    daemons: list[Daemon] = field(default_factory=list)
+    #: Peer index -> its daemon (the latest one started under that index).
+    started: dict[int, Daemon] = field(default_factory=dict)
+
+    @property
+    def daemons(self) -> list[Daemon]:
+        """The daemons, by peer index."""
+        return [self.started[i] for i in sorted(self.started)]
 
     def args(self, i: int, *extra: str) -> list[str]:
         """Peer ``i``'s command line: the room's flags, its data dir and control socket."""
@@ -50,11 +56,8 @@ class Room:
     async def start(self, i: int, *extra: str) -> Daemon:
         """Start peer ``i`` and wait until it is ready."""
         d = await start_peer(f"peer{i}", self.args(i, *extra), self.workdir)
+        self.started[i] = d
         await read_ready(d, 90)
-        if i < len(self.daemons):
-            self.daemons[i] = d
-        else:
-            self.daemons.append(d)
         return d
 
     async def statuses(self) -> list[dict[str, Any]]:
