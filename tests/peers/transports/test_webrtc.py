@@ -281,3 +281,33 @@ def test_descriptions_without_candidates_are_spotted() -> None:
     candidate = ice.signal_candidate("candidate:1 1 udp 2130706431 127.0.0.1 9 typ host", "0", 0)
     assert candidate is not None
     assert (candidate.ip, candidate.port, candidate.sdpMid) == ("127.0.0.1", 9, "0")
+
+
+async def test_a_channel_lost_after_opening_moves_the_pair_to_the_relay() -> None:
+    async with webrtc_transports(2, fallback=True) as (a, b):
+        ra, rb = await settle([a, b])
+        assert a.peers() == {b.peer_id: "webrtc"}
+        pc = a.connection(b.peer_id)
+        assert pc is not None
+        await pc.close()  # the path breaks under the transport (a dead network, say)
+        assert await ra.next() == PeerJoined(b.peer_id, "relay")
+        assert await rb.next() == PeerJoined(a.peer_id, "relay")
+        assert a.peers() == {b.peer_id: "relay"} and b.peers() == {a.peer_id: "relay"}
+        await a.send(b.peer_id, b"via the relay now")
+        assert await next_message(rb) == Message(a.peer_id, b"via the relay now")
+
+
+async def test_losing_the_relay_ends_the_transport() -> None:
+    async with running_relay(**FAST_RELAY) as url:
+        transports = [webrtc_transport(url) for _ in range(2)]
+        for t in transports:
+            await t.connect()
+        readers = await settle(transports)
+    # The relay has stopped: the room's membership is gone, so is every pair.
+    for reader, other in zip(readers, reversed(transports), strict=True):
+        rest = await reader.rest()
+        assert [type(e) for e in rest] == [PeerLeft] and rest[0].peer == other.peer_id
+        assert reader.transport.peers() == {}
+    for t in transports:
+        await t.close()  # idempotent after the loss
+        assert t.connection(transports[0].peer_id) is None
