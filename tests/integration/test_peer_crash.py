@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 from pathlib import Path
 
@@ -17,10 +18,8 @@ from tests.integration.peerkit import relay_on_loopback, room_of_daemons
 
 async def _play_some(url: str, moves: int) -> int:
     """Make ``moves`` acknowledged moves for the daemon's seat (basic strategy)."""
-    import numpy as np
-
     policy = resolve("basic-strategy", "blackjack")
-    rng = np.random.default_rng(0)
+    rng = random.Random(0)
     made = 0
     async with AsyncHyperTokenClient(url, timeout=60) as client:
         turn = await client.reset_turn()

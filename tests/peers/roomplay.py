@@ -9,6 +9,7 @@ import random
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import games
 from hypertoken.log.identity import Identity
@@ -57,13 +58,14 @@ async def memory_room(
     players: int = 3,
     *,
     spectators: int = 0,
-    options: dict[str, object] | None = None,
+    options: dict[str, Any] | None = None,
     seats: Sequence[str | None] | None = None,
+    hub: MemoryHub | None = None,
 ) -> AsyncIterator[list[Room]]:
     """``players`` seated peers and ``spectators`` watchers of one room over a MemoryHub,
     running; peer 0 creates the room. Closes everything on exit.
     """
-    hub = MemoryHub()
+    hub = hub or MemoryHub()
     made = games.make(game, players, **(options or {}))
     rooms: list[Room] = []
     tasks: list[asyncio.Task[None]] = []

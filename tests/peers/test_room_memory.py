@@ -44,13 +44,15 @@ async def test_three_peers_play_a_session_to_one_state(
     players = 3 if game == "blackjack" else 2
     async with memory_room(tmp_path, game, players, spectators=1, options=options) as rooms:
         seated = rooms[:players]
-        assert sorted(r.seat for r in seated) == sorted(seated[0].engine.game.seats)
+        engines = [r.engine for r in rooms]
+        assert all(engines)
+        assert sorted(str(r.seat) for r in seated) == sorted(engines[0].game.seats)  # type: ignore[union-attr]
         assert rooms[-1].seat is None
         moves = await asyncio.wait_for(
             asyncio.gather(*(play_seat(r, i) for i, r in enumerate(seated))), 60
         )
         assert sum(moves) > 0
         await asyncio.wait_for(_settled(rooms), 30)
-        assert all(r.engine.is_over for r in rooms)
+        assert all(e is not None and e.is_over for e in engines)
         _same_state(rooms)
         assert not any(r.status()["rejections"] for r in rooms)
