@@ -22,29 +22,23 @@ The room is any object shaped like :class:`RoomLike` (the daemon's ``peers.room.
 - a spectator (``room.seat`` None once the room started) may read (``status``, ``agents``,
   ``render``, the spaces, ``state_hash``) and nothing else.
 
-:func:`run_bot` and :func:`play_policy` attach a :class:`~hypertoken.policies.Policy` to a
-control socket (a daemon's seat, or every seat of a ``hypertoken serve`` env), which is what
-``hypertoken bot`` runs.
+:func:`run_bot` and :func:`play_policy` (from :mod:`peers.bot`, exported here too) attach a
+:class:`~hypertoken.policies.Policy` to a control socket (a daemon's seat, or every seat of a
+``hypertoken serve`` env), which is what ``hypertoken bot`` runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hypertoken.client import HyperTokenAECEnv
 from hypertoken.control.convert import plain, space_to_dict
 from hypertoken.engine.room import RoomEngine, SeatError
 from hypertoken.engine.state import Outcome
-from hypertoken.envs.registry import make_game
 from hypertoken.envs.spaces import action_space, observation_space
-from hypertoken.game import Game, IllegalMoveError
-from hypertoken.policies import Policy, resolve
+from hypertoken.game import IllegalMoveError
 from hypertoken.protocol.control import (
     PROTOCOL_VERSION,
     REPLY_TURN,
@@ -56,6 +50,7 @@ from hypertoken.protocol.control import (
     encode_json,
     parse_request,
 )
+from peers.bot import BotResult, game_of, play_policy, run_bot
 
 __all__ = [
     "BotResult",
@@ -532,108 +527,3 @@ def _not_yours(engine: RoomEngine, seat: str) -> str:
     if current is not None and current != seat:
         return f"it is {current}'s turn; this connection plays {seat}"
     return f"{seat} may not move now (it has moved this round); this connection plays {seat}"
-
-
-# ---- bots ----------------------------------------------------------------------------------
-
-DEFAULT_BOT_TIMEOUT = 3600.0
-"""Seconds a bot waits for one answer (its turn may wait for slow players)."""
-
-
-@dataclass
-class BotResult:
-    """What a bot played: moves per agent and each agent's return over the episodes."""
-
-    episodes: int = 0
-    moves: dict[str, int] = field(default_factory=dict)
-    returns: dict[str, float] = field(default_factory=dict)
-    state_hash: str = ""
-
-
-def game_of(info: Mapping[str, Any]) -> Game:
-    """The game an ``env_info`` answer describes (its env id and options)."""
-    options = dict(info.get("env_options") or {})
-    players = options.pop("num_players", None)
-    return make_game(str(info["env_id"]), players, **options)
-
-
-MoveHook = Callable[[str, int, Game], None]
-
-
-def run_bot(
-    policy: Policy | str,
-    url: str,
-    *,
-    seed: int | None = None,
-    episodes: int = 1,
-    token: str | None = None,
-    timeout: float = DEFAULT_BOT_TIMEOUT,
-    on_move: MoveHook | None = None,
-) -> BotResult:
-    """Play ``policy`` (a Policy, or a name of :mod:`hypertoken.policies`) through the
-    control socket at ``url`` until the game is over (blocking).
-
-    Against a peer daemon it plays the daemon's seat for the room's one game (``episodes``
-    is ignored: a room plays one game); against ``hypertoken serve`` it plays every agent
-    for ``episodes`` episodes. ``seed`` seeds the policy's ``random.Random``;
-    ``on_move(agent, action, game)`` is called after each move.
-    """
-    env = HyperTokenAECEnv(url, token=token, auto_connect=False)
-    env.client.timeout = timeout
-    result = BotResult()
-    try:
-        env.connect()
-        info = env.server_info
-        game = game_of(info)
-        base = resolve(policy, game)
-        rng = random.Random(seed)
-        if info.get("mode") == "room":
-            episodes = 1
-        for _ in range(episodes):
-            env.reset()
-            seats = {a: base.clone() for a in env.possible_agents}
-            for p in seats.values():
-                p.reset()
-            for agent in env.agent_iter():
-                obs, reward, terminated, truncated, agent_info = env.last()
-                result.returns[agent] = result.returns.get(agent, 0.0) + float(reward)
-                if terminated or truncated:
-                    env.step(None)
-                    continue
-                mask = agent_info.get("action_mask")
-                if mask is None:
-                    bools = env.action_mask(agent)
-                    mask = None if bools is None else bools.astype("int8")
-                action = int(seats[agent].act(obs, mask, rng))
-                env.step(action)
-                result.moves[agent] = result.moves.get(agent, 0) + 1
-                if on_move is not None:
-                    on_move(agent, action, game)
-            result.episodes += 1
-        result.state_hash = env.state_hash()
-    finally:
-        env.close()
-    return result
-
-
-async def play_policy(
-    policy: Policy | str,
-    url: str,
-    *,
-    seed: int | None = None,
-    episodes: int = 1,
-    token: str | None = None,
-    timeout: float = DEFAULT_BOT_TIMEOUT,
-    on_move: MoveHook | None = None,
-) -> BotResult:
-    """:func:`run_bot` from asyncio code (in a worker thread, so the loop keeps running)."""
-    return await asyncio.to_thread(
-        run_bot,
-        policy,
-        url,
-        seed=seed,
-        episodes=episodes,
-        token=token,
-        timeout=timeout,
-        on_move=on_move,
-    )

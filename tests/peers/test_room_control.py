@@ -16,6 +16,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -26,9 +27,11 @@ from hypertoken.client import HyperTokenAECEnv
 from hypertoken.control import EnvHost
 from hypertoken.control.servers import ControlServer
 from hypertoken.protocol.control import encode_frame
-from peers.control import RoomHost, RoomSession
+from peers.control import RoomHost, RoomLike, RoomSession, run_bot
 from tests.kits.control import FrameClient, short_tmp_dir
 from tests.peers.roomkit import FakeRoom, Table, autoplay, first_legal
+from tests.peers.roomplay import memory_room
+from tests.peers.roomplay import play_seat as play_room_seat
 
 HUNG = 30.0
 """Seconds after which a wait means the test hung (never a timing assertion)."""
@@ -47,7 +50,7 @@ class CountingSession(RoomSession):
 class CountingHost(RoomHost):
     """A RoomHost whose sessions count requests, and which signals when one ends."""
 
-    def __init__(self, room: FakeRoom) -> None:
+    def __init__(self, room: RoomLike) -> None:
         super().__init__(room)
         self.commands: list[object] = []
         self.ended_event = asyncio.Event()
@@ -76,7 +79,7 @@ class Running:
 
 
 @asynccontextmanager
-async def serving(room: FakeRoom, **options: Any) -> AsyncIterator[Running]:
+async def serving(room: RoomLike, **options: Any) -> AsyncIterator[Running]:
     """A ControlServer around ``room`` on a Unix socket and a WebSocket (port 0)."""
     tmp = short_tmp_dir()
     host = CountingHost(room)
@@ -401,3 +404,26 @@ async def test_too_many_requests_behind_a_wait_close_the_connection() -> None:
         assert "at most 2 requests may wait" in refusal["error"]
         assert await asyncio.wait_for(frames.read(), HUNG) is None
         await asyncio.wait_for(room.idle.wait(), HUNG)
+
+
+# ---- the daemon's real Room --------------------------------------------------------------------
+
+
+async def test_the_real_room_drops_in(tmp_path: Path) -> None:
+    async with memory_room(tmp_path, "blackjack", 2, spectators=1) as rooms:
+        mine, theirs, watcher = rooms
+        async with serving(mine) as running:
+            bot = asyncio.create_task(
+                asyncio.to_thread(run_bot, "basic-strategy", running.unix_url, seed=1)
+            )
+            other = asyncio.create_task(play_room_seat(theirs, 2))
+            result = await asyncio.wait_for(bot, HUNG)
+            await asyncio.wait_for(other, HUNG)
+        spectator = RoomHost(watcher).session()
+        assert (await ask(spectator, "observe", agent="player_0"))["code"] == "read_only"
+        await asyncio.wait_for(watcher.wait_changed(-1), HUNG)
+        status = await ask(spectator, "status")
+        assert mine.engine is not None and mine.engine.is_over
+        assert result.state_hash == mine.engine.state_hash().hex()
+        assert result.moves.keys() <= {mine.seat}
+        assert status["mode"] == "room" and status["seat"] is None
