@@ -240,7 +240,11 @@ class Room:
                     self._left(event.peer, event.reason)
             except Exception:  # a bug must not take the daemon down with it
                 logger.exception("room %s: failed on %r", self.name, event)
-            self._save_if_due()
+            if self._save_due:
+                # Remote entries are saved too, but after the readers this change woke have
+                # answered (they were scheduled first): peers hold these entries already, so
+                # the save is for a fast restart, not for safety, and waits its turn.
+                asyncio.get_running_loop().call_soon(self._save_if_due)
 
     def begin(self, *, create: bool) -> None:
         """Start seating: with ``create``, make this peer the registrar when no offer is
