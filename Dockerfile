@@ -5,10 +5,11 @@
 #   relay  (the default: last stage)  the relay server alone. Only aiohttp, msgpack,
 #          cryptography and prometheus-client, plus the relay and hypertoken.protocol sources.
 #            docker build -t hypertoken-relay .
-#   full   HyperToken installed with all its dependencies: the `hypertoken` CLI and examples.
+#   full   HyperToken installed with all its dependencies: the `hypertoken` CLI and examples;
+#          it runs `hypertoken peer` by default (entry point `hypertoken`).
 #            docker build --target full -t hypertoken .
 #
-# Both run as an unprivileged user and start the relay on port 8080 by default.
+# Both run as an unprivileged user.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -34,17 +35,23 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install /src
 
 # --- full: the whole package -------------------------------------------------------------------
+# Runs a peer daemon by default (its identity, room files and control socket in /data):
+#   docker run --rm -v ht-data:/data hypertoken peer --join ROOM --relay ws://RELAY:8080 ...
+# The relay runs from it too: docker run -p 8080:8080 hypertoken relay --host 0.0.0.0 --port 8080
 
 FROM base AS full
 COPY --from=full-build /opt/venv /opt/venv
 COPY examples /app/examples
 ENV PATH=/opt/venv/bin:$PATH \
     HYPERTOKEN_RELAY_PORT=8080
+RUN mkdir /data && chown hypertoken:hypertoken /data
+VOLUME /data
 USER hypertoken
 EXPOSE 8080
-HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["python", "-m", "relay.healthcheck"]
-CMD ["hypertoken", "relay", "--host", "0.0.0.0", "--port", "8080"]
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["hypertoken", "status", "--control", "unix:///data/control.sock", "--json"]
+ENTRYPOINT ["hypertoken"]
+CMD ["peer", "--join", "lobby", "--relay", "ws://relay:8080", "--data-dir", "/data", "--control", "unix:///data/control.sock"]
 
 # --- relay: the default image --------------------------------------------------------------------
 

@@ -34,6 +34,14 @@ from tests.kits.relay import load_example_peer
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
+
+
+def argv_of(name: str) -> list[str]:
+    """What a compose service runs: its entrypoint (the full image's is ``hypertoken``, the
+    relay image has none) and its command."""
+    service = SERVICES[name]
+    default = ["hypertoken"] if service["build"]["target"] == "full" else []
+    return [*service.get("entrypoint", default), *service["command"]]
 WAIT = 30.0  # bound on any process step, so a broken command fails instead of hanging
 
 
@@ -99,17 +107,43 @@ def check_command(argv: list[str]) -> None:
 
 
 def test_compose_services_and_profiles() -> None:
-    assert set(SERVICES) == {"relay", "peer-alice", "peer-bob", "quickstart"}
+    assert set(SERVICES) == {
+        "relay",
+        "peer-alice",
+        "peer-bob",
+        "quickstart",
+        "room-alice",
+        "room-bob",
+        "room-bot",
+    }
     # Plain `docker compose up` starts only the services without a profile: the relay.
     assert [name for name, s in SERVICES.items() if not s.get("profiles")] == ["relay"]
     assert SERVICES["peer-alice"]["profiles"] == SERVICES["peer-bob"]["profiles"] == ["examples"]
     assert SERVICES["quickstart"]["profiles"] == ["cli"]
-    assert SERVICES["quickstart"]["command"] == ["hypertoken", "world-demo"]
+    assert argv_of("quickstart") == ["hypertoken", "world-demo"]
+    assert {n: SERVICES[n]["profiles"] for n in ("room-alice", "room-bob", "room-bot")} == {
+        n: ["room"] for n in ("room-alice", "room-bob", "room-bot")
+    }
+    # The room profile: two daemons in one room through the relay, and bots on their sockets.
+    alice, bob = argv_of("room-alice"), argv_of("room-bob")
+    assert alice[:2] == bob[:2] == ["hypertoken", "peer"]
+    for argv in (alice, bob):
+        assert argv[argv.index("--relay") + 1] == "ws://relay:8080"
+        assert argv[argv.index("--join") + 1] == "compose-room"
+    script = argv_of("room-bot")[2]
+    for daemon in (alice, bob):
+        assert f"--control {daemon[daemon.index('--control') + 1]}" in script
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_every_compose_command_exists_in_the_cli_or_the_relay(service: str) -> None:
-    check_command(SERVICES[service]["command"])
+    argv = argv_of(service)
+    if argv[:2] == ["sh", "-c"]:  # a shell line of hypertoken commands
+        for part in re.split(r"[&;]", argv[2]):
+            if part.strip() and part.strip() != "wait":
+                check_command(shlex.split(part))
+    else:
+        check_command(argv)
 
 
 def test_compose_ports_match_the_relay_command_and_the_peers_urls() -> None:
@@ -122,7 +156,7 @@ def test_compose_ports_match_the_relay_command_and_the_peers_urls() -> None:
     example = load_example_peer()
     for name in ("peer-alice", "peer-bob"):
         service = SERVICES[name]
-        options = example.parse(service["command"][2:])
+        options = example.parse(argv_of(name)[2:])
         assert options.url == f"ws://relay:{config.port}/ws"  # the relay service, its port
         assert service["depends_on"]["relay"]["condition"] == "service_healthy"
         assert options.room == "demo"
@@ -131,6 +165,9 @@ def test_compose_ports_match_the_relay_command_and_the_peers_urls() -> None:
         "peer-alice": "full",
         "peer-bob": "full",
         "quickstart": "full",
+        "room-alice": "full",
+        "room-bob": "full",
+        "room-bot": "full",
     }
 
 
@@ -157,9 +194,13 @@ def test_dockerfile_is_multi_stage_slim_non_root_with_a_python_healthcheck() -> 
             check_command(exec_form(health.split("CMD", 1)[1].strip()))
             assert "8080" in (stage.last("EXPOSE") or "")
             assert "HYPERTOKEN_RELAY_PORT=8080" in (stage.last("ENV") or "")
-            cmd = exec_form(stage.last("CMD") or "[]")
+            entry = exec_form(stage.last("ENTRYPOINT") or "[]")
+            cmd = entry + exec_form(stage.last("CMD") or "[]")
             check_command(cmd)
-            assert "--port" in cmd and cmd[cmd.index("--port") + 1] == "8080"
+            if stage.name == "relay":
+                assert "--port" in cmd and cmd[cmd.index("--port") + 1] == "8080"
+            else:  # the full image runs a peer daemon, its files in the /data volume
+                assert cmd[:2] == ["hypertoken", "peer"] and "/data" in (stage.last("VOLUME") or "")
     relay_cmd = exec_form(stages[-1].last("CMD") or "[]")
     assert relay_cmd[:3] == ["python", "-m", "relay"]
 
@@ -313,8 +354,8 @@ async def test_compose_relay_and_example_peers_run_and_stop_on_sigterm() -> None
     async with relay_process(SERVICES["relay"]["command"]) as relay:
         assert await _healthcheck(relay.port) == 0
         results = await asyncio.gather(
-            _example(SERVICES["peer-alice"]["command"], relay.port),
-            _example(SERVICES["peer-bob"]["command"], relay.port),
+            _example(argv_of("peer-alice"), relay.port),
+            _example(argv_of("peer-bob"), relay.port),
         )
         for status, out in results:
             assert status == 0, out
@@ -370,7 +411,7 @@ def _module_available(name: str) -> bool:
     reason="hypertoken.cli.demo (the world demo behind `hypertoken world-demo`) is not written yet",
 )
 async def test_quickstart_command_runs() -> None:
-    argv = [sys.executable if a == "python" else a for a in SERVICES["quickstart"]["command"]]
+    argv = [sys.executable if a == "python" else a for a in argv_of("quickstart")]
     assert argv[0] == "hypertoken"
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
