@@ -64,10 +64,10 @@ async def _bare_pair() -> tuple[Any, Any, Any, Any]:
 
     @b.on("datachannel")
     def _on_channel(ch: Any) -> None:
-        @ch.on("message")
         def _echo(message: Any) -> None:
             ch.send(message)
 
+        ch.on("message", _echo)
         if not echo.done():
             echo.set_result(ch)
 

@@ -42,6 +42,8 @@ def argv_of(name: str) -> list[str]:
     service = SERVICES[name]
     default = ["hypertoken"] if service["build"]["target"] == "full" else []
     return [*service.get("entrypoint", default), *service["command"]]
+
+
 WAIT = 30.0  # bound on any process step, so a broken command fails instead of hanging
 
 
