@@ -221,7 +221,7 @@ class Room:
                 + (" (it is spectating)" if self.spectate else " yet: the room is not seated")
             )
         outcome = engine.submit(action, self.seat)
-        self.store.save(engine.chronicle)
+        self.store.append(engine.chronicle)  # durable before it is sent or acknowledged
         self._bump()
         self._flush()
         return outcome
@@ -240,7 +240,7 @@ class Room:
                     self._left(event.peer, event.reason)
             except Exception:  # a bug must not take the daemon down with it
                 logger.exception("room %s: failed on %r", self.name, event)
-            if self._save_due:
+            if self._save_due or self.store.needs_compaction:
                 # Remote entries are saved too, but after the readers this change woke have
                 # answered (they were scheduled first): peers hold these entries already, so
                 # the save is for a fast restart, not for safety, and waits its turn.
@@ -476,9 +476,14 @@ class Room:
                 logger.info("room %s: send to %s failed: %s", self.name, peer, exc)
 
     def _save_if_due(self) -> None:
-        if self._save_due and self.engine is not None:
+        engine = self.engine
+        if engine is None:
+            return
+        if self._save_due:
             self._save_due = False
-            self.store.save(self.engine.chronicle)
+            self.store.append(engine.chronicle)
+        if self.store.needs_compaction:
+            self.store.save(engine.chronicle)
 
     async def close(self) -> None:
         """Say bye to every peer, flush what is queued, save, and stop the senders."""
@@ -493,5 +498,6 @@ class Room:
                 await asyncio.wait_for(asyncio.gather(*senders, return_exceptions=True), 5.0)
         if self.engine is not None:
             self.store.save(self.engine.chronicle)
+        self.store.close()
         self._closed = True
         self._bump()

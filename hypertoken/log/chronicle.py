@@ -198,6 +198,22 @@ class Chronicle:
         """The Automerge heads of an epoch document (they change whenever it does)."""
         return self._epoch(epoch).doc.get_heads()
 
+    def changes_since(self, epoch: int, heads: Iterable[bytes]) -> bytes:
+        """The epoch document's Automerge changes that ``heads`` does not cover, as one
+        blob: appended to a save of the document at ``heads`` (``[]``: nothing), it loads
+        as the document now. A storage journal writes these instead of a whole save.
+        """
+        doc = self._epoch(epoch).doc
+        return b"".join(c.bytes for c in doc.get_changes(list(heads)))
+
+    def save_parts(self) -> tuple[list[int], list[bytes]]:
+        """The epoch numbers and each epoch document's save: :meth:`save` before packing."""
+        chosen = self.epochs
+        try:
+            return chosen, [self._epoch(e).doc.save() for e in chosen]
+        except Exception as exc:  # automerge: e.g. a transaction is open
+            raise ChronicleError(f"the chronicle cannot be saved now: {exc}") from None
+
     # ---- checking entries ---------------------------------------------------------
 
     def check_text(self, text: str, writer: str, epoch: int) -> Entry:
