@@ -107,6 +107,9 @@ class Room:
         self.ignored: dict[str, str] = {}
         #: Sync frames refused without marking the peer hostile (a stale or malformed one).
         self.refused_frames = 0
+        #: Where this peer's copy of the room came from: "data dir", "sealed lobby" or
+        #: "epoch from PEER" (a late joiner's saved epoch); "" before it has one.
+        self.origin = ""
         self._changed = asyncio.Event()
         self._outboxes: dict[str, asyncio.Queue[bytes | None]] = {}
         self._senders: dict[str, asyncio.Task[None]] = {}
@@ -173,6 +176,7 @@ class Room:
             "registrar": self.lobby.is_registrar,
             "refused": self.lobby.refused,
             "sealed": self.config is not None,
+            "origin": self.origin,
             "started": self.started,
             "over": bool(engine is not None and engine.is_over),
         }
@@ -287,7 +291,10 @@ class Room:
             self._senders[peer] = asyncio.create_task(self._sender(peer))
         genesis = self.engine.config.genesis if self.engine is not None else b""
         self._send(peer, Hi(genesis, self.lobby.table is not None))
-        self._send_all(self.lobby.joined(peer))
+        if self.engine is None:
+            self._send_all(self.lobby.joined(peer))
+        else:  # sealed: a peer without the genesis asks with its Hi and gets a saved epoch
+            self.lobby.connected.add(peer)
         if self.engine is not None:
             self.engine.session(peer).reset()
         self._bump()
@@ -378,6 +385,7 @@ class Room:
             return
         logger.info("room %s: bootstrapped from %s's saved epoch", self.name, peer)
         self._open(config, chronicle)
+        self.origin = f"epoch from {peer}"
         self._announce()
 
     def _sync(self, peer: str, frame: bytes) -> None:
@@ -406,6 +414,7 @@ class Room:
         config = self.lobby.config
         if config is not None and self.engine is None:
             self._open(config, None)
+            self.origin = "sealed lobby"
             self._announce()
 
     def _open(self, config: RoomConfig, chronicle: Chronicle | None) -> None:
@@ -417,6 +426,12 @@ class Room:
         self.engine = engine
         seats = engine.my_seats
         self.seat = seats[0] if seats and not seats[0].startswith("@") else None
+        if self.seat is None and not self.spectate and not self.lobby.refused:
+            self.lobby.refused = (
+                "the room has started and every seat is held: join with --spectate to "
+                "watch (this peer follows it read-only)"
+            )
+            logger.warning("room %s: %s", self.name, self.lobby.refused)
         self.store.save_config(config)
         if self.seat is not None:
             engine.start()  # the seed commitment (idempotent after a restart)
