@@ -48,8 +48,20 @@ def render_status(status: Mapping[str, Any]) -> Any:
     )
     summary.add_column("field", style="bold")
     summary.add_column("value")
+    if status.get("game"):
+        summary.add_row("game", str(status["game"]))
+    summary.add_row("sealed", str(status.get("sealed")))
+    if status.get("origin"):
+        summary.add_row("room copy from", str(status["origin"]))
+    if status.get("refused"):
+        summary.add_row("seat refused", str(status["refused"]))
     summary.add_row("started", str(status.get("started")))
     summary.add_row("over", str(status.get("over")))
+    if status.get("to_move"):
+        summary.add_row("to move", str(status["to_move"]))
+    rewards = status.get("rewards") or {}
+    if rewards:
+        summary.add_row("rewards", ", ".join(f"{k} {v:+g}" for k, v in rewards.items()))
     summary.add_row("chronicle entries", str(status.get("entries", 0)))
     for line in _heads(status.get("heads")) or ["(none)"]:
         summary.add_row("heads", line)
@@ -65,6 +77,8 @@ def render_status(status: Mapping[str, Any]) -> Any:
     peers.add_row(f"{me} (this peer)", "-", ", ".join(held.get(me, [])) or "-")
     for peer, via in (status.get("peers") or {}).items():
         peers.add_row(peer, str(via), ", ".join(held.get(peer, [])) or "-")
+    for peer, why in (status.get("ignored") or {}).items():
+        peers.add_row(peer, f"dropped: {why}", ", ".join(held.get(peer, [])) or "-")
     seat_table = Table(title="seats")
     seat_table.add_column("seat")
     seat_table.add_column("peer")
