@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from hypertoken.control.convert import plain
+from hypertoken.control.session import RequestIds
 from hypertoken.engine.room import RoomEngine, SeatError
 from hypertoken.engine.state import Outcome
 from hypertoken.game import IllegalMoveError
@@ -22,7 +23,6 @@ from hypertoken.protocol.control import (
     decode_msgpack,
     encode_frame,
     encode_json,
-    parse_request,
 )
 
 __all__ = ["HostLike", "RoomLike", "RoomSession"]
@@ -77,7 +77,7 @@ class RoomSession:
         self.host = host
         self.room = host.room
         self.require_ids = require_ids
-        self._last_id = -1
+        self.ids = RequestIds(require_ids)
         self._closed = False
         #: The seat's reward total when it last moved: last()'s reward counts from there.
         self._banked = 0.0
@@ -117,17 +117,8 @@ class RoomSession:
         """
         request_id = request.get("id") if isinstance(request, dict) else None
         try:
-            req = parse_request(request, require_id=self.require_ids)
+            req = self.ids.parse(request)
             request_id = req.id
-            if request_id is not None:
-                if request_id <= self._last_id:
-                    raise ControlError(
-                        ErrorCode.DUPLICATE_ID,
-                        f"id {request_id} is not greater than the last id {self._last_id}: "
-                        "give each request a new, increasing id",
-                        "id",
-                    )
-                self._last_id = request_id
             response = await self._handlers[req.cmd](req.args)
         except ControlError as exc:
             return exc.response(request_id if type(request_id) is int else None)

@@ -39,6 +39,7 @@ from hypertoken.protocol.control import (
     REPLY_TURN,
     ControlError,
     ErrorCode,
+    Request,
     decode_json,
     decode_msgpack,
     encode_frame,
@@ -46,11 +47,35 @@ from hypertoken.protocol.control import (
     parse_request,
 )
 
-__all__ = ["ControlSession", "Host"]
+__all__ = ["ControlSession", "Host", "RequestIds"]
 
 log = logging.getLogger("hypertoken.control")
 
 _OK: dict[str, Any] = {"ok": True}
+
+
+class RequestIds:
+    """One connection's request checks: :func:`parse_request`, then the rule that ids
+    (msgpack's, or WebSocket's when given) increase, so a replayed or reused id is refused.
+    """
+
+    def __init__(self, require_ids: bool) -> None:
+        self.require_ids = require_ids
+        self.last = -1
+
+    def parse(self, request: object) -> Request:
+        """The checked request; raises :class:`ControlError` (and remembers nothing)."""
+        req = parse_request(request, require_id=self.require_ids)
+        if req.id is not None:
+            if req.id <= self.last:
+                raise ControlError(
+                    ErrorCode.DUPLICATE_ID,
+                    f"id {req.id} is not greater than the last id {self.last}: "
+                    "give each request a new, increasing id",
+                    "id",
+                )
+            self.last = req.id
+        return req
 
 
 class Host(Protocol):
@@ -81,7 +106,8 @@ class ControlSession:
         self.env = env
         self.require_ids = require_ids
         self.seats = None if seats is None else frozenset(seats)
-        self._last_id = -1
+        #: Checks each request and that its id (if any) is past the last one.
+        self.ids = RequestIds(require_ids)
         self._closed = False
         self._possible = tuple(env.possible_agents)
         self._simultaneous = env.game.info.simultaneous
@@ -117,17 +143,8 @@ class ControlSession:
         """The response to one decoded request (never raises on bad input)."""
         request_id = request.get("id") if isinstance(request, dict) else None
         try:
-            req = parse_request(request, require_id=self.require_ids)
+            req = self.ids.parse(request)
             request_id = req.id
-            if request_id is not None:
-                if request_id <= self._last_id:
-                    raise ControlError(
-                        ErrorCode.DUPLICATE_ID,
-                        f"id {request_id} is not greater than the last id {self._last_id}: "
-                        "give each request a new, increasing id",
-                        "id",
-                    )
-                self._last_id = request_id
             response = self._handlers[req.cmd](req.args)
         except ControlError as exc:
             return exc.response(request_id if type(request_id) is int else None)
