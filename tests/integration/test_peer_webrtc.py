@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypertoken.cli.daemons import stop_peers
 from peers.control import play_policy
 from tests.integration.peerkit import relay_on_loopback, room_of_daemons
 
@@ -30,7 +31,13 @@ async def _session(tmp: Path, name: str, *flags: str) -> list[dict[str, object]]
             ]
             results = await asyncio.wait_for(asyncio.gather(*bots), 120)
             assert all(r.episodes == 1 for r in results)
-            return await room.converged()
+            statuses = await room.converged()
+            # SIGTERM is a graceful close: each daemon saves, says bye and exits 0.
+            await stop_peers(room.daemons)
+            for d in room.daemons:
+                assert d.proc.returncode == 0, d.log.read_text()[-2000:]
+                assert "Traceback" not in d.log.read_text()
+            return statuses
 
 
 async def test_three_processes_converge_over_webrtc(tmp_path: Path) -> None:
