@@ -27,11 +27,12 @@ from typing import Any
 
 import games
 from hypertoken.game import Game
+from hypertoken.log.identity import Identity
 from peers.config import ConfigError, PeerConfig, default_data_root
 from peers.identity import load_identity
 from peers.room import Room
 from peers.storage import DataDirLocked, RoomStore, lock_data_dir
-from peers.transports.base import Transport
+from peers.transports.base import Transport, TransportError
 from peers.transports.relay import RelayTransport
 
 __all__ = ["Ready", "TaskGroup", "build_game", "pick_data_dir", "run"]
@@ -166,19 +167,11 @@ async def run(
     try:
         identity = load_identity(data_dir)
         store = RoomStore(data_dir, config.join)
-        relay = RelayTransport(
-            config.relay,
-            identity,
-            config.join,
-            token=config.token,
-            room_token=config.room_token,
-            connect_timeout=config.connect_timeout,
-        )
-        transport = _transport(config, relay)
+        relay = _relay(config, identity)
         room = Room(
             config.join,
             identity,
-            transport,
+            _transport(config, relay),
             store,
             game,
             seat=config.seat,
@@ -195,14 +188,14 @@ async def run(
         server = ControlServer(
             RoomHost(room),
             unix=control_urls[0][len("unix://") :] if control_urls else None,
-            port=config.control_port if config.control_port is not None else 0,
+            port=config.control_port,
             token=config.control_token,
         )
-        await transport.connect()
+        await room.transport.connect()
         members = set(relay.members()) - {identity.peer_id}
         try:
             async with TaskGroup() as tasks:
-                tasks.create_task(room.run(), name="room")
+                tasks.create_task(_stay_connected(config, room, shutdown), name="room")
                 urls = await server.start()
                 ready = Ready(identity.peer_id, config.join, str(data_dir), tuple(urls))
                 logger.info("peer %s in room %s; control %s", identity.peer_id, config.join, urls)
@@ -215,9 +208,57 @@ async def run(
                 logger.info("peer %s shutting down", identity.peer_id)
                 await room.close()
                 await server.close()
-                await transport.close()
+                await room.transport.close()
         finally:
             with contextlib.suppress(Exception):
-                await transport.close()
+                await room.transport.close()
     finally:
         os.close(lock)
+
+
+def _relay(config: PeerConfig, identity: Identity) -> RelayTransport:
+    assert config.relay is not None
+    return RelayTransport(
+        config.relay,
+        identity,
+        config.join,
+        token=config.token,
+        room_token=config.room_token,
+        connect_timeout=config.connect_timeout,
+    )
+
+
+#: Seconds between attempts to reach the relay again: doubling from the first to the last.
+RECONNECT_DELAYS = (0.2, 8.0)
+
+
+async def _stay_connected(config: PeerConfig, room: Room, shutdown: asyncio.Event) -> None:
+    """Run the room over its transport; when the transport ends without a shutdown (the
+    relay restarted or the network dropped), reach the relay again with a new transport,
+    backing off, and go on: the room, its Chronicle and the control socket carry on, and
+    the peers resync from where they were.
+    """
+    delay, longest = RECONNECT_DELAYS
+    while True:
+        await room.run()
+        if shutdown.is_set():
+            return
+        logger.warning("room %s: lost the relay; reconnecting", room.name)
+        while not shutdown.is_set():
+            transport = _transport(config, _relay(config, room.identity))
+            try:
+                await transport.connect()
+            except TransportError as exc:
+                logger.info(
+                    "room %s: relay unreachable (%s); next try in %.1f s", room.name, exc, delay
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(shutdown.wait(), delay)
+                delay = min(longest, delay * 2)
+                continue
+            logger.warning("room %s: reconnected to the relay", room.name)
+            room.transport = transport
+            delay = RECONNECT_DELAYS[0]
+            break
+        if shutdown.is_set():
+            return

@@ -94,7 +94,8 @@ class _ControlWebSocket(web.WebSocketResponse):
 class ControlServer:
     """The control socket's listeners around one host (:class:`ControlHost`).
 
-    ``host_addr``/``port`` is the WebSocket listener (``port=0`` picks a free port);
+    ``host_addr``/``port`` is the WebSocket listener (``port=0`` picks a free port, None:
+    no WebSocket listener);
     ``unix`` a Unix socket path and ``msgpack_port`` a TCP port for msgpack frames (None:
     no such listener). ``token`` (None: no auth), ``max_connections`` (0: no cap) and
     ``rate_limit`` (messages per second per connection, 0: no limit) apply to every
@@ -110,7 +111,7 @@ class ControlServer:
         host: ControlHost,
         *,
         host_addr: str = "127.0.0.1",
-        port: int = 9999,
+        port: int | None = 9999,
         unix: str | os.PathLike[str] | None = None,
         msgpack_port: int | None = None,
         token: str | None = None,
@@ -167,17 +168,18 @@ class ControlServer:
         self._started = True
         loop = asyncio.get_running_loop()
         try:  # aiohttp's low-level server: no router, one handler for every request
-            server = web.Server(self._http, access_log=None)
-            self._runner = web.ServerRunner(server, shutdown_timeout=1.0)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, self.host_addr, self.port)
-            await site.start()
-            port = self.port
-            for address in self._runner.addresses:
-                if isinstance(address, tuple):
-                    port = int(address[1])
-                    break
-            self.urls.append(_url("ws", self.host_addr, port))
+            if self.port is not None:
+                server = web.Server(self._http, access_log=None)
+                self._runner = web.ServerRunner(server, shutdown_timeout=1.0)
+                await self._runner.setup()
+                site = web.TCPSite(self._runner, self.host_addr, self.port)
+                await site.start()
+                port = self.port
+                for address in self._runner.addresses:
+                    if isinstance(address, tuple):
+                        port = int(address[1])
+                        break
+                self.urls.append(_url("ws", self.host_addr, port))
             if self.unix is not None:
                 unix = await loop.create_unix_server(
                     lambda: FrameConnection(self, "unix"), path=str(self.unix)
