@@ -32,6 +32,8 @@ from hypertoken.cli.daemons import Daemon, control_status, read_ready, start_pee
 __all__ = ["demo_command", "run_demo"]
 
 SEATED = 3
+#: Each seat's starting bankroll (blackjack's default): results are counted from it.
+BANKROLL = 1000
 
 
 def _table_view(status: dict[str, Any], hands: int, started: float) -> Panel:
@@ -41,10 +43,16 @@ def _table_view(status: dict[str, Any], hands: int, started: float) -> Panel:
     seats.add_column("peer")
     seats.add_column("bankroll", justify="right")
     seats.add_column("stake", justify="right")
+    seats.add_column("result", justify="right")
     infos = status.get("infos") or {}
     for seat, peer in (status.get("seats") or {}).items():
         info = infos.get(seat, {})
-        seats.add_row(seat, peer[:8], str(info.get("bankroll", "")), str(info.get("stake", "")))
+        bank, stake = info.get("bankroll"), info.get("stake")
+        result = ""
+        if isinstance(bank, int) and isinstance(stake, int):
+            net = bank + stake - BANKROLL
+            result = f"[green]+{net}[/]" if net > 0 else f"[red]{net}[/]" if net < 0 else "0"
+        seats.add_row(seat, peer[:8], str(bank or ""), str(stake or 0), result)
     moves = Table(show_header=True, header_style="bold", expand=True)
     moves.add_column("who acted")
     moves.add_column("move")
