@@ -71,3 +71,27 @@ def test_hypertoken_demo_runs_and_proves_convergence() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "converged: 4 peers, one state" in done.stdout
     assert "webrtc" in done.stdout and "spectator" in done.stdout
+
+
+async def test_a_prisoners_dilemma_room_with_tit_for_tat(tmp_path: Path) -> None:
+    async with relay_on_loopback() as relay:
+        flags = ("--game", "prisoners_dilemma", "--option", "rounds=5", *LOOPBACK)
+        async with room_of_daemons(tmp_path, relay, "pd-room", *flags) as room:
+            await room.start(0)
+            await room.start(1)
+            results = await asyncio.wait_for(
+                asyncio.gather(
+                    play_policy("tit-for-tat", room.daemons[0].control, seed=1),
+                    play_policy("random", room.daemons[1].control, seed=2),
+                ),
+                120,
+            )
+            statuses = await room.converged()
+    assert len({st["state_hash"] for st in statuses}) == 1
+    assert [r.moves for r in results] == [{"player_0": 5}, {"player_1": 5}]
+    moves = statuses[0]["moves"]
+    assert isinstance(moves, list)
+    mine = [m for s, m, _ in moves if s == "player_0"]
+    theirs = [m for s, m, _ in moves if s == "player_1"]
+    # Tit for tat, played through the control socket in a room: cooperate, then copy.
+    assert mine == ["cooperate", *theirs[:-1]]
