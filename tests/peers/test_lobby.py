@@ -121,3 +121,46 @@ async def test_two_peers_creating_the_room_at_once_agree_on_one(tmp_path: Path) 
         await r.close()
         await r.transport.close()
     await asyncio.gather(*tasks)
+
+
+async def test_a_registrar_restarted_before_the_seal_takes_its_table_back(tmp_path: Path) -> None:
+    hub = MemoryHub()
+
+    def three(i: int) -> Room:
+        return Room(
+            "test-room",
+            IDS[i],
+            hub.transport(IDS[i].peer_id),
+            RoomStore(tmp_path / f"peer{i}", "test-room"),
+            games.make("blackjack", 3, hands=1),
+            clock=fixed_clock,
+        )
+
+    registrar, joiner = three(0), three(1)
+    tasks = []
+    for r, expected in ((registrar, set()), (joiner, {IDS[0].peer_id})):
+        await r.transport.connect()
+        tasks.append(asyncio.create_task(r.run()))
+        await r.settle(expected, 5)
+    await _until([registrar, joiner], lambda: joiner.lobby.seats().get("player_1") != "")
+    await registrar.close()
+    await registrar.transport.close()  # gone before the room was sealed
+    again = three(0)  # the same key and data dir, no lobby in memory
+    await again.transport.connect()
+    tasks.append(asyncio.create_task(again.run()))
+    await again.settle({IDS[1].peer_id}, 5)
+    assert again.lobby.is_registrar  # it signed the offer the joiner kept
+    last = three(2)
+    await last.transport.connect()
+    tasks.append(asyncio.create_task(last.run()))
+    await last.settle({IDS[0].peer_id, IDS[1].peer_id}, 5)
+    rooms = [again, joiner, last]
+    await _until(rooms, lambda: all(r.started for r in rooms))
+    assert {r.seat for r in rooms} == {"player_0", "player_1", "player_2"}
+    assert len({r.config for r in rooms}) == 1
+    await asyncio.gather(*(play_seat(r, i) for i, r in enumerate(rooms)))
+    await _until(rooms, lambda: len({r.engine.state_hash() for r in rooms if r.engine}) == 1)
+    for r in rooms:
+        await r.close()
+        await r.transport.close()
+    await asyncio.gather(*tasks)
