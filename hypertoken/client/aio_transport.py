@@ -25,7 +25,8 @@ __all__ = ["AioMsgpackTransport", "AioWsTransport", "open_transport"]
 
 def _refused(endpoint: Endpoint, exc: BaseException) -> ConnectionError:
     return ConnectionError(
-        f"cannot connect to {endpoint.describe}: {exc} (is `hypertoken serve` or `hypertoken peer` running there?)"
+        f"cannot connect to {endpoint.describe}: {exc} "
+        "(is `hypertoken serve` or `hypertoken peer` running there?)"
     )
 
 

@@ -105,7 +105,8 @@ class Transport(Protocol):
 
 def _refused(endpoint: Endpoint, exc: BaseException) -> ConnectionError:
     return ConnectionError(
-        f"cannot connect to {endpoint.describe}: {exc} (is `hypertoken serve` or `hypertoken peer` running there?)"
+        f"cannot connect to {endpoint.describe}: {exc} "
+        "(is `hypertoken serve` or `hypertoken peer` running there?)"
     )
 
 
