@@ -97,26 +97,43 @@ def render_status(status: Mapping[str, Any]) -> Any:
     return Group(*parts)
 
 
+def _default_control() -> str:
+    """The control socket of the first automatic profile whose daemon is running."""
+    from peers.config import default_data_root
+
+    root = default_data_root()
+    found = sorted(
+        (p for p in root.glob("*/control.sock") if p.parent.name.isdigit()),
+        key=lambda p: int(p.parent.name),
+    )
+    if not found:
+        raise click.UsageError(f"no peer daemon's control socket under {root}: pass --control URL")
+    return f"unix://{found[0]}"
+
+
 @click.command("status")
 @click.option(
     "--control",
     "url",
     envvar=CONTROL_VAR,
     show_envvar=True,
-    required=True,
-    help="The control socket: unix:///path (a peer daemon's), ws://host:port, msgpack+tcp://.",
+    default=None,
+    help="The control socket: unix:///path (a peer daemon's), ws://host:port, msgpack+tcp://. "
+    "Default: the running daemon of the first automatic profile.",
 )
 @click.option(
     "--token", envvar=TOKEN_VAR, show_envvar=True, default=None, help="The socket's API token."
 )
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status answer as JSON.")
-def status(url: str, token: str | None, timeout: float, as_json: bool) -> None:
+def status(url: str | None, token: str | None, timeout: float, as_json: bool) -> None:
     """Show a peer daemon's room (peers, transports, seats, Chronicle) or a served env."""
     from rich.console import Console
 
     from hypertoken.client import HyperTokenClient, ServerError
 
+    if url is None:
+        url = _default_control()
     try:
         with HyperTokenClient(url, timeout, token=token) as client:
             answer = client.request({"cmd": "status"})

@@ -6,6 +6,8 @@ to one state through the default control sockets.
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,5 +44,17 @@ async def test_two_daemons_with_default_flags_play(
             statuses = [await control_status(d.control) for d in daemons]
             assert {st["seat"] for st in statuses} == {"player_0", "player_1"}
             assert all(st["game"] == "blackjack_v1" for st in statuses)
+            # `hypertoken status` with no flag finds the first profile's daemon.
+            shown = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "hypertoken.cli",
+                "status",
+                "--json",
+                stdout=asyncio.subprocess.PIPE,
+            )
+            out, _ = await asyncio.wait_for(shown.communicate(), 60)
+            assert shown.returncode == 0
+            assert json.loads(out)["peer_id"] == daemons[0].peer_id
         finally:
             await stop_peers(daemons)
