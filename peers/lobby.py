@@ -285,16 +285,9 @@ class RoomLobby:
         """The registrar judges one claim."""
         t = self.table
         assert t is not None and self.is_registrar
-        try:
-            claim = SeatClaim.decode(raw)
-        except LobbyError as exc:
-            logger.warning("room %s: %s", self.room, exc)
-            return []
+        claim = SeatClaim.decode(raw)
         if not self.verifier.verify(claim.key, sig, _CLAIM + raw) or claim.offer != t.offer.digest:
-            logger.warning(
-                "room %s: a claim from %s is not signed for this offer", self.room, claim.peer_id
-            )
-            return []
+            raise LobbyError(f"a claim from {claim.peer_id} is not signed for this offer")
         who = claim.peer_id
         seats = list(t.game.seats)
         mine = [s for s, (_, _, c) in t.claims.items() if c.key == claim.key]
@@ -361,7 +354,11 @@ class RoomLobby:
         self.connected.discard(peer)
 
     def receive(self, peer: str, message: WireMessage) -> list[Out]:
-        """Handle an offer, claim, lobby or refusal from ``peer``."""
+        """Handle an offer, claim, lobby or refusal from ``peer``. One that does not hold
+        (a bad signature, another room, a config unlike its offer, a malformed claim)
+        raises :class:`LobbyError` having changed nothing: the room counts it against the
+        sender.
+        """
         try:
             if isinstance(message, Claim):
                 if self.is_registrar:
@@ -387,8 +384,10 @@ class RoomLobby:
                     self.refused = message.reason
                     logger.warning("room %s: seat refused: %s", self.room, message.reason)
                 return []
-        except (LobbyError, ChronicleError, ValueError) as exc:
-            logger.warning("room %s: ignored a lobby message from %s: %s", self.room, peer, exc)
+        except LobbyError:
+            raise
+        except (ChronicleError, ValueError) as exc:
+            raise LobbyError(str(exc)) from None
         return []
 
     def _adopt(

@@ -35,7 +35,7 @@ from hypertoken.engine.state import Outcome
 from hypertoken.game import Game
 from hypertoken.log.chronicle import Chronicle, ChronicleError, HostileChange, RoomConfig
 from hypertoken.log.identity import Identity
-from peers.lobby import Out, RoomLobby
+from peers.lobby import LobbyError, Out, RoomLobby
 from peers.storage import RoomStore
 from peers.transports.base import Message, PeerJoined, PeerLeft, Transport, TransportError
 from peers.wire import Bye, Epoch, Hi, Sync, WireError, WireMessage, decode, encode
@@ -328,7 +328,12 @@ class Room:
         elif isinstance(message, Bye):
             logger.info("room %s: peer %s says bye (%s)", self.name, peer, message.reason)
         else:
-            self._send_all(self.lobby.receive(peer, message))
+            try:
+                outs = self.lobby.receive(peer, message)
+            except LobbyError as exc:
+                self._strike(peer, f"a lobby message that does not hold: {exc}")
+                return
+            self._send_all(outs)
             self._after_lobby()
 
     def _strike(self, peer: str, why: str) -> None:
