@@ -1,12 +1,14 @@
-"""The relay restarts mid-session: every daemon reaches it again, the peers resync, and the
-session completes to one state. The bots on the control sockets never notice.
+"""The relay restarts mid-session (the room seated, its seed drawn): every daemon reaches it
+again, the peers resync, and the game plays to one state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hypertoken.cli.daemons import control_status
 from peers.control import play_policy
@@ -39,25 +41,30 @@ async def test_daemons_reconnect_when_the_relay_restarts(tmp_path: Path) -> None
     async with room_of_daemons(tmp_path, url, "restart-room", *flags) as room:
         await room.start(0)
         await room.start(1)
-        bots = [
-            asyncio.create_task(play_policy("basic-strategy", d.control, seed=i))
-            for i, d in enumerate(room.daemons)
-        ]
-        # Let the game get going, then take the relay away under it.
-        while (await control_status(room.daemons[0].control)).get("entries", 0) < 8:
-            await asyncio.wait(bots, timeout=0.05)
+
+        async def until(ok: Callable[[list[dict[str, Any]]], bool]) -> None:
+            while not ok([await control_status(d.control) for d in room.daemons]):
+                await asyncio.sleep(0.05)
+
+        # The room is seated and its seed drawn (the session is under way)...
+        await asyncio.wait_for(until(lambda sts: all(st["started"] for st in sts)), 60)
+        # ... when the relay goes away, and comes back on the same address.
         stop_first.set()
         await asyncio.wait_for(first, 10)
+        await asyncio.wait_for(until(lambda sts: all(not st["peers"] for st in sts)), 30)
         stop_second = asyncio.Event()
         second = await _relay(port, stop_second)
         try:
+            await asyncio.wait_for(until(lambda sts: all(len(st["peers"]) == 1 for st in sts)), 60)
+            logs = [d.log.read_text() for d in room.daemons]
+            assert all("reconnected to the relay" in log for log in logs)
+            bots = [
+                play_policy("basic-strategy", d.control, seed=i) for i, d in enumerate(room.daemons)
+            ]
             await asyncio.wait_for(asyncio.gather(*bots), 120)
             statuses = await room.converged(60)
             assert len({st["state_hash"] for st in statuses}) == 1
             assert all(st["over"] and not st["rejections"] for st in statuses)
-            assert all(len(st["peers"]) == 1 for st in statuses)  # reachable again
-            logs = [d.log.read_text() for d in room.daemons]
-            assert all("reconnected to the relay" in log for log in logs)
         finally:
             stop_second.set()
             await asyncio.wait_for(second, 10)
