@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -96,3 +96,18 @@ async def memory_room(
             await room.close()
             await room.transport.close()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
+
+
+async def until(rooms: Sequence[Room], done: Callable[[], bool], timeout: float = 20) -> None:
+    """Wait on the rooms' changes (never a timer) until ``done()``; a hung test fails after
+    ``timeout`` seconds instead of hanging.
+    """
+
+    async def wait() -> None:
+        while not done():
+            waits = [asyncio.create_task(r.wait_changed(r.version)) for r in rooms]
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+
+    await asyncio.wait_for(wait(), timeout)

@@ -6,7 +6,6 @@ that bootstraps from a saved epoch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import games
@@ -14,19 +13,7 @@ from peers.room import Room
 from peers.storage import RoomStore
 from peers.transports.memory import MemoryHub
 from tests.peers.roomplay import IDS, fixed_clock, memory_room, play_seat
-
-
-async def _until(rooms: list[Room], done: Callable[[], bool]) -> None:
-    """Wait (on the rooms' changes, never a timer) until ``done()``; a hung test fails."""
-
-    async def wait() -> None:
-        while not done():
-            await asyncio.wait(
-                [asyncio.create_task(r.wait_changed(r.version)) for r in rooms],
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-
-    await asyncio.wait_for(wait(), 20)
+from tests.peers.roomplay import until as _until
 
 
 def _room(hub: MemoryHub, i: int, tmp: Path, **kw: object) -> Room:

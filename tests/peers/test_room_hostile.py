@@ -16,6 +16,7 @@ from peers.transports.memory import MemoryHub
 from peers.wire import Epoch, Sync, encode
 from tests.kits.hostile import delete_entries
 from tests.peers.roomplay import memory_room, play_seat
+from tests.peers.roomplay import until as _until
 
 JUNK = [
     b"",
@@ -45,10 +46,7 @@ async def test_malformed_messages_are_dropped_and_the_game_completes(
             for i in range(MAX_STRIKES + 2):
                 for peer in [r.identity.peer_id for r in rooms]:
                     await rogue.send(peer, JUNK[i % len(JUNK)])
-            while any("feedfacefeedface" not in r.ignored for r in rooms):
-                await asyncio.wait(
-                    [asyncio.create_task(r.wait_changed(r.version)) for r in rooms], timeout=5
-                )
+            await _until(rooms, lambda: all("feedfacefeedface" in r.ignored for r in rooms))
         assert [r.engine.state_hash() for r in rooms if r.engine] == before
         assert all("malformed" in r.ignored["feedfacefeedface"] for r in rooms)
         assert "malformed message from feedfacefeedface" in caplog.text
@@ -69,10 +67,7 @@ async def test_an_edited_document_marks_its_sender_hostile(tmp_path: Path) -> No
         delete_entries(cheat.engine, [0])  # rewrite history: drop the first entry
         cheat._flush()  # and sync the edit to everyone
         me = cheat.identity.peer_id
-        while any(me not in r.ignored for r in honest):
-            await asyncio.wait(
-                [asyncio.create_task(r.wait_changed(r.version)) for r in honest], timeout=5
-            )
+        await _until(honest, lambda: all(me in r.ignored for r in honest))
         assert all("hostile" in r.ignored[me] for r in honest)
         assert [r.engine.state_hash() for r in honest if r.engine] == before
         assert [len(r.engine.chronicle.graph) for r in honest if r.engine] == entries

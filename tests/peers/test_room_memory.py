@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from peers.room import Room
-from tests.peers.roomplay import memory_room, play_seat
+from tests.peers.roomplay import memory_room, play_seat, until
 
 
 def _same_state(rooms: list[Room]) -> None:
@@ -23,16 +23,11 @@ def _same_state(rooms: list[Room]) -> None:
     assert len(hashes) == 1 and len(heads) == 1
 
 
-async def _settled(rooms: list[Room]) -> None:
-    """Wait until every peer has folded the same number of entries (the session ended)."""
-    while len({len(r.engine.chronicle.graph) for r in rooms if r.engine}) != 1 or any(
-        r.engine is None for r in rooms
-    ):
-        await asyncio.wait(
-            [asyncio.create_task(r.wait_changed(r.version)) for r in rooms],
-            return_when=asyncio.FIRST_COMPLETED,
-            timeout=5,
-        )
+def _settled(rooms: list[Room]) -> bool:
+    """Whether every peer has folded the same number of entries (the session ended)."""
+    if any(r.engine is None for r in rooms):
+        return False
+    return len({len(r.engine.chronicle.graph) for r in rooms if r.engine}) == 1
 
 
 @pytest.mark.parametrize(
@@ -52,7 +47,7 @@ async def test_three_peers_play_a_session_to_one_state(
             asyncio.gather(*(play_seat(r, i) for i, r in enumerate(seated))), 60
         )
         assert sum(moves) > 0
-        await asyncio.wait_for(_settled(rooms), 30)
+        await until(rooms, lambda: _settled(rooms), 30)
         assert all(e is not None and e.is_over for e in engines)
         _same_state(rooms)
         assert not any(r.status()["rejections"] for r in rooms)
