@@ -206,9 +206,10 @@ async def join_time(relay: str, work: Path) -> None:
             daemons.append(d)
             await read_ready(d, 120)
             t_ready = time.perf_counter()
-            while not (await control_status(d.control)).get("seat"):
-                await asyncio.sleep(0.005)
-            t_seated = time.perf_counter()
+        # The room seals when its second seat is claimed: the second peer's join.
+        while not (await control_status(daemons[1].control)).get("seat"):
+            await asyncio.sleep(0.005)
+        t_seated = time.perf_counter()
         _emit(
             {
                 "row": "p2p_join",

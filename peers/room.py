@@ -102,6 +102,8 @@ class Room:
         self.version = 0
         #: peer -> the genesis it said it holds (b"": none yet).
         self._genesis: dict[str, bytes] = {}
+        #: Peers this connection already sent a saved epoch to.
+        self._epoch_sent: set[str] = set()
         self._strikes: dict[str, int] = {}
         #: Peers ignored for good, and why (status shows them).
         self.ignored: dict[str, str] = {}
@@ -303,6 +305,7 @@ class Room:
         logger.info("room %s: peer %s left (%s)", self.name, peer, reason or "closed")
         self.lobby.left(peer)
         self._genesis.pop(peer, None)
+        self._epoch_sent.discard(peer)
         if self.engine is not None:
             self.engine.drop_session(peer)
         box = self._outboxes.pop(peer, None)
@@ -358,9 +361,12 @@ class Room:
             return
         ours = engine.config.genesis
         if not hi.genesis:
-            # A late joiner: a saved epoch first, then the sync protocol from there.
-            save = engine.chronicle.save_epoch()
-            self._send(peer, Epoch(engine.config.encode(), save))
+            # A late joiner: a saved epoch first, then the sync protocol from there. Once
+            # per connection: a peer repeating its hi does not make us send it again.
+            if peer not in self._epoch_sent:
+                self._epoch_sent.add(peer)
+                save = engine.chronicle.save_epoch()
+                self._send(peer, Epoch(engine.config.encode(), save))
         elif hi.genesis != ours:
             logger.warning(
                 "room %s: peer %s holds another genesis (%s): a different room of the same name",

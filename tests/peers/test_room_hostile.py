@@ -12,8 +12,9 @@ import msgpack
 import pytest
 
 from peers.room import MAX_STRIKES
+from peers.transports.base import Message
 from peers.transports.memory import MemoryHub
-from peers.wire import Epoch, Sync, encode
+from peers.wire import Epoch, Hi, Sync, decode, encode
 from tests.kits.hostile import delete_entries
 from tests.peers.roomplay import memory_room, play_seat
 from tests.peers.roomplay import until as _until
@@ -72,3 +73,21 @@ async def test_an_edited_document_marks_its_sender_hostile(tmp_path: Path) -> No
         assert [r.engine.state_hash() for r in honest if r.engine] == before
         assert [len(r.engine.chronicle.graph) for r in honest if r.engine] == entries
         assert all(r.status()["ignored"] == {me: r.ignored[me]} for r in honest)
+
+
+async def test_a_peer_repeating_its_hi_gets_one_saved_epoch(tmp_path: Path) -> None:
+    hub = MemoryHub()
+    async with memory_room(tmp_path, "blackjack", 2, options={"hands": 1}, hub=hub) as rooms:
+        await _until(rooms, lambda: all(r.started for r in rooms))
+        asker = hub.transport("abcdabcdabcdabcd")
+        await asker.connect()
+        for _ in range(50):  # each would cost a whole save if it were answered
+            await asker.send(rooms[0].identity.peer_id, encode(Hi(b"", False)))
+        await asker.send(rooms[0].identity.peer_id, b"\xc1")  # a marker: judged after the his
+        await _until(rooms, lambda: rooms[0]._strikes.get("abcdabcdabcdabcd") == 1)
+        epochs = 0
+        await asker.close()
+        async for event in asker.events():
+            if isinstance(event, Message) and decode(event.data).__class__ is Epoch:
+                epochs += 1
+        assert epochs == 1
