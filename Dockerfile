@@ -36,8 +36,10 @@ RUN python -m venv /opt/venv \
 
 # --- full: the whole package -------------------------------------------------------------------
 # Runs a peer daemon by default (its identity, room files and control socket in /data):
-#   docker run --rm -v ht-data:/data hypertoken peer --join ROOM --relay ws://RELAY:8080 ...
-# The relay runs from it too: docker run -p 8080:8080 hypertoken relay --host 0.0.0.0 --port 8080
+#   docker run --rm -v ht-data:/data hypertoken peer --join ROOM --relay ws://RELAY:8080 \
+#       --data-dir /data --control unix:///data/control.sock
+# Its healthcheck asks the peer's control socket; run the relay from the relay image (the
+# default target), whose healthcheck is the relay's own.
 
 FROM base AS full
 COPY --from=full-build /opt/venv /opt/venv
