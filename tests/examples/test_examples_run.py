@@ -71,6 +71,15 @@ def test_train_sb3_smoke(tmp_path: Path) -> None:
         assert f"  {policy} " in table
 
 
+@needs("stable_baselines3")
+def test_room_bot_smoke(tmp_path: Path) -> None:
+    out = run_example("room_bot.py", tmp_path)
+    # Trained in process, then seated in a real room of two daemons over WebRTC.
+    assert "trained in" in out and "ppo              player_0:" in out
+    assert "basic-strategy   player_1:" in out
+    assert "one state on both peers" in out and "'webrtc'" in out
+
+
 @pytest.mark.slow
 @needs("ray")
 @needs("torch")  # RLlib's PPO needs it, and ray does not pull it in
