@@ -48,6 +48,18 @@ async def read_ready(d: Daemon, timeout: float) -> None:
     d.control, d.peer_id = (unix or info["control"])[0], info["peer_id"]
 
 
+def _stop_with_parent() -> None:
+    """In the child, before it runs: on Linux, ask for SIGTERM (a graceful close) when the
+    process that started it dies, so a killed demo or test run leaves no daemon behind.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 async def start_peer(name: str, args: list[str], workdir: Path) -> Daemon:
     """Start ``hypertoken peer ARGS`` (stderr to ``workdir/NAME.log``)."""
     log = workdir / f"{name}.log"
@@ -62,6 +74,7 @@ async def start_peer(name: str, args: list[str], workdir: Path) -> Daemon:
         stderr=open(log, "wb"),  # noqa: SIM115 (the child owns it)
         env=env,
         start_new_session=True,
+        preexec_fn=_stop_with_parent,
     )
     return Daemon(name, proc, log=log)
 
