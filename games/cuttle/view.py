@@ -46,6 +46,29 @@ PHASES = SCALARS + 11
 OBS_SIZE = PHASES + len(Phase)
 
 
+def mark_pending(
+    v: np.ndarray, t: Table, one_off: int, counters: int, target: int, frozen: int, jacks: int
+) -> None:
+    """The part of a view both table sizes share, at each layout's offsets: the one-off
+    chain (its first card, then the twos countering it, by suit), the pending target, the
+    frozen card, and the point card each jack holds.
+    """
+    if t.chain:
+        v[one_off + t.chain[0]] = 1.0
+        for c in t.chain[1:]:
+            v[counters + (c & 3)] = 1.0
+    aimed = Turn.target.get(t.s)
+    if aimed:
+        v[target + aimed - 1] = 1.0
+    held = Turn.frozen.get(t.s)
+    if held:
+        v[frozen + held - 1] = 1.0
+    for s in range(4):
+        x = t.jack_target(s)
+        if x is not None:
+            v[jacks + s] = (x + 1) / POINT_CARDS
+
+
 def observation(t: Table, me: int) -> np.ndarray:
     """Seat ``me``'s view (layout in the game's docstring). The opponent's hand appears
     only while ``me`` holds glasses; the deck's order and hidden hands never do.
@@ -68,20 +91,7 @@ def observation(t: Table, me: int) -> np.ndarray:
         base = codes.get(loc[c])
         if base is not None:
             v[base + c] = 1.0
-    if t.chain:
-        v[ONE_OFF + t.chain[0]] = 1.0
-        for c in t.chain[1:]:
-            v[COUNTERS + (c & 3)] = 1.0
-    target = Turn.target.get(t.s)
-    if target:
-        v[TARGET + target - 1] = 1.0
-    frozen = Turn.frozen.get(t.s)
-    if frozen:
-        v[FROZEN + frozen - 1] = 1.0
-    for s in range(4):
-        x = t.jack_target(s)
-        if x is not None:
-            v[JACKS + s] = (x + 1) / POINT_CARDS
+    mark_pending(v, t, ONE_OFF, COUNTERS, TARGET, FROZEN, JACKS)
     v[DECK_SIZE] = len(t.deck) / CARDS
     v[MY_HAND_SIZE] = min(len(t.hand(me)), 16) / 16
     v[OPP_HAND_SIZE] = min(len(t.hand(opp)), 16) / 16
@@ -167,4 +177,4 @@ def render(t: Table, seats: tuple[str, ...], viewer: int | None = None) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["OBS_SIZE", "hidden_variants", "observation", "render"]
+__all__ = ["OBS_SIZE", "hidden_variants", "mark_pending", "observation", "render"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.cuttle.cards import CARDS, CARDS_3, FOUR, JOKERS, POINT_CARDS
+from games.cuttle.cards import CARDS, CARDS_3, FOUR, JOKERS
 from games.cuttle.state import HAND, PERM, PTS, REVEAL, SCRAP, Phase, Table, Turn
+from games.cuttle.view import mark_pending
 
 __all__ = ["OBS_SIZE_3", "observation_3"]
 
@@ -83,20 +84,7 @@ def observation_3(t: Table, me: int) -> np.ndarray:
         base = codes.get(where)
         if base is not None:
             v[base + c] = 1.0
-    if t.chain:
-        v[ONE_OFF + t.chain[0]] = 1.0
-        for c in t.chain[1:]:
-            v[COUNTERS + (c & 3)] = 1.0
-    target = Turn.target.get(t.s)
-    if target:
-        v[TARGET + target - 1] = 1.0
-    frozen = Turn.frozen.get(t.s)
-    if frozen:
-        v[FROZEN + frozen - 1] = 1.0
-    for s in range(4):
-        x = t.jack_target(s)
-        if x is not None:
-            v[JACKS + s] = (x + 1) / POINT_CARDS
+    mark_pending(v, t, ONE_OFF, COUNTERS, TARGET, FROZEN, JACKS)
     for j, k in enumerate(JOKERS):
         r = t.joker_target(k)
         if r is not None:
