@@ -33,6 +33,7 @@ from tests.peers.transports import factories_webrtc
 from tests.peers.transports.transport_kit import (
     FAST_RELAY,
     EventReader,
+    connected,
     relay_transports,
     running_relay,
 )
@@ -45,13 +46,8 @@ async def memory_factory(n: int) -> AsyncIterator[list[Transport]]:
     """``n`` memory transports on one hub."""
     hub = MemoryHub()
     transports: list[Transport] = [hub.transport(f"peer-{i}") for i in range(n)]
-    try:
-        for transport in transports:
-            await transport.connect()
-        yield transports
-    finally:
-        for transport in transports:
-            await transport.close()
+    async with connected(transports) as ready:
+        yield ready
 
 
 @asynccontextmanager

@@ -23,7 +23,7 @@ import pytest
 from hypertoken.log.identity import Identity
 from peers.transports import RelayTransport, Transport
 from peers.transports.webrtc import WebRTCTransport
-from tests.peers.transports.transport_kit import FAST_RELAY, WAIT, running_relay
+from tests.peers.transports.transport_kit import FAST_RELAY, WAIT, connected, running_relay
 
 LOOPBACK = ["127.0.0.1"]
 UNREACHABLE = ["192.0.2.1"]  # TEST-NET-1 (RFC 5737): on no interface, so nothing binds
@@ -43,15 +43,11 @@ def webrtc_transport(url: str, room: str = "room", **options: Any) -> WebRTCTran
 @asynccontextmanager
 async def webrtc_transports(n: int, **options: Any) -> AsyncIterator[list[WebRTCTransport]]:
     """``n`` connected WebRTC transports (see :func:`webrtc_transport`) on a fresh relay."""
-    async with running_relay(**FAST_RELAY) as url:
-        transports = [webrtc_transport(url, **options) for _ in range(n)]
-        try:
-            for transport in transports:
-                await transport.connect()
-            yield transports
-        finally:
-            for transport in transports:
-                await transport.close()
+    async with (
+        running_relay(**FAST_RELAY) as url,
+        connected([webrtc_transport(url, **options) for _ in range(n)]) as ready,
+    ):
+        yield ready
 
 
 @asynccontextmanager

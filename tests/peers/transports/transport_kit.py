@@ -14,7 +14,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -66,13 +66,12 @@ async def running_relay(**options: Any) -> AsyncIterator[str]:
             await asyncio.wait_for(server, WAIT)
 
 
+T = TypeVar("T", bound=Transport)
+
+
 @asynccontextmanager
-async def relay_transports(
-    url: str, n: int, room: str = "room", **options: Any
-) -> AsyncIterator[list[RelayTransport]]:
-    """``n`` relay transports with fresh identities, connected one after the other to
-    ``room`` at ``url`` (``options`` go to :class:`RelayTransport`); closed on exit."""
-    transports = [RelayTransport(url, Identity.generate(), room, **options) for _ in range(n)]
+async def connected(transports: list[T]) -> AsyncIterator[list[T]]:
+    """Connect ``transports`` one after the other; close them all on exit."""
     try:
         for transport in transports:
             await transport.connect()
@@ -80,6 +79,17 @@ async def relay_transports(
     finally:
         for transport in transports:
             await transport.close()
+
+
+@asynccontextmanager
+async def relay_transports(
+    url: str, n: int, room: str = "room", **options: Any
+) -> AsyncIterator[list[RelayTransport]]:
+    """``n`` relay transports with fresh identities, connected one after the other to
+    ``room`` at ``url`` (``options`` go to :class:`RelayTransport`); closed on exit."""
+    transports = [RelayTransport(url, Identity.generate(), room, **options) for _ in range(n)]
+    async with connected(transports) as ready:
+        yield ready
 
 
 class EventReader:
