@@ -196,6 +196,8 @@ class _Table:
     seal: bytes = b""
 
     def rank(self) -> tuple[int, int, bytes]:
+        """Which of two offers a room keeps: the lower (sealed first, then the earlier, then
+        the lower digest)."""
         return (0 if self.config else 1, self.offer.created_ms, self.offer.digest)
 
 
@@ -415,7 +417,6 @@ class RoomLobby:
             if game.core_digest().hex() != offer.core:
                 raise LobbyError("the offer's room runs another core: peers would diverge")
             table = _Table(offer, raw, sig, game)
-        config = None
         if config_raw and table.config is None:
             config = RoomConfig.decode(config_raw)
             if not self.verifier.verify(offer.registrar, seal, _SEAL + config_raw):
@@ -423,15 +424,13 @@ class RoomLobby:
             expect = RoomConfig.for_game(table.game, list(config.seats.values()), room=self.room)
             if expect != config:
                 raise LobbyError("the sealed config does not match its offer")
+            table.config, table.seal = config, seal  # a table another offer beats is dropped
         if not same:
-            rank = (0 if config else 1, offer.created_ms, offer.digest)
-            if current is not None and current.rank() <= rank:
+            if current is not None and current.rank() <= table.rank():
                 return []  # ours sorts first: keep it (the other side adopts ours)
             if current is not None:
                 logger.info("room %s: kept the earlier offer of %s", self.room, offer.registrar_id)
             self.table, self.refused = table, ""
-        if config is not None:
-            table.config, table.seal = config, seal
         if not same or table.offer.registrar != self.identity.public_key:
             fresh: dict[str, tuple[bytes, bytes, SeatClaim]] = {}
             for seat, c_raw, c_sig in claims:

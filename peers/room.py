@@ -31,10 +31,11 @@ from typing import Any
 
 import games
 from hypertoken.engine import RoomEngine
+from hypertoken.engine.room import SeatError
 from hypertoken.engine.state import Outcome
 from hypertoken.game import Game
 from hypertoken.log.chronicle import Chronicle, ChronicleError, HostileChange, RoomConfig
-from hypertoken.log.identity import Identity
+from hypertoken.log.identity import Identity, peer_id_of
 from peers.lobby import LobbyError, Out, RoomLobby
 from peers.storage import RoomStore
 from peers.transports.base import Message, PeerJoined, PeerLeft, Transport, TransportError
@@ -184,7 +185,8 @@ class Room:
         }
         if engine is not None:
             chronicle = engine.chronicle
-            rejected = [o for o in engine.outcomes() if not o.accepted]
+            outcomes = engine.outcomes()
+            rejected = [o for o in outcomes if not o.accepted]
             out.update(
                 game=engine.game.info.env_id,
                 genesis=engine.config.genesis.hex(),
@@ -197,7 +199,7 @@ class Room:
                 to_move=engine.current_player(),
                 moves=[
                     [o.seat, o.move, list(o.args)]
-                    for o in engine.outcomes()[-12:]
+                    for o in outcomes[-12:]
                     if o.accepted and not o.move.startswith("seed.")
                 ],
                 table=engine.render(None) if engine.started else "",
@@ -207,8 +209,6 @@ class Room:
 
     @staticmethod
     def _holder(key: bytes) -> str:
-        from hypertoken.log.identity import peer_id_of
-
         return peer_id_of(key) if len(key) == 32 else ""
 
     # ---- this peer's moves ---------------------------------------------------------------------
@@ -220,8 +220,6 @@ class Room:
         """
         engine = self.engine
         if engine is None or self.seat is None:
-            from hypertoken.engine.room import SeatError
-
             raise SeatError(
                 "this peer holds no seat in the room"
                 + (" (it is spectating)" if self.spectate else " yet: the room is not seated")

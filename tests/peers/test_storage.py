@@ -17,17 +17,20 @@ from peers.storage import COMPACT_RECORDS, DataDirLocked, RoomStore, lock_data_d
 from tests.kits.engine import make_room, sync_all
 
 
-def _room() -> list[RoomEngine]:
-    """Two peers of a started tictactoe room."""
-    return make_room("tictactoe", 2)
+def _stored(tmp: Path) -> tuple[list[RoomEngine], RoomStore]:
+    """Two peers of a started tictactoe room, and the first one's store holding its config
+    and a whole save of its chronicle.
+    """
+    engines = make_room("tictactoe", 2)
+    store = RoomStore(tmp, "test-room")
+    store.save_config(engines[0].chronicle.config)
+    store.save(engines[0].chronicle)
+    return engines, store
 
 
 def test_journal_records_load_back_as_the_document(tmp_path: Path) -> None:
-    engines = _room()
-    store = RoomStore(tmp_path, "test-room")
+    engines, store = _stored(tmp_path)
     chronicle = engines[0].chronicle
-    store.save_config(chronicle.config)
-    store.save(chronicle)
     for a in range(4):
         engines[a % 2].submit(a)
         sync_all(engines)
@@ -41,11 +44,8 @@ def test_journal_records_load_back_as_the_document(tmp_path: Path) -> None:
 
 
 def test_a_torn_record_and_what_follows_it_are_dropped(tmp_path: Path) -> None:
-    engines = _room()
-    store = RoomStore(tmp_path, "test-room")
+    engines, store = _stored(tmp_path)
     chronicle = engines[0].chronicle
-    store.save_config(chronicle.config)
-    store.save(chronicle)
     engines[0].submit(0)
     store.append(chronicle)
     whole = store.journal_path.stat().st_size
@@ -64,11 +64,8 @@ def test_a_torn_record_and_what_follows_it_are_dropped(tmp_path: Path) -> None:
 
 
 def test_an_edited_journal_is_refused_not_trusted(tmp_path: Path) -> None:
-    engines = _room()
-    store = RoomStore(tmp_path, "test-room")
+    engines, store = _stored(tmp_path)
     chronicle = engines[0].chronicle
-    store.save_config(chronicle.config)
-    store.save(chronicle)
     engines[0].submit(0)
     store.append(chronicle)
     store.close()
