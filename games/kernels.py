@@ -33,6 +33,10 @@ HERE = Path(__file__).resolve().parent
 #: The kernels, by game package: every ``games/<name>/kernel.zig`` builds ``kernel.wasm``
 #: beside it (a game gets a kernel by having that file).
 KERNELS = tuple(sorted(p.parent.name for p in HERE.glob("*/kernel.zig")))
+#: The games with training tables (:mod:`hypertoken.game.tables`): every
+#: ``games/<name>/tables.zig`` builds ``tables.wasm`` beside it, a module of its own that
+#: holds no World (linked with the core's shuffle only).
+TABLES = tuple(sorted(p.parent.name for p in HERE.glob("*/tables.zig")))
 
 
 def source(name: str) -> Path:
@@ -110,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
                 for path in fields.write([state]):
                     print(f"wrote {path}")
             build.build(out, kernel=src)
+            print(f"built {out} ({out.stat().st_size} bytes)")
+    for name in TABLES:  # linked with the core's shuffle only: they hold no World
+        src, out = HERE / name / "tables.zig", HERE / name / "tables.wasm"
+        if args.check:
+            status |= build.check(out, kernel=src, deps=("rng",), how="python -m games.kernels")
+        else:
+            build.build(out, kernel=src, deps=("rng",))
             print(f"built {out} ({out.stat().st_size} bytes)")
     return status
 

@@ -163,6 +163,7 @@ from hypertoken.game import (
     IllegalMove,
     Information,
     MoveContext,
+    TrainingTables,
     TurnOrder,
     check_int_option,
 )
@@ -304,6 +305,16 @@ class Blackjack(Game):
             ("bj_move", "bj_deal", "bj_start"),
             ("bj_configure", self._kernel_config),
         )
+
+    def training_tables(self, count: int, seat: int) -> TrainingTables | None:
+        """``count`` tables in the game's training module (:mod:`games.blackjack.tables`),
+        for one hand per episode and the policies "stand" and "error"; else None.
+        """
+        from games.blackjack.tables import BlackjackTables, unsupported
+
+        if unsupported(self) is not None:
+            return None
+        return BlackjackTables(self, count, seat)
 
     # ---- setup and turns ---------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from hypertoken.core._runtime import CoreModule, core_digest
 from hypertoken.core.batch import Batch, BatchResults
 from hypertoken.core.errors import CoreError
 from hypertoken.core.rng import mulberry32, shuffle_order
+from hypertoken.core.standalone import KernelInstance
 from hypertoken.core.targets import LOOSE, To
 from hypertoken.core.views import AgentInfo, GameState, TokenInfo
 from hypertoken.core.world import KERNEL_DECLINED, World
@@ -30,6 +31,7 @@ __all__ = [
     "CoreError",
     "CoreModule",
     "GameState",
+    "KernelInstance",
     "To",
     "TokenInfo",
     "World",

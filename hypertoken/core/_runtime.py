@@ -175,7 +175,13 @@ def default_encoders() -> dict[str, Any]:
 class Instance:
     """One instance of the core: its store, exports, buffers and the fast call path."""
 
-    def __init__(self, *, fast: bool = True, module: CoreModule | None = None) -> None:
+    def __init__(
+        self, *, fast: bool = True, module: CoreModule | None = None, core: bool = True
+    ) -> None:
+        """An instance of ``module`` (default: the packaged core). ``core=False`` takes a
+        module that holds no World (such as a game's training tables): it needs only
+        its memory and ``() -> u32`` exports, not the core's.
+        """
         engine, compiled = (module or CoreModule.core()).compiled()
         self.store = wasmtime.Store(engine)
         self.instance = wasmtime.Instance(self.store, compiled, [])
@@ -185,9 +191,8 @@ class Instance:
             item = exports[name]
             if isinstance(item, wasmtime.Func):
                 self._funcs[name] = item
-        missing = {"ht_layout", "ht_init", "ht_exec", "ht_noop", "ht_check", "ht_rebind"} - set(
-            self._funcs
-        )
+        needed = {"ht_layout", "ht_init", "ht_exec", "ht_noop", "ht_check", "ht_rebind"}
+        missing = needed - set(self._funcs) if core else set()
         memory = exports.get("memory")
         if missing or not isinstance(memory, wasmtime.Memory):
             lacks = sorted(missing) + ([] if isinstance(memory, wasmtime.Memory) else ["memory"])

@@ -39,9 +39,15 @@ FLAGS = [
 ]
 
 
-def build(out: Path, *, kernel: Path | None = None) -> None:
+#: The core's Zig modules a kernel may import (``@import("core")``, ``@import("rng")``).
+MODULES = {"core": SOURCE, "rng": HERE / "zig" / "rng.zig"}
+
+
+def build(out: Path, *, kernel: Path | None = None, deps: tuple[str, ...] = ("core",)) -> None:
     """Compile the core (with ``kernel`` linked in, if given) into ``out``; raise
-    ``RuntimeError`` with zig's output on failure.
+    ``RuntimeError`` with zig's output on failure. ``deps`` names the core's modules the
+    kernel imports (:data:`MODULES`): the whole core by default, or only ``("rng",)`` for
+    a module that holds no World (its own memory, the core's shuffle).
     """
     env = dict(os.environ)
     cache = Path(tempfile.gettempdir()) / "hypertoken-zig-cache"
@@ -55,14 +61,12 @@ def build(out: Path, *, kernel: Path | None = None) -> None:
             kernel = Path(kernel).resolve()
             cwd = kernel.parent
             # Per-module flags (target, optimisation) precede each -M they apply to.
-            sources = [
-                *FLAGS,
-                "--dep",
-                "core",
-                f"-Mroot={kernel.name}",
-                *FLAGS,
-                f"-Mcore={os.path.relpath(SOURCE, cwd)}",
-            ]
+            sources = [*FLAGS]
+            for name in deps:
+                sources += ["--dep", name]
+            sources.append(f"-Mroot={kernel.name}")
+            for name in deps:
+                sources += [*FLAGS, f"-M{name}={os.path.relpath(MODULES[name], cwd)}"]
         cmd = [
             sys.executable,
             "-m",
@@ -79,13 +83,15 @@ def build(out: Path, *, kernel: Path | None = None) -> None:
             raise RuntimeError(f"zig build failed:\n{proc.stderr}{proc.stdout}")
 
 
-def check(out: Path, *, kernel: Path | None = None, how: str) -> int:
+def check(
+    out: Path, *, kernel: Path | None = None, deps: tuple[str, ...] = ("core",), how: str
+) -> int:
     """Rebuild into a temporary file and compare with the committed ``out``: 0 if equal,
     else 1 with a message saying to run ``how``.
     """
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / out.name
-        build(fresh, kernel=kernel)
+        build(fresh, kernel=kernel, deps=deps)
         new, old = fresh.read_bytes(), out.read_bytes() if out.exists() else b""
         if new != old:
             print(

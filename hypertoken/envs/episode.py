@@ -13,12 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from games.blackjack.actions import MASKS as _BLACKJACK_MASKS
-from games.blackjack.fast import KernelTable, kernel_table
 from hypertoken.engine import MASK_DTYPE, LocalEngine
 from hypertoken.envs.recording import Recorder
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed
-from hypertoken.game import Game, TurnOrder
+from hypertoken.game import Game, IllegalMoveError, TurnOrder
+from hypertoken.game import tables as tables_
 
 __all__ = ["Episode", "EpisodeOverError"]
 
@@ -36,8 +35,7 @@ class Episode:
         self.num_actions = game.info.num_actions
         self.any_order = game.info.turn_order is TurnOrder.ANY
         self.recorder = recorder
-        #: The engine (its World is the episode's state; read it, never change it).
-        self.engine = LocalEngine(game, seed=0, record=recorder is not None)
+        self._engine = LocalEngine(game, seed=0, record=recorder is not None)
         self._infos = getattr(game, "infos", None)
         #: The episode seed of the current episode (None before the first reset).
         self.seed: int | None = None
@@ -48,17 +46,40 @@ class Episode:
         #: Each seat's cumulative reward at the last look (per-step rewards are differences).
         self.totals: dict[str, float] = dict.fromkeys(self.seats, 0.0)
         self._last_mover = -1
-        #: A one-seat game with a kernel that plays a whole reset or move in one call
-        #: and writes the seat's view to linear memory (blackjack: ``games.blackjack.fast``);
+        #: A one-seat game's training table (:mod:`hypertoken.game.tables`), when the game
+        #: has one for its options: the episode is played there, one kernel call per reset
+        #: or move, and the engine replays it only when someone asks for it (:attr:`engine`);
         #: never while recording (the recording takes the engine's own path).
-        self._table: KernelTable | None = None
+        self._tables: Any = None
         if len(self.seats) == 1 and recorder is None:
-            self._table = kernel_table(game, self.engine.world, 0)
-        #: The kernel's mask bits -> the int8 mask (only read with a table).
-        self._masks = [m.astype(MASK_DTYPE) for m in _BLACKJACK_MASKS] if self._table else []
+            self._tables = game.training_tables(1, 0)
+        self._synced = -1  # moves of the current episode the engine has replayed (-1: none)
+        #: The table's mask bits -> the int8 mask.
+        self._masks = [
+            np.array([(b >> a) & 1 for a in range(self.num_actions)], dtype=MASK_DTYPE)
+            for b in range(1 << self.num_actions if self._tables is not None else 0)
+        ]
         #: Masks computed since the last change (every change is a reset or a play): an
         #: AEC step reads the mover's mask twice, for the observation and for the info.
         self._seen_masks: dict[str, np.ndarray] = {}
+
+    @property
+    def engine(self) -> LocalEngine:
+        """The engine whose World is the episode's state (read it, never change it). On a
+        training table the engine replays the table's moves when asked, so re-read this
+        after every step rather than keeping the engine.
+        """
+        tables = self._tables
+        if tables is not None and self.started:
+            moves = tables.moves(0)
+            engine = self._engine
+            if self._synced < 0 or self._synced > len(moves):
+                engine.reset(self.seed)
+                self._synced = 0
+            for action in moves[self._synced :]:
+                engine.step(action)
+            self._synced = len(moves)
+        return self._engine
 
     # ---- episodes ------------------------------------------------------------------
 
@@ -74,13 +95,13 @@ class Episode:
             first = self._first
             self._k += 1
         self.save()
-        table = self._table
-        if table is not None:  # the kernel derives the same seed and sets up, in one call
-            table.next_first, table.next_k = first, self._k
-            s = self.engine.begin_with(table.begin)
+        tables = self._tables
+        if tables is not None:  # the kernel derives the same seed and sets up, in one call
+            s = int(tables.begin_one(0, first, self._k))
+            self._synced = -1
         else:
             s = next_seed(first, self._k) if self._k else first
-            self.engine.reset(s)
+            self._engine.reset(s)
         self._seen_masks.clear()
         self.seed = s
         self.started = True
@@ -95,17 +116,20 @@ class Episode:
         """Write the current episode's recording, if it has one not yet written."""
         if self._unsaved and self.recorder is not None and self.seed is not None:
             self._unsaved = False
-            self.recorder.save(self.engine, self.seed)
+            self.recorder.save(self._engine, self.seed)
 
     @property
     def over(self) -> bool:
         """Whether the episode has ended (by the rules or the turn limit)."""
-        return self.engine.is_over
+        tables = self._tables
+        if tables is not None:
+            return tables.over_one()  # type: ignore[no-any-return]
+        return self._engine.is_over
 
     @property
     def truncated(self) -> bool:
-        """Whether it ended on the turn limit."""
-        return self.engine.truncated
+        """Whether it ended on the turn limit (a training table's episodes end by the rules)."""
+        return False if self._tables is not None else self._engine.truncated
 
     # ---- turns and actions -------------------------------------------------------------
 
@@ -114,11 +138,11 @@ class Episode:
         may move, the next seat in seat order after the last mover that has a legal move.
         None once the episode is over.
         """
-        engine = self.engine
+        if self._tables is not None:  # one seat: it is to move while the game goes on
+            return None if self.over else self.seats[0]
+        engine = self._engine
         if engine.is_over:
             return None
-        if self._table is not None:
-            return self.seats[0]  # one seat, and the game goes on: it is to move
         seat = engine.current_player()
         if seat is not None or not self.any_order:
             return seat
@@ -150,7 +174,7 @@ class Episode:
 
     def play(self, seat: str, action: object) -> None:
         """Play ``action`` for ``seat``; an illegal one raises and changes nothing."""
-        if not self.started or self.engine.is_over:
+        if not self.started or self.over:
             raise EpisodeOverError(
                 "the episode is over: call reset() to start the next one"
                 if self.started
@@ -158,19 +182,27 @@ class Episode:
             )
         a = self.action(action)
         self._seen_masks.clear()  # before the move: a refused move still leaves it right
-        table = self._table
-        if table is not None:
-            table.action = a
-            if not self.engine.step_with(seat, a, table.play_at, by_index=True):
-                table.look()  # the engine's own path played it: refresh the view
+        tables = self._tables
+        if tables is not None:
+            status = tables.play_one(0, a)
+            if status:
+                self._refused(status, a)
         else:
-            self.engine.step(a, seat)
+            self._engine.step(a, seat)
         self._last_mover = self.seats.index(seat) if self.any_order else -1
+
+    def _refused(self, status: int, action: int) -> None:
+        """Raise what a training table's ``status`` for ``action`` means."""
+        if status == tables_.REFUSED:
+            raise IllegalMoveError(self._tables.refusal(0, action))
+        if status == tables_.OVER:
+            raise EpisodeOverError("the episode is over: call reset() to start the next one")
+        raise RuntimeError(f"{self.game.info.env_id}'s training table failed (status {status})")
 
     def step_rewards(self) -> dict[str, float]:
         """Each seat's reward since the last call (the change of its cumulative reward)."""
-        table = self._table
-        now = {self.seats[0]: table.reward()} if table is not None else self.engine.rewards()
+        tables = self._tables
+        now = {self.seats[0]: tables.total_one()} if tables is not None else self._engine.rewards()
         old = self.totals
         self.totals = now
         return {seat: now[seat] - old[seat] for seat in self.seats}
@@ -179,32 +211,33 @@ class Episode:
 
     def view(self, seat: str) -> np.ndarray:
         """``seat``'s observation."""
-        table = self._table
-        if table is not None:
-            return table.observation()
-        return self.game.player_view(self.engine.world, seat)
+        tables = self._tables
+        if tables is not None:
+            out: np.ndarray = tables.obs[0].copy()
+            return out
+        return self.game.player_view(self._engine.world, seat)
 
     def mask(self, seat: str) -> np.ndarray:
         """``seat``'s legal mask (int8; all 0 when it may not move)."""
-        table = self._table
-        if table is not None:
-            mask: np.ndarray = self._masks[table.mask_bits()].copy()
+        tables = self._tables
+        if tables is not None:
+            mask: np.ndarray = self._masks[tables.bits_one()].copy()
             return mask
         seen = self._seen_masks.get(seat)
         if seen is None:
-            seen = self._seen_masks[seat] = self.engine.legal_mask(seat)
+            seen = self._seen_masks[seat] = self._engine.legal_mask(seat)
         copy: np.ndarray = seen.copy()
         return copy
 
     def info(self, seat: str) -> dict[str, Any]:
         """The game's info for ``seat`` (if it reports any) and its ``action_mask``."""
-        table = self._table
-        if table is not None:
-            out = table.info() if self.started else {}
+        tables = self._tables
+        if tables is not None:
+            out = tables.info(0) if self.started else {}
         else:
             out = {}
             if self._infos is not None and self.started:
-                out.update(self._infos(self.engine.world).get(seat, {}))
+                out.update(self._infos(self._engine.world).get(seat, {}))
         out["action_mask"] = self.mask(seat)
         return out
 

@@ -16,6 +16,7 @@ from hypertoken.game.contract import (
     check_int_option,
     seat_names,
 )
+from hypertoken.game.tables import TrainingTables
 
 __all__ = [
     "Game",
@@ -25,6 +26,7 @@ __all__ = [
     "Information",
     "MoveContext",
     "Rule",
+    "TrainingTables",
     "TurnOrder",
     "check_int_option",
     "seat_names",

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from hypertoken.core import World, core_digest
+from hypertoken.game.tables import TrainingTables
 
 
 class Information(enum.Enum):
@@ -285,6 +286,14 @@ class Game(abc.ABC):
     def rules(self) -> tuple[Rule, ...]:
         """Condition-triggered rules the Engine runs after every accepted entry."""
         return ()
+
+    def training_tables(self, count: int, seat: int) -> TrainingTables | None:
+        """``count`` tables of this game seen from seat index ``seat``, held and stepped
+        by the game's kernel without a World (:mod:`hypertoken.game.tables`), for the
+        training environments; None (the default) when the game has none for these
+        options, and the environments play on engines.
+        """
+        return None
 
     def move_name(self, action: int) -> tuple[str, tuple[Any, ...]]:
         """How an action appears in the log: a move name and its arguments."""

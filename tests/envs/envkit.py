@@ -24,7 +24,6 @@ def play_aec(env: Any, seed: int, rng: random.Random) -> tuple[list[tuple[str, i
     env.reset(seed=seed)
     moves: list[tuple[str, int]] = []
     hashes: list[bytes] = []
-    engine = env.unwrapped.engine
     for agent in env.agent_iter():
         _, _, term, trunc, info = env.last()
         if term or trunc:
@@ -33,7 +32,7 @@ def play_aec(env: Any, seed: int, rng: random.Random) -> tuple[list[tuple[str, i
         action = legal_choice(info["action_mask"], rng)
         env.step(action)
         moves.append((agent, action))
-        hashes.append(engine.state_hash())
+        hashes.append(env.unwrapped.engine.state_hash())  # re-read: it may replay a table
     return moves, hashes
 
 
