@@ -34,12 +34,12 @@ Recording: ``record=True`` (or a directory, or ``recorder=``) writes every table
 episodes to Chronicle files as they end (:mod:`hypertoken.envs.recording`); recording
 tables take the generic path.
 
-Speed: the tables live in one process, each a :class:`~hypertoken.engine.LocalEngine`;
-observations, masks and rewards are preallocated arrays written in place. Blackjack with
-one seat takes its kernel's fast path (:mod:`games.blackjack.fast`): a reset or a move is
-one call into the table's WASM instance, which also writes the learner's view where one
-numpy copy reads it, and the step's rewards and masks are computed for all tables at
-once. Other games take the engine's generic API, table by table.
+Speed: a one-seat game with training tables (:mod:`hypertoken.game.tables`; blackjack
+with one hand per episode) keeps every table in one kernel instance
+(:mod:`hypertoken.envs.vector_tables`): a step of all of them is one call, and the
+observations, masks and rewards are a few numpy operations over the kernel's arrays.
+``engines[i]`` then replays table ``i`` on a LocalEngine when asked. Other games and
+options run one :class:`~hypertoken.engine.LocalEngine` per table, in a Python loop.
 """
 
 from __future__ import annotations
@@ -53,8 +53,6 @@ import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from games.blackjack.actions import PENALTY
-from games.blackjack.fast import VIEW_BYTES, VIEW_DTYPE, KernelTable, kernel_table
 from hypertoken.engine import LocalEngine
 from hypertoken.envs.episode import EpisodeOverError
 from hypertoken.envs.recording import Recorder, recorder_for
@@ -62,7 +60,8 @@ from hypertoken.envs.registry import make_game
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed, policy_seed
 from hypertoken.envs.single import Opponents, opponent_policies
 from hypertoken.envs.spaces import action_space, observation_space
-from hypertoken.game import Game, IllegalMoveError, TurnOrder
+from hypertoken.envs.vector_tables import Replays, TablesPath
+from hypertoken.game import Game, IllegalMoveError, TrainingTables, TurnOrder
 from hypertoken.policies import Policy
 
 __all__ = ["VectorGameEnv", "vector_env"]
@@ -83,7 +82,7 @@ def _mode(mode: object) -> AutoresetMode:
     )
 
 
-class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
+class VectorGameEnv(TablesPath, gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
     """``num_envs`` tables of one game (see the module docstring). Built by
     :func:`vector_env`.
     """
@@ -140,22 +139,23 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         #: Writes each table's episodes to Chronicle files (``record=``; generic path).
         self.recorder = recorder_for(record, recorder)
         recording = self.recorder is not None
-        #: One engine per table (read them, never change them).
-        self.engines = [LocalEngine(game, record=recording) for _ in range(n)]
+        #: A one-seat game's training tables (:mod:`hypertoken.envs.vector_tables`), when
+        #: it has them for its options: every table in one kernel instance.
+        self._tables: TrainingTables | None = None  # type: ignore[assignment]
+        if len(game.seats) == 1 and not recording:
+            self._tables = game.training_tables(n, self._seat_index)  # type: ignore[assignment]
+        #: One engine per table (read them, never change them); on training tables each
+        #: is replayed when indexed.
+        self.engines: Sequence[LocalEngine] = (
+            [LocalEngine(game, record=recording) for _ in range(n)]
+            if self._tables is None
+            else Replays(game, self._tables)
+        )
         self._unsaved = [False] * n
         self._opponents: list[dict[str, Policy]] = [
             opponent_policies(game, seat, opponents) for _ in range(n)
         ]
         self._rngs: list[dict[str, random.Random]] = [{} for _ in range(n)]
-        tables = [kernel_table(game, e.world, self._seat_index) for e in self.engines]
-        self._fast: list[KernelTable] | None = None
-        if len(game.seats) == 1 and not recording and all(t is not None for t in tables):
-            self._fast = [t for t in tables if t is not None]
-            self._money_base = float(getattr(game, "bankroll", 0))
-            self._bet = float(getattr(game, "bet", 1))
-            self._penalty = PENALTY
-            self._raw = np.zeros((n, VIEW_BYTES), dtype=np.uint8)
-            self._rec = self._raw.view(VIEW_DTYPE)[:, 0]
         # Per table: its first seed, episodes since, and where its episode is.
         self._first = [0] * n
         self._k = [0] * n
@@ -172,7 +172,6 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         self._done = np.ones(n, dtype=bool)  # finished (or never started)
         self._started = False
         self._closed = False
-        self._bits = np.arange(a, dtype=np.uint32)
         self._all_true = np.ones(n, dtype=bool)
 
     # ---- episodes ------------------------------------------------------------------
@@ -206,11 +205,12 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
                 raise ValueError(f"a seed must leave room for {n} tables below 2**63, not {seed}")
             seeds = [base + i for i in range(n)]
         super().reset(seed=None if seed is None else int(seeds[0] or 0))
-        for i in np.flatnonzero(which).tolist():
-            self._reset_table(i, seeds[i])
+        if self._tables is not None:
+            self._begin_tables(which, seeds)
+        else:
+            for i in np.flatnonzero(which).tolist():
+                self._reset_table(i, seeds[i])
         self._started = True
-        if self._fast is not None:
-            self._gather_fast(which, which)
         self._rewards[which] = 0.0
         self._terminated[which] = False
         self._truncated[which] = False
@@ -225,31 +225,20 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         return next_seed(self._first[i], self._k[i])
 
     def _reset_table(self, i: int, seed: int | None) -> None:
-        """Start table ``i``'s next episode (its view is gathered by the caller)."""
+        """Start table ``i``'s next episode (generic path)."""
         engine = self.engines[i]
-        fast = self._fast
-        if fast is not None:  # the kernel derives the seeds (as _next does)
-            if seed is not None:
-                self._first[i], self._k[i] = seed, 0
-            else:
-                self._k[i] += 1
-            table = fast[i]
-            table.next_first, table.next_k = self._first[i], self._k[i]
-            self._seeds_l[i] = engine.begin_with(table.begin)
-            self._pending[i] = table.over
-        else:
-            self._save(i)
-            s = self._seeds_l[i] = self._next(i, seed)
-            engine.reset(s)
-            self._unsaved[i] = self.recorder is not None
-            opponents = self._opponents[i]
-            if opponents:
-                self._rngs[i] = {o: random.Random(policy_seed(s, o)) for o in opponents}
-                for p in opponents.values():
-                    p.reset()
-                self._play_opponents(i)
-            self._pending[i] = engine.is_over
-            self._view(i)
+        self._save(i)
+        s = self._seeds_l[i] = self._next(i, seed)
+        engine.reset(s)
+        self._unsaved[i] = self.recorder is not None
+        opponents = self._opponents[i]
+        if opponents:
+            self._rngs[i] = {o: random.Random(policy_seed(s, o)) for o in opponents}
+            for p in opponents.values():
+                p.reset()
+            self._play_opponents(i)
+        self._pending[i] = engine.is_over
+        self._view(i)
         self._totals[i] = 0.0
         self._done[i] = False
 
@@ -260,7 +249,7 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         self._check_open()
         if not self._started:
             raise EpisodeOverError("call reset() before step()")
-        acts = self._actions(actions)
+        arr = self._actions(actions)
         n = self.num_envs
         mode = self.autoreset_mode
         done = self._done
@@ -269,58 +258,10 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
                 f"tables {np.flatnonzero(done).tolist()} have finished: reset them "
                 "(reset(options={'reset_mask': ...})) before stepping"
             )
-        resetting = done.copy() if mode is AutoresetMode.NEXT_STEP else None
-        illegal: dict[int, int] = {}
-        fast = self._fast
-        engines, seat, pending = self.engines, self.seat, self._pending
-        if fast is not None:
-            self._step_fast(acts, illegal)
+        if self._tables is not None:
+            illegal, final = self._step_tables(arr)
         else:
-            for i in range(n):
-                if done[i]:  # NEXT_STEP: this table starts its next episode instead
-                    self._reset_table(i, None)
-                    continue
-                a = acts[i]
-                if pending[i]:  # the step of an episode without a decision: it ends
-                    pending[i] = False
-                    done[i] = True
-                    self._view(i)
-                    continue
-                try:
-                    engines[i].step(a, seat)
-                except IllegalMoveError:
-                    if self.on_illegal == "raise":
-                        raise
-                    illegal[i] = a
-                    continue
-                self._play_opponents(i)
-                self._view(i)
-                done[i] = engines[i].is_over
-        if fast is not None:
-            self._gather_fast(self._all_true, resetting)
-        else:
-            self._rewards_generic(resetting)
-            if self.recorder is not None:
-                for i in np.flatnonzero(done).tolist():
-                    self._save(i)
-        for i in illegal:
-            self._rewards[i] = self.illegal_reward
-        if resetting is not None:
-            self._rewards[resetting] = 0.0
-        self._terminated[:] = done
-        self._truncated[:] = False
-        for i in [] if fast is not None else np.flatnonzero(done).tolist():  # kernel: never
-            if self.engines[i].truncated:
-                self._terminated[i] = False
-                self._truncated[i] = True
-        final: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        if mode is AutoresetMode.SAME_STEP and done.any():
-            ended = done.copy()
-            final = (ended, self._obs.copy(), self._masks.copy())
-            for i in np.flatnonzero(ended).tolist():
-                self._reset_table(i, None)
-            if fast is not None:
-                self._gather_fast(ended, ended, rewards=False)
+            illegal, final = self._step_generic(arr.tolist())
         infos = self._infos(final)
         if illegal:
             flags = np.zeros(n, dtype=bool)
@@ -333,8 +274,58 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             rewards, term, trunc = rewards.copy(), term.copy(), trunc.copy()
         return self._out_obs(), rewards, term, trunc, infos
 
-    def _actions(self, actions: Any) -> list[int]:
-        """The actions as ints in range, or a TypeError/ValueError saying what is wrong."""
+    def _step_generic(self, acts: list[int]) -> tuple[dict[int, int], Any]:
+        """Every table's step on its engine; as :meth:`_step_tables` returns."""
+        n, mode, done = self.num_envs, self.autoreset_mode, self._done
+        resetting = done.copy() if mode is AutoresetMode.NEXT_STEP else None
+        illegal: dict[int, int] = {}
+        engines, seat, pending = self.engines, self.seat, self._pending
+        for i in range(n):
+            if done[i]:  # NEXT_STEP: this table starts its next episode instead
+                self._reset_table(i, None)
+                continue
+            a = acts[i]
+            if pending[i]:  # the step of an episode without a decision: it ends
+                pending[i] = False
+                done[i] = True
+                self._view(i)
+                continue
+            try:
+                engines[i].step(a, seat)
+            except IllegalMoveError:
+                if self.on_illegal == "raise":
+                    raise
+                illegal[i] = a
+                continue
+            self._play_opponents(i)
+            self._view(i)
+            done[i] = engines[i].is_over
+        self._rewards_generic(resetting)
+        if self.recorder is not None:
+            for i in np.flatnonzero(done).tolist():
+                self._save(i)
+        for i in illegal:
+            self._rewards[i] = self.illegal_reward
+        if resetting is not None:
+            self._rewards[resetting] = 0.0
+        self._terminated[:] = done
+        self._truncated[:] = False
+        for i in np.flatnonzero(done).tolist():
+            if engines[i].truncated:
+                self._terminated[i] = False
+                self._truncated[i] = True
+        final: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if mode is AutoresetMode.SAME_STEP and done.any():
+            ended = done.copy()
+            final = (ended, self._obs.copy(), self._masks.copy())
+            for i in np.flatnonzero(ended).tolist():
+                self._reset_table(i, None)
+        return illegal, final
+
+    def _actions(self, actions: Any) -> np.ndarray:
+        """The actions as an int array in range, or a TypeError/ValueError saying what is
+        wrong.
+        """
         arr = np.asarray(actions)
         n, a = self.num_envs, self._num_actions
         if arr.shape != (n,):
@@ -344,8 +335,7 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
         if n and (int(arr.min()) < 0 or int(arr.max()) >= a):
             bad = np.flatnonzero((arr < 0) | (arr >= a)).tolist()
             raise ValueError(f"actions of tables {bad} are outside 0..{a - 1}")
-        out: list[int] = arr.tolist()
-        return out
+        return arr
 
     # ---- the generic path ------------------------------------------------------------
 
@@ -393,71 +383,6 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             self._rewards[i] = total - self._totals[i]
             self._totals[i] = total
 
-    # ---- the fast path ---------------------------------------------------------------
-
-    def _step_fast(self, acts: list[int], illegal: dict[int, int]) -> None:
-        """The tables' moves (or NEXT_STEP resets) through their kernels: per table one
-        call, with the bookkeeping in Python lists (cheaper than numpy scalars).
-        """
-        assert self._fast is not None
-        tables, engines, seat = self._fast, self.engines, self.seat
-        done: list[bool] = self._done.tolist()
-        pending: list[bool] = self._pending.tolist()
-        seeds, first, k = self._seeds_l, self._first, self._k
-        raise_illegal = self.on_illegal == "raise"
-        for i, a in enumerate(acts):
-            table = tables[i]
-            if done[i]:  # NEXT_STEP: this table starts its next episode instead
-                k[i] += 1
-                table.next_first, table.next_k = first[i], k[i]
-                seeds[i] = engines[i].begin_with(table.begin)
-                pending[i] = table.over
-                done[i] = False
-                continue
-            if pending[i]:  # the step of an episode without a decision: it ends
-                pending[i] = False
-                done[i] = True
-                continue
-            table.action = a
-            try:
-                if not engines[i].step_with(seat, a, table.play_at, by_index=True):
-                    table.look()
-            except IllegalMoveError:
-                if raise_illegal:
-                    raise
-                illegal[i] = a
-                continue
-            done[i] = table.over
-        self._done[:] = done
-        self._pending[:] = pending
-
-    def _gather_fast(
-        self, which: np.ndarray, fresh: np.ndarray | None, *, rewards: bool = True
-    ) -> None:
-        """Copy the views of the tables in ``which`` and derive the buffers; ``fresh``:
-        tables whose episode just started (their reward so far stays to be handed out).
-        """
-        assert self._fast is not None
-        raw, tables = self._raw, self._fast
-        if which is self._all_true:
-            for i, table in enumerate(tables):
-                raw[i] = table.view
-        else:
-            for i in np.flatnonzero(which).tolist():
-                raw[i] = tables[i].view
-        rec = self._rec
-        self._obs[which] = rec["obs"][which]
-        bits = rec["mask"][which]
-        masks = (bits[:, None] >> self._bits) & 1
-        self._masks[which] = masks.astype(bool)
-        self._masks[which & self._pending] = True
-        if rewards:
-            total = (rec["money"] - self._money_base) / self._bet - self._penalty * rec["penalties"]
-            self._rewards[:] = total - self._totals
-            self._totals[:] = total
-        if fresh is not None:
-            self._totals[fresh] = 0.0
-
     # ---- output ----------------------------------------------------------------------
 
     def _out_obs(self) -> np.ndarray:
@@ -492,6 +417,9 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
     @property
     def seeds(self) -> np.ndarray:
         """Each table's episode seed (a copy)."""
+        if self._tables is not None:
+            out: np.ndarray = self._tables.episode.copy()
+            return out
         return np.array(self._seeds_l, dtype=np.uint64)
 
     def state_hash(self, i: int) -> bytes:
@@ -519,7 +447,6 @@ class VectorGameEnv(gymnasium.vector.VectorEnv[np.ndarray, np.ndarray, np.ndarra
             self._save(i)
         self._closed = True
         self.engines = []
-        self._fast = None if self._fast is None else []
 
 
 def vector_env(env_id: str, num_envs: int = 64, **kwargs: Any) -> VectorGameEnv:

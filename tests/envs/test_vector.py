@@ -14,8 +14,8 @@ import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 import hypertoken.envs as envs
+from games.blackjack import Blackjack
 from hypertoken.engine import LocalEngine
-from hypertoken.envs import vector
 from hypertoken.envs.seeding import next_seed
 from hypertoken.game import IllegalMoveError
 
@@ -149,20 +149,15 @@ def test_agrees_with_gymnasiums_vector_of_gym_envs(
 
 @pytest.mark.parametrize(
     "options",
-    [
-        {},
-        {"illegal_action": "error"},
-        {"illegal_action": "penalty", "hands": 4},
-        {"hands": 6, "decks": 1},
-    ],
+    [{}, {"illegal_action": "error"}, {"decks": 1, "splits": 3, "h17": True}],
 )
-def test_the_kernel_path_equals_the_generic_path(
+def test_the_tables_path_equals_the_generic_path(
     options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = envs.vector_env("blackjack_v1", 5, **options)
-    monkeypatch.setattr(vector, "kernel_table", lambda *_: None)
+    monkeypatch.setattr(Blackjack, "training_tables", lambda *_: None)
     slow = envs.vector_env("blackjack_v1", 5, **options)
-    assert fast._fast is not None and slow._fast is None
+    assert fast._tables is not None and slow._tables is None
     out_a, out_b = fast.reset(seed=9), slow.reset(seed=9)
     rng = random.Random(3)
     for _ in range(150):
@@ -308,3 +303,12 @@ def test_unseeded_first_reset_draws_consecutive_seeds() -> None:
     env.reset()
     s = env.seeds.tolist()
     assert s[1] == s[0] + 1 and s[2] == s[0] + 2
+
+
+def test_options_without_training_tables_take_the_engines() -> None:
+    for options in ({"hands": 4}, {"illegal_action": "penalty"}):
+        env = envs.vector_env("blackjack_v1", 3, **options)
+        assert env._tables is None
+        env.reset(seed=1)
+        assert env.engines[0].state_hash() == LocalEngine(env.game, seed=1).state_hash()
+    assert envs.vector_env("blackjack_v1", 3)._tables is not None
