@@ -35,6 +35,9 @@ _CONFIGURE_ERRORS = {
 }
 
 _WASM: str | None = None
+#: The report fields of the table state, read inline on the hot path.
+_ILLEGAL = (TableState.illegal.shift, TableState.illegal.limit)
+_MOVER = (TableState.mover.shift, TableState.mover.limit)
 
 
 def _wasm_path() -> str:
@@ -127,6 +130,9 @@ class BlackjackTables(TrainingTables):
         self._pending0 = ctypes.c_uint8.from_address(address(lay[_PENDING]))
         self._bits0 = ctypes.c_uint32.from_address(address(lay[_BITS]))
         self._total0 = ctypes.c_double.from_address(address(lay[_TOTAL]))
+        self._bank0 = ctypes.c_int64.from_address(address(lay[_BANK]))
+        self._stake0 = ctypes.c_int64.from_address(address(lay[_STAKE]))
+        self._s0 = ctypes.c_uint64.from_address(address(lay[_S]))
         if count == 1:
             self.todo[0] = True  # the one table is always the one to work on
 
@@ -193,10 +199,14 @@ class BlackjackTables(TrainingTables):
 
     def info(self, i: int) -> dict[str, Any]:
         """``Blackjack.infos`` of the seat at table ``i``."""
-        out: dict[str, Any] = {"bankroll": int(self.bank[i]), "stake": int(self.stake[i])}
-        s = int(self.s[i])
-        illegal = TableState.illegal.get(s)
-        if illegal and TableState.mover.get(s) == self.seat:
+        if i == 0:  # the single-table environments' hot path: ctypes scalars
+            out: dict[str, Any] = {"bankroll": self._bank0.value, "stake": self._stake0.value}
+            s = self._s0.value
+        else:
+            out = {"bankroll": int(self.bank[i]), "stake": int(self.stake[i])}
+            s = int(self.s[i])
+        illegal = (s >> _ILLEGAL[0]) & _ILLEGAL[1]
+        if illegal and (s >> _MOVER[0]) & _MOVER[1] == self.seat:
             out["illegal_action"] = illegal - 1
             out["played_as"] = "stand"  # the only policy that plays them
         return out

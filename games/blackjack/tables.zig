@@ -93,6 +93,12 @@ const Table = struct {
     /// permutes, so shuffling ranks deals what shuffling the tokens deals.
     shoe: [MAX_CARDS]u8,
     left: u32,
+    /// The shuffle runs lazily, from the top down, as cards are taken: positions from
+    /// `fixed` up hold their shuffled cards (Fisher-Yates fixes position i at its step i,
+    /// and the later steps touch only positions below), the rest await the steps of
+    /// `deck_rng`, which deals exactly what shuffling the whole shoe first deals.
+    fixed: u32,
+    deck_rng: rng.Mulberry32,
     s: u64,
     /// Bit i: seat i took insurance this hand (the property `ins`).
     ins: u64,
@@ -277,7 +283,8 @@ fn begin(i: usize) void {
     const room = seeds.roomSeed(ep);
     const size = cfg.size;
     @memcpy(t.shoe[0..size], fresh_shoe[0..size]);
-    _ = rng.shuffle(u8, t.shoe[0..size], seeds.seedAt(&room, 0, 0));
+    t.deck_rng = .{ .state = seeds.seedAt(&room, 0, 0) };
+    t.fixed = size;
     t.left = size;
     t.s = 0;
     t.ins = 0;
@@ -376,8 +383,19 @@ const Move = struct {
 
     /// The top card's rank, taken from the shoe (the caller checked `remaining`).
     fn next(m: *Move) u32 {
-        m.t.left -= 1;
-        return m.t.shoe[m.t.left];
+        const t = m.t;
+        t.left -= 1;
+        while (t.fixed > t.left) { // the shuffle's steps down to the top card
+            const i = t.fixed - 1;
+            if (i > 0) {
+                const j = t.deck_rng.below(i + 1);
+                const tmp = t.shoe[i];
+                t.shoe[i] = t.shoe[j];
+                t.shoe[j] = tmp;
+            }
+            t.fixed = i;
+        }
+        return t.shoe[t.left];
     }
 
     /// A card for a hand: the mask allowed the draw, so the shoe holds one (the discard

@@ -44,6 +44,7 @@ Conventions (PettingZoo's):
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import gymnasium
@@ -124,6 +125,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self.infos = {}
         self.agent_selection = self.possible_agents[0]
         self._pending = False
+        self._skip_agent_selection: str | None = None
         self._infos_cache: dict[str, dict[str, Any]] | None = None
         #: Infos built one at a time (``last()`` needs only the agent to move's) since the
         #: last change; ``infos`` completes them into the cache.
@@ -152,7 +154,7 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         ep = self.episode
         ep.reset(seed)
         self.agents = list(self.possible_agents)
-        self.rewards = dict.fromkeys(self.agents, 0.0)
+        self.rewards = dict.fromkeys(self.agents, 0.0)  # the setup's, after _after_move
         self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
@@ -212,6 +214,36 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self._infos_cache = None
         self._infos_part.clear()
 
+    def _was_dead_step(self, action: int | None) -> None:
+        """PettingZoo's step of a finished agent (``AECEnv._was_dead_step``: the agent
+        leaves every dict and ``agents``; a finished agent left is selected next, else the
+        one selected before them), without building the other agents' infos first.
+        """
+        if action is not None:
+            raise ValueError("when an agent is dead, the only valid action is None")
+        agent = self.agent_selection
+        terminations, truncations = self.terminations, self.truncations
+        del terminations[agent], truncations[agent], self.rewards[agent]
+        del self._cumulative_rewards[agent]
+        if self._infos_cache is not None:
+            del self._infos_cache[agent]
+        else:
+            self._infos_part.pop(agent, None)
+        self.agents.remove(agent)
+        dead = [a for a in self.agents if terminations[a] or truncations[a]]
+        if dead:
+            if getattr(self, "_skip_agent_selection", None) is None:
+                self._skip_agent_selection = agent
+            self.agent_selection = dead[0]
+        else:
+            skipped = getattr(self, "_skip_agent_selection", None)
+            if skipped is not None:
+                self.agent_selection = skipped
+            self._skip_agent_selection = None
+        rewards = self.rewards
+        for a in rewards:
+            rewards[a] = 0
+
     # ---- what agents see ---------------------------------------------------------------
 
     def observe(self, agent: str) -> Any:
@@ -220,15 +252,18 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         view = ep.view(agent)
         if not self.mask_in_obs:
             return view
-        return {"observation": view, "action_mask": self.action_mask(agent)}
+        mask = self._all_actions() if self._pending else ep.mask(agent)
+        return {"observation": view, "action_mask": mask}
 
     def action_mask(self, agent: str) -> np.ndarray:
         """``agent``'s legal mask now (int8; all 0 when it may not move; all 1 in the step
         of an episode that ended at its setup).
         """
-        if self._pending:
-            return np.ones(self.game.info.num_actions, dtype=np.int8)
-        return self.episode.mask(agent)
+        return self._all_actions() if self._pending else self.episode.mask(agent)
+
+    def _all_actions(self) -> np.ndarray:
+        """The mask of the step of an episode that ended at its setup: every action."""
+        return np.ones(self.game.info.num_actions, dtype=np.int8)
 
     @property  # type: ignore[override]
     def infos(self) -> dict[str, dict[str, Any]]:
@@ -359,6 +394,12 @@ class OrderEnforcing(wrappers.OrderEnforcingWrapper):  # type: ignore[misc]
             wrappers.order_enforcing.EnvLogger.error_observe_before_reset()
         return self.env.last(observe)
 
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        """The raw env's ``reset`` (and the wrapper's memory that it was reset)."""
+        self._has_reset = True
+        self._has_updated = True
+        self.env.reset(seed=seed, options=options)
+
     def step(self, action: int | None) -> None:
         """The raw env's ``step`` (after ``reset``; a warning once every agent is done)."""
         if self._has_reset and self.env.agents:
@@ -370,6 +411,38 @@ class OrderEnforcing(wrappers.OrderEnforcingWrapper):  # type: ignore[misc]
     def action_mask(self, agent: str) -> np.ndarray:
         """The raw env's ``action_mask``."""
         return self.env.action_mask(agent)
+
+    def agent_iter(self, max_iter: int = 2**63) -> Iterator[str]:
+        """PettingZoo's order-enforcing agent iterator (the same checks), reading the raw
+        env directly.
+        """
+        if not self._has_reset:
+            wrappers.order_enforcing.EnvLogger.error_agent_iter_before_reset()
+        return _AgentIterator(self, max_iter)
+
+
+class _AgentIterator:
+    """``agent_selection`` while agents are left (at most ``left`` times), asserting, as
+    PettingZoo's order-enforcing iterator does, that each was stepped.
+    """
+
+    __slots__ = ("left", "raw", "wrapper")
+
+    def __init__(self, wrapper: OrderEnforcing, left: int) -> None:
+        self.wrapper, self.raw, self.left = wrapper, wrapper.env, left
+
+    def __iter__(self) -> _AgentIterator:
+        return self
+
+    def __next__(self) -> str:
+        raw = self.raw
+        if not raw.agents or self.left <= 0:
+            raise StopIteration
+        self.left -= 1
+        wrapper = self.wrapper
+        assert wrapper._has_updated, "need to call step() or reset() in a loop over `agent_iter`"
+        wrapper._has_updated = False
+        return raw.agent_selection
 
 
 def aec_env(env_id: str, **kwargs: Any) -> OrderEnforcing:

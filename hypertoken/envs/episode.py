@@ -54,6 +54,10 @@ class Episode:
         if len(self.seats) == 1 and recorder is None:
             self._tables = game.training_tables(1, 0)
         self._synced = -1  # moves of the current episode the engine has replayed (-1: none)
+        self._obs0 = None if self._tables is None else self._tables.obs[0]
+        self._over = True  # (training table) the episode is over: none began yet
+        #: (training table) the seat's int8 mask now, from the table's bits (never handed out).
+        self._mask_now = np.zeros(self.num_actions, dtype=MASK_DTYPE)
         #: The table's mask bits -> the int8 mask.
         self._masks = [
             np.array([(b >> a) & 1 for a in range(self.num_actions)], dtype=MASK_DTYPE)
@@ -99,6 +103,8 @@ class Episode:
         if tables is not None:  # the kernel derives the same seed and sets up, in one call
             s = int(tables.begin_one(0, first, self._k))
             self._synced = -1
+            self._over = tables.over_one()
+            self._mask_now = self._masks[tables.bits_one()]
         else:
             s = next_seed(first, self._k) if self._k else first
             self._engine.reset(s)
@@ -121,9 +127,8 @@ class Episode:
     @property
     def over(self) -> bool:
         """Whether the episode has ended (by the rules or the turn limit)."""
-        tables = self._tables
-        if tables is not None:
-            return tables.over_one()  # type: ignore[no-any-return]
+        if self._tables is not None:
+            return self._over  # as the last reset or move left it
         return self._engine.is_over
 
     @property
@@ -139,7 +144,7 @@ class Episode:
         None once the episode is over.
         """
         if self._tables is not None:  # one seat: it is to move while the game goes on
-            return None if self.over else self.seats[0]
+            return None if self._over else self.seats[0]
         engine = self._engine
         if engine.is_over:
             return None
@@ -155,6 +160,8 @@ class Episode:
 
     def action(self, action: object) -> int:
         """``action`` as an int in range, or a TypeError/ValueError saying what is wrong."""
+        if type(action) is int and 0 <= action < self.num_actions:  # the common case
+            return action
         if isinstance(action, (bool, np.bool_)):
             raise TypeError(f"an action is an int in 0..{self.num_actions - 1}, not {action!r}")
         try:
@@ -174,7 +181,7 @@ class Episode:
 
     def play(self, seat: str, action: object) -> None:
         """Play ``action`` for ``seat``; an illegal one raises and changes nothing."""
-        if not self.started or self.over:
+        if self.over or not self.started:
             raise EpisodeOverError(
                 "the episode is over: call reset() to start the next one"
                 if self.started
@@ -187,6 +194,8 @@ class Episode:
             status = tables.play_one(0, a)
             if status:
                 self._refused(status, a)
+            self._over = tables.over_one()
+            self._mask_now = self._masks[tables.bits_one()]
         else:
             self._engine.step(a, seat)
         self._last_mover = self.seats.index(seat) if self.any_order else -1
@@ -202,7 +211,12 @@ class Episode:
     def step_rewards(self) -> dict[str, float]:
         """Each seat's reward since the last call (the change of its cumulative reward)."""
         tables = self._tables
-        now = {self.seats[0]: tables.total_one()} if tables is not None else self._engine.rewards()
+        if tables is not None:  # one seat
+            seat, now_one = self.seats[0], tables.total_one()
+            step = now_one - self.totals[seat]
+            self.totals[seat] = now_one
+            return {seat: step}
+        now = self._engine.rewards()
         old = self.totals
         self.totals = now
         return {seat: now[seat] - old[seat] for seat in self.seats}
@@ -213,7 +227,7 @@ class Episode:
         """``seat``'s observation."""
         tables = self._tables
         if tables is not None:
-            out: np.ndarray = tables.obs[0].copy()
+            out: np.ndarray = self._obs0.copy()  # type: ignore[union-attr]
             return out
         return self.game.player_view(self._engine.world, seat)
 
@@ -221,7 +235,7 @@ class Episode:
         """``seat``'s legal mask (int8; all 0 when it may not move)."""
         tables = self._tables
         if tables is not None:
-            mask: np.ndarray = self._masks[tables.bits_one()].copy()
+            mask: np.ndarray = self._mask_now.copy()
             return mask
         seen = self._seen_masks.get(seat)
         if seen is None:
