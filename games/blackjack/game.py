@@ -171,8 +171,8 @@ from hypertoken.game import (
 #: ``bj_move``'s input: action, the move's shuffle seed, and the move's report when the
 #: action was unavailable (``TableState`` fields ``illegal`` and ``mover``).
 _KERNEL_MOVE = struct.Struct("<IIQ").pack
-#: ``bj_start``'s input: the setup's shuffle seed, then no seat's view (0, 0).
-_KERNEL_START = struct.Struct("<III").pack
+#: ``bj_start``'s input: the setup's shuffle seed.
+_KERNEL_START = struct.Struct("<I").pack
 
 
 class Blackjack(Game):
@@ -334,7 +334,7 @@ class Blackjack(Game):
         if not world.token_count():
             self.prepare(world)
         fns = self._kernel_fns(world)
-        if fns is not None and not fns[2](_KERNEL_START(ctx.seed, 0, 0)):
+        if fns is not None and not fns[2](_KERNEL_START(ctx.seed)):
             return  # the kernel shuffled and dealt it, in one call
         world.source_shuffle("shoe", ctx.seed)
         if fns is not None and not fns[1](_KERNEL_MOVE(0, ctx.seed, 0)):

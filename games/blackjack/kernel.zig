@@ -25,23 +25,11 @@
 //!   that the action is available; it declines (changing nothing) only when unconfigured
 //!   or the game is over.
 //! - `bj_deal`: u32 0, u32 seed. Deal the first hand of a game (`Blackjack.setup`).
-//! - `bj_start`: u32 seed, u32 view, u32 size. All of `Blackjack.setup` in one call:
-//!   shuffle the shoe with `seed`, then deal as `bj_deal`. With `view` (a seat index + 1)
-//!   the seat's view is written afterwards (`kernel_view.zig`; `size` is a full shoe's
-//!   card count).
-//! - `bj_step`: u32 action, u32 seed, u32 view, u32 size, u32 strict. All of
-//!   `Blackjack.apply` for the seat to move: an unavailable action is played as Stand
-//!   with its report, or, with `strict` (the policies "error" and "penalty"), declined
-//!   for the host to handle. Then the view as `bj_start`.
-//! - `bj_begin`: u64 first, u64 k, u32 view, u32 size. `bj_start` of the k-th episode
-//!   after the one seeded `first` (k = 0: that one), every seed derived here as the host
-//!   derives it (`kernel_seed.zig`): its episode seed and room seed are written at 64
-//!   and 72 of the view, and the room seed is kept for `bj_play`.
-//! - `bj_play`: u32 action, u32 view, u32 size, u32 strict, u64 index. `bj_step` of the
-//!   move at `index` of that episode, its seed derived here.
-//! - `bj_derive`: the derivations alone (for tests).
-//! - `bj_look`: u32 view, u32 size. Write the view alone (after a move the host played).
-//! - `bj_view_at`: the address of the view (`kernel_view.zig`).
+//! - `bj_start`: u32 seed. All of `Blackjack.setup` in one call: shuffle the shoe with
+//!   `seed`, then deal as `bj_deal`.
+//!
+//! Training runs one-hand episodes on the game's training tables instead (`tables.zig`,
+//! a module of its own that holds no World).
 
 const std = @import("std");
 const core = @import("core");
@@ -49,8 +37,6 @@ const k = core.kernel;
 const state = @import("kernel_state.zig");
 const rules = @import("kernel_rules.zig");
 const move = @import("kernel_move.zig");
-const view = @import("kernel_view.zig");
-const seeds = @import("kernel_seed.zig");
 
 const TableState = state.table_state;
 const HandRecord = state.hand_record;
@@ -156,109 +142,14 @@ export fn bj_deal() u32 {
 
 /// Setup in one call (see the module comment).
 export fn bj_start() u32 {
-    return startWith(k.arg(u32, 0), k.arg(u32, 4), k.arg(u32, 8));
-}
-
-fn startWith(seed: u32, seat: u32, size: u32) u32 {
     const before = k.pages();
     if (cfg.n == 0) return k.declined;
+    const seed = k.arg(u32, 0);
     var m = Move{ .seed0 = seed };
     _ = m.cmd.op("source.shuffle").s("shoe").u(seed);
     m.run();
     m.finish(deal(&m, 0), 0);
-    if (seat != 0) view.write(seat - 1, size, 0, settings());
     return k.finish(m.failed, before);
-}
-
-/// A move with its checks and the view (see the module comment).
-export fn bj_step() u32 {
-    return stepWith(k.arg(u32, 0), k.arg(u32, 4), k.arg(u32, 8), k.arg(u32, 12), k.arg(u32, 16) != 0);
-}
-
-/// `bj_step` with the move's seed derived here from the episode's room seed (kept by
-/// `bj_begin`) and the move's index.
-export fn bj_play() u32 {
-    const index = k.arg(u64, 16);
-    return stepWith(k.arg(u32, 0), seeds.seedAt(&room_seed, 0, index), k.arg(u32, 4), k.arg(u32, 8), k.arg(u32, 12) != 0);
-}
-
-fn stepWith(action_in: u32, seed: u32, seat: u32, size: u32, strict: bool) u32 {
-    const before = k.pages();
-    var action = action_in;
-    if (cfg.n == 0 or action > INSURANCE) return k.declined;
-    const s: u64 = @bitCast(k.propInt("s") orelse return k.declined);
-    const phase = TableState.phase.get(s);
-    if (phase == .OVER) return k.declined;
-    var report: u64 = 0;
-    const bits = view.mask(s, settings());
-    if ((bits >> @intCast(action)) & 1 == 0) {
-        if (strict) {
-            if (seat != 0) view.write(seat - 1, size, 1, settings());
-            return k.finish(k.declined, before);
-        }
-        report = TableState.illegal.set(0, action + 1);
-        report = TableState.mover.set(report, TableState.seat.get(s));
-        action = STAND;
-    }
-    var m = Move{ .seed0 = seed };
-    const s2 = if (phase == .INSURE)
-        insure(&m, s, action == INSURANCE)
-    else switch (action) {
-        HIT => hit(&m, s),
-        STAND => stand(&m, s),
-        DOUBLE => double(&m, s),
-        SPLIT => split(&m, s),
-        else => unreachable, // Insurance is available only in the insurance round
-    };
-    m.finish(s2 | report, s);
-    if (seat != 0) view.write(seat - 1, size, 0, settings());
-    return k.finish(m.failed, before);
-}
-
-/// The room seed of the episode `bj_begin` started (for `bj_play`'s move seeds).
-var room_seed: [32]u8 = @splat(0);
-
-/// Start an episode whose seeds are derived here (see the module comment).
-export fn bj_begin() u32 {
-    const first = k.arg(u64, 0);
-    const nth = k.arg(u64, 8);
-    const seat = k.arg(u32, 16);
-    const size = k.arg(u32, 20);
-    if (cfg.n == 0) return k.declined;
-    const episode = seeds.nextSeed(first, nth);
-    room_seed = seeds.roomSeed(episode);
-    const code = startWith(seeds.seedAt(&room_seed, 0, 0), seat, size);
-    std.mem.writeInt(u64, view.out[64..72], episode, .little);
-    @memcpy(view.out[72..104], &room_seed);
-    return code;
-}
-
-/// The seed derivations alone, for tests: u64 first, u64 k, u64 index in; the episode
-/// seed, its room seed and the seed at (0, index) out, at 64, 72 and 104 of the view.
-export fn bj_derive() u32 {
-    const episode = seeds.nextSeed(k.arg(u64, 0), k.arg(u64, 8));
-    const room = seeds.roomSeed(episode);
-    std.mem.writeInt(u64, view.out[64..72], episode, .little);
-    @memcpy(view.out[72..104], &room);
-    std.mem.writeInt(u32, view.out[104..108], seeds.seedAt(&room, 0, k.arg(u64, 16)), .little);
-    return 0;
-}
-
-/// Write the view of seat `view - 1` without a move.
-export fn bj_look() u32 {
-    const seat = k.arg(u32, 0);
-    if (cfg.n == 0 or seat == 0 or seat > cfg.n) return k.declined;
-    view.write(seat - 1, k.arg(u32, 4), 0, settings());
-    return 0;
-}
-
-/// The address of the view.
-export fn bj_view_at() u32 {
-    return @intCast(@intFromPtr(&view.out));
-}
-
-fn settings() view.Settings {
-    return .{ .bet = cfg.bet, .splits = cfg.zones - 1 };
 }
 
 // ---- the table state (module functions of games/blackjack/table.py) -----------------------

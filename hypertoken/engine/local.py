@@ -18,14 +18,14 @@ chronicle every ``record_batch`` moves), :meth:`LocalEngine.flush` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hypertoken.core import World
 from hypertoken.engine.base import EngineBase, EngineError, FoldCore
 from hypertoken.engine.rules import GameLoop, RuleEngine
 from hypertoken.engine.state import SEED_SET, FoldState, training_seed
-from hypertoken.game import Game, IllegalMoveError, MoveContext, Rule, TurnOrder
+from hypertoken.game import Game, IllegalMoveError, MoveContext, Rule
 from hypertoken.log.chronicle import Chronicle
 from hypertoken.log.config import RoomConfig
 from hypertoken.log.entries import Entry, make_entry
@@ -89,12 +89,6 @@ class TrainingFold(FoldCore):
         self.last_digest = b""
         #: This episode's recording (None unless recording).
         self.chronicle: Chronicle | None = None
-        #: Moves end no turns and run no rules (what ``LocalEngine.step_with`` needs).
-        self.plain = (
-            not loop.max_turns
-            and not len(rules)
-            and game.info.turn_order is not TurnOrder.ROUND_ROBIN
-        )
 
     def fork(self) -> TrainingFold:
         """An independent copy (a forked World, and a fork of the recording)."""
@@ -199,90 +193,6 @@ class LocalEngine(EngineBase[TrainingFold]):
             fold.chronicle = Chronicle.create(fold.config)
             fold.last_digest = b""
             self._record(0, fold.game.seats[0], SEED_SET, (fold.episode_seed,))
-
-    def reset_with(self, seed: int, setup: Callable[[int], bool]) -> None:
-        """:meth:`reset` to episode ``seed`` with ``setup(shuffle_seed) -> over`` in place of
-        the game's ``setup`` and ``is_over``: for drivers of many tables (the vector env)
-        that set the game up in one kernel call changing the World exactly as
-        ``Game.setup`` does. ``shuffle_seed`` is the setup's ``MoveContext.seed``; ``over``
-        whether the game ended in its setup. Not for recording engines.
-        """
-        fold = self._fold
-        if fold.recording:
-            raise EngineError("reset_with does not record: use reset()")
-        fold.episode_seed = seed
-        fold.world.restore(fold.started_blank or self._started_blank())
-        st = fold.st = FoldState(room_seed=training_seed(seed))
-        fold.moves = []
-        try:
-            over = setup(fold.referee.seed_at(st, 0, 0))
-        except Exception as exc:
-            self._undo_start()
-            raise EngineError(f"{fold.game.info.env_id} setup failed: {exc}") from exc
-        st.started = True
-        st.over = bool(over)
-        st.index = st.count = 1
-
-    def begin_with(self, setup: Callable[[], tuple[int, bytes, bool]]) -> int:
-        """:meth:`reset_with` for a driver that also derives the seeds in its one call:
-        after the engine restores the World, ``setup()`` picks the episode seed ``s``,
-        derives its room seed (``training_seed(s)``) and the setup's seed
-        (``seed_at(0, 0)`` of that room seed) exactly as :meth:`reset` does, sets the game
-        up and returns ``(s, room seed, over)``. Returns ``s``. Not for recording engines.
-        """
-        fold = self._fold
-        if fold.recording:
-            raise EngineError("begin_with does not record: use reset()")
-        fold.world.restore(fold.started_blank or self._started_blank())
-        fold.moves = []
-        try:
-            seed, room, over = setup()
-        except Exception as exc:
-            self._undo_start()
-            raise EngineError(f"{fold.game.info.env_id} setup failed: {exc}") from exc
-        fold.episode_seed = seed
-        st = fold.st = FoldState(room_seed=room)
-        st.started = True
-        st.over = bool(over)
-        st.index = st.count = 1
-        return seed
-
-    def step_with(
-        self, seat: str, action: int, play: Callable[[int], int], *, by_index: bool = False
-    ) -> int:
-        """:meth:`step` of ``action`` for ``seat``, the seat to move, with ``play(seed)``
-        in place of the referee and the game's ``apply``: for drivers that play a move
-        in one kernel call changing the World exactly as ``Game.apply`` does (and
-        checking it as the referee would). With ``by_index``, ``play`` is given the
-        move's index instead and derives its seed (``seed_at(0, index)``) itself.
-        ``play`` returns 1 when the move was played and the game goes on, 2 when it was
-        played and the game is over, or 0 when it declined, changing nothing; then the
-        move takes :meth:`step` (which raises :class:`~hypertoken.game.IllegalMoveError`
-        for a refused move). Returns what ``play`` did (0: the move took :meth:`step`).
-        Only for games whose moves end no turns and run no engine rules; other games,
-        and recording engines, always take :meth:`step`.
-        """
-        fold = self._fold
-        st = fold.st
-        if not st.started or st.over:
-            raise IllegalMoveError("the game is over" if st.started else "the game has not started")
-        if not fold.plain or fold.recording:
-            self.step(action, seat)
-            return 0
-        i = st.index
-        try:
-            done = play(i if by_index else fold.referee.seed_at(st, 0, i))
-        except Exception:
-            self._rebuild()
-            raise
-        if not done:
-            self.step(action, seat)
-            return 0
-        st.over = bool(done == 2)
-        st.turn_started_ms = i  # the move's time, as the referee records it
-        st.index = st.count = i + 1
-        fold.moves.append((seat, action))
-        return done
 
     def step(self, action: int, seat: str | None = None) -> None:
         """Play ``action`` for ``seat`` (default: the seat to move). An illegal move raises

@@ -203,7 +203,8 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
                 self.truncations = done
             else:
                 self.terminations = done
-            ep.save()
+            if ep.recorder is not None:
+                ep.save()
             nxt = self.agent_selection if self.agent_selection in self.agents else self.agents[0]
         else:
             mover = ep.to_move()
@@ -232,11 +233,11 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         self.agents.remove(agent)
         dead = [a for a in self.agents if terminations[a] or truncations[a]]
         if dead:
-            if getattr(self, "_skip_agent_selection", None) is None:
+            if self._skip_agent_selection is None:
                 self._skip_agent_selection = agent
             self.agent_selection = dead[0]
         else:
-            skipped = getattr(self, "_skip_agent_selection", None)
+            skipped = self._skip_agent_selection
             if skipped is not None:
                 self.agent_selection = skipped
             self._skip_agent_selection = None

@@ -98,7 +98,8 @@ class Episode:
         else:
             first = self._first
             self._k += 1
-        self.save()
+        if self._unsaved:
+            self.save()
         tables = self._tables
         if tables is not None:  # the kernel derives the same seed and sets up, in one call
             s = int(tables.begin_one(0, first, self._k))
@@ -188,16 +189,16 @@ class Episode:
                 else "call reset() before step()"
             )
         a = self.action(action)
-        self._seen_masks.clear()  # before the move: a refused move still leaves it right
         tables = self._tables
-        if tables is not None:
+        if tables is not None:  # one seat, in seat order: no masks cached, no last mover
             status = tables.play_one(0, a)
             if status:
                 self._refused(status, a)
             self._over = tables.over_one()
             self._mask_now = self._masks[tables.bits_one()]
-        else:
-            self._engine.step(a, seat)
+            return
+        self._seen_masks.clear()  # before the move: a refused move still leaves it right
+        self._engine.step(a, seat)
         self._last_mover = self.seats.index(seat) if self.any_order else -1
 
     def _refused(self, status: int, action: int) -> None:
