@@ -176,3 +176,19 @@ def test_options_out_of_scope_have_no_tables() -> None:
         game.training_tables(4, 2)
     with pytest.raises(ValueError, match="count"):
         game.training_tables(0, 0)
+
+
+def test_tables_derive_the_episode_seeds_the_host_derives() -> None:
+    rng = random.Random(5)
+    game, tables = make(1, {}, 64)
+    firsts = [rng.randrange(2**63) for _ in range(64)]
+    ks = [0 if i % 8 == 0 else rng.randrange(1, 2**40) for i in range(64)]
+    tables.first[:] = firsts
+    tables.k[:] = ks
+    tables.todo[:] = True
+    tables.begin()
+    for i in range(64):
+        episode = next_seed(firsts[i], ks[i]) if ks[i] else firsts[i]
+        assert int(tables.episode[i]) == episode
+        # The room seed and the setup's seed follow: the deal is the engine's.
+        assert table_view(tables, i) == engine_view(game, LocalEngine(game, seed=episode), 0)
