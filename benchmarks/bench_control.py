@@ -18,7 +18,18 @@ because these machines are shared and noisy; each row reports the medians, ``rat
 median(ours) / median(floor), and ``vs_1ms``: ours against the 1 ms per step that the
 earlier bridge's design cost (several round trips per step), i.e. ours / 1000 steps/s.
 
+Placement: how the kernel places the client and the server on CPUs decides much of a
+round trip's cost (on these machines a wake-up across cores costs far more than the
+framing), and left to itself it places the echo floor and our server differently from run
+to run. So every row pins both sides: ``two_cores`` (the default when the machine lets
+this process use two CPUs) runs the servers on one CPU and the client on another, as a
+trainer beside an env server runs; ``one_core`` runs all of them on one CPU, where a round
+trip is a direct hand-off and the Python work on both sides is most of its cost; each row
+name says its placement (``control_msgpack_unix`` and ``control_ws_json`` are two cores,
+``*_one_core`` one). ``--placement none`` leaves placement to the kernel.
+
 Usage: python benchmarks/bench_control.py [--quick] [--pairs N] [--steps N]
+[--placement two_cores,one_core|none]
 """
 
 from __future__ import annotations
@@ -46,16 +57,44 @@ ROOT = HERE.parent
 TARGETS = {"control_msgpack_unix": 0.5, "control_ws_json": 0.4}
 
 
+#: Placements: (the servers' CPU, the client's CPU) as indexes into the CPUs allowed.
+PLACEMENTS = {"two_cores": (0, 1), "one_core": (0, 0)}
+
+
+def cpus_for(placement: str) -> tuple[int, int] | None:
+    """The (servers, client) CPUs of ``placement``, or None when it cannot be had here
+    (``none``, no affinity control, or too few CPUs allowed).
+    """
+    if placement == "none" or not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    server, client = PLACEMENTS[placement]
+    if max(server, client) >= len(allowed):
+        return None
+    return allowed[server], allowed[client]
+
+
 @contextmanager
 def process(
-    cmd: list[str], prefixes: tuple[str, ...], timeout: float = 60.0
+    cmd: list[str], prefixes: tuple[str, ...], timeout: float = 60.0, cpu: int | None = None
 ) -> Iterator[list[str]]:
-    """Run ``cmd``; yield the URLs its stdout announces (lines starting with a prefix, the
-    URL last), one per prefix; terminate it afterwards.
+    """Run ``cmd`` (on CPU ``cpu`` alone when given); yield the URLs its stdout announces
+    (lines starting with a prefix, the URL last), one per prefix; terminate it afterwards.
     """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def pin() -> None:
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        preexec_fn=pin if cpu is not None else None,
     )
     try:
         urls: list[str] = []
@@ -190,23 +229,66 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few short runs (a smoke run)")
     parser.add_argument("--pairs", type=int, default=None, help="timed pairs per row [7]")
     parser.add_argument("--steps", type=int, default=None, help="steps per timed run [5000]")
+    parser.add_argument(
+        "--placement",
+        default="two_cores,one_core",
+        help="comma-separated placements (two_cores, one_core) or none [two_cores,one_core]",
+    )
     args = parser.parse_args(argv)
     pairs = args.pairs or (2 if args.quick else 7)
     steps = args.steps or (300 if args.quick else 5000)
+    wanted = [p.strip() for p in args.placement.split(",") if p.strip()]
+    unknown = [p for p in wanted if p not in (*PLACEMENTS, "none")]
+    if unknown or not wanted:
+        parser.error(f"--placement: {unknown or wanted} (two_cores, one_core or none)")
+    placements: list[tuple[str, tuple[int, int] | None]] = []
+    for placement in wanted:
+        cpus = cpus_for(placement)
+        if cpus is None and placement != "none":
+            print(f"placement {placement}: not possible here, skipped", file=sys.stderr)
+            continue
+        placements.append((placement, cpus))
+    if not placements:  # nothing can be pinned: let the kernel place them
+        placements.append(("none", None))
+    for placement, cpus in placements:
+        suffix = "" if placement in ("two_cores", "none") else f"_{placement}"
+        for result in rows_for(placement, cpus, pairs, steps):
+            result["name"] += suffix
+            print(json.dumps(result), flush=True)
+    return 0
+
+
+def rows_for(
+    placement: str, cpus: tuple[int, int] | None, pairs: int, steps: int
+) -> Iterator[dict[str, Any]]:
+    """Both transports' rows, with the servers and this client on ``cpus`` (see the module
+    docstring; None: unpinned).
+    """
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    server_cpu = None if cpus is None else cpus[0]
     with tempfile.TemporaryDirectory(prefix="htbc") as tmp:
         serve = [sys.executable, "-m", "hypertoken.cli", "serve", "--env", "blackjack"]
         serve += ["--port", "0", "--unix", f"{tmp}/ours.sock", "--max-connections", "0"]
         floor = [sys.executable, str(HERE / "control_floor.py"), "--unix", f"{tmp}/floor.sock"]
         with (
-            process(serve, ("unix://", "ws://")) as (ours_unix, ours_ws),
-            process(floor, ("unix://", "ws://")) as (floor_unix, floor_ws),
+            process(serve, ("unix://", "ws://"), cpu=server_cpu) as (ours_unix, ours_ws),
+            process(floor, ("unix://", "ws://"), cpu=server_cpu) as (floor_unix, floor_ws),
         ):
-            for name, ours_url, floor_url in (
-                ("control_msgpack_unix", ours_unix, floor_unix),
-                ("control_ws_json", ours_ws, floor_ws),
-            ):
-                print(json.dumps(row(name, ours_url, floor_url, pairs, steps)), flush=True)
-    return 0
+            try:
+                if cpus is not None:
+                    os.sched_setaffinity(0, {cpus[1]})
+                for name, ours_url, floor_url in (
+                    ("control_msgpack_unix", ours_unix, floor_unix),
+                    ("control_ws_json", ours_ws, floor_ws),
+                ):
+                    result = row(name, ours_url, floor_url, pairs, steps)
+                    result["placement"] = placement
+                    if cpus is not None:
+                        result["cpus"] = {"servers": cpus[0], "client": cpus[1]}
+                    yield result
+            finally:
+                if before is not None:
+                    os.sched_setaffinity(0, before)
 
 
 if __name__ == "__main__":

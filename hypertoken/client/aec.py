@@ -82,6 +82,8 @@ class HyperTokenAECEnv(RemoteEnv, AECEnv[str, np.ndarray, int | None]):  # type:
         self._replies: dict[str, Reply[str, Any]] | None = None
         #: The turn of the first agent to step out locally, while others still have to.
         self._first_out: dict[str, Any] | None = None
+        #: Step-outs deferred since the last request (a reset withdraws them).
+        self._step_outs: list[dict[str, Any]] = []
         if auto_connect:
             self.connect()
 
@@ -100,7 +102,11 @@ class HyperTokenAECEnv(RemoteEnv, AECEnv[str, np.ndarray, int | None]):  # type:
         """
         del options
         self.connect()
-        self._set_turn(self.client.reset_turn(seed), None)
+        client = self.client
+        for step_out in self._step_outs:  # the reset starts over: no need to step out first
+            client.withdraw(step_out)
+        self._step_outs.clear()
+        self._set_turn(client.reset_turn(seed), None)
 
     def step(self, action: Any) -> None:
         """Play ``action`` for ``agent_selection``; ``None`` for a finished agent is sent as
@@ -111,9 +117,12 @@ class HyperTokenAECEnv(RemoteEnv, AECEnv[str, np.ndarray, int | None]):  # type:
         if action is None and "finished" in turn and turn["agent"] in turn["agents"]:
             # Every agent is finished: stepping out changes nothing else (the turn says
             # so), so the step goes out with the next request instead of waiting here.
-            self.client.defer({"cmd": "step", "action": None})
+            step_out = {"cmd": "step", "action": None}
+            self.client.defer(step_out)
+            self._step_outs.append(step_out)
             self._step_out(turn)
             return
+        self._step_outs.clear()  # the step below sends them
         mover = self.agent_selection
         self._set_turn(self.client.step_turn(action), mover)
 
@@ -154,7 +163,9 @@ class HyperTokenAECEnv(RemoteEnv, AECEnv[str, np.ndarray, int | None]):  # type:
         agent = turn["agent"]
         space = self.observation_spaces.get(agent)
         if space is not None and space.shape is not None:
-            turn["observation"] = turn["observation"].reshape(space.shape)
+            observation = turn["observation"]
+            if observation.shape != space.shape:
+                turn["observation"] = observation.reshape(space.shape)
         self._turn = turn
         self._replies = None
         if mover is None:  # a reset

@@ -167,6 +167,17 @@ class HyperTokenClient:
         """
         self._deferred.append(request)
 
+    def withdraw(self, request: Mapping[str, Any]) -> bool:
+        """Take back ``request`` (the very object given to :meth:`defer`) before it goes
+        out; whether it was still waiting. For a caller whose next request makes it moot:
+        a ``reset`` starts the episode over, so its finished agents need not step out first.
+        """
+        for i, waiting in enumerate(self._deferred):
+            if waiting is request:
+                del self._deferred[i]
+                return True
+        return False
+
     @property
     def deferred(self) -> int:
         """Requests waiting to go out with the next call."""
@@ -202,7 +213,7 @@ class HyperTokenClient:
 
     def _turn(self, response: Mapping[str, Any]) -> dict[str, Any]:
         turn = response.get("turn")
-        if not isinstance(turn, Mapping):
+        if type(turn) is not dict and not isinstance(turn, Mapping):
             raise ServerError({"error": "the server sent no turn: does it speak protocol 1?"})
         return decode_turn(turn, self._dtypes.get(str(turn.get("agent")), np.float32))
 

@@ -86,9 +86,9 @@ def decode_info(info: Any) -> dict[str, Any]:
     """An agent's info, with ``"action_mask"`` as an int8 array (the in-process envs' form,
     which ``Discrete.sample(mask)`` requires).
     """
-    out = dict(info) if isinstance(info, Mapping) else {}
+    out = dict(info) if type(info) is dict or isinstance(info, Mapping) else {}
     mask = out.get("action_mask")
-    if isinstance(mask, list):
+    if type(mask) is list:
         out["action_mask"] = np.asarray(mask, dtype=INFO_MASK_DTYPE)
     return out
 
@@ -106,19 +106,20 @@ def decode_turn(
     """A ``turn`` (the combined reply of reset/step) with numpy values: ``observation`` an
     array, ``mask`` a bool array or None, ``info`` as :func:`decode_info`, ``reward`` a float.
     """
+    get = turn.get
     out = dict(turn)
-    out["observation"] = decode_observation(turn.get("observation", []), dtype, shape)
-    out["mask"] = decode_mask(turn.get("mask"))
-    out["info"] = decode_info(turn.get("info"))
-    out["reward"] = float(turn.get("reward", 0.0))
-    out["terminated"] = bool(turn.get("terminated", False))
-    out["truncated"] = bool(turn.get("truncated", False))
-    out["agents"] = list(turn.get("agents", []))
-    cumulative = turn.get("cumulative")
-    if isinstance(cumulative, Mapping):
+    out["observation"] = decode_observation(get("observation", []), dtype, shape)
+    out["mask"] = decode_mask(get("mask"))
+    out["info"] = decode_info(get("info"))
+    out["reward"] = float(get("reward", 0.0))
+    out["terminated"] = bool(get("terminated", False))
+    out["truncated"] = bool(get("truncated", False))
+    out["agents"] = list(get("agents", []))
+    cumulative = get("cumulative")
+    if cumulative is not None and isinstance(cumulative, Mapping):
         out["cumulative"] = {str(a): float(r) for a, r in cumulative.items()}
-    finished = turn.get("finished")
-    if isinstance(finished, Mapping):
+    finished = get("finished")
+    if finished and isinstance(finished, Mapping):
         out["finished"] = {
             str(a): decode_turn({**last, "agent": a}, dtype, shape)
             for a, last in finished.items()

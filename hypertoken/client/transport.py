@@ -223,6 +223,11 @@ class MsgpackTransport:
             raise ConnectionClosedError(f"the connection to {self.endpoint.describe} is closed")
         out: list[dict[str, Any]] = []
         try:
+            if len(requests) == 1:  # the common case: one request, one response
+                request_id = self._next_id
+                self._next_id += 1
+                sock.sendall(encode_frame({**requests[0], "id": request_id}))
+                return [self._match(self._recv(sock), request_id)]
             for start in range(0, len(requests), MAX_IN_FLIGHT):
                 ids = []
                 frames = []

@@ -202,12 +202,8 @@ class ControlSession:
         """Run an env step, turning its refusals into errors (it changes nothing then)."""
         try:
             play()
-        except IllegalMoveError as exc:
-            raise ControlError(ErrorCode.ILLEGAL_MOVE, f"illegal move: {exc}", "action") from None
-        except EpisodeOverError as exc:
-            raise ControlError(ErrorCode.EPISODE_OVER, str(exc)) from None
-        except (ValueError, TypeError) as exc:
-            raise ControlError(ErrorCode.BAD_ACTION, str(exc), "action") from None
+        except (IllegalMoveError, EpisodeOverError, ValueError, TypeError) as exc:
+            raise _refusal(exc) from None
 
     # ---- commands ----------------------------------------------------------------------
 
@@ -230,7 +226,10 @@ class ControlSession:
         agent = env.agent_selection
         if action is not None:
             self._may_move(agent)
-        self._play(lambda: env.step(action))
+        try:
+            env.step(action)
+        except (IllegalMoveError, EpisodeOverError, ValueError, TypeError) as exc:
+            raise _refusal(exc) from None
         return self._with_turn(args)
 
     def _with_turn(self, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,28 +242,33 @@ class ControlSession:
         env = self.env
         agent = env.agent_selection
         observation = env.observe(agent).tolist()
-        if agent in env.agents:
-            info = plain(env.infos[agent])
+        agents = env.agents
+        if agent in agents:
+            info = plain(env._info(agent))  # only the agent to move's (infos builds all)
             mask = info.get("action_mask")
             if type(mask) is not list:
                 mask = env.action_mask(agent).tolist()
+            done_t, done_r = env.terminations, env.truncations
+            terminated, truncated = done_t[agent], done_r[agent]
             turn = {
                 "agent": agent,
-                "agents": list(env.agents),
+                "agents": list(agents),
                 "observation": observation,
                 "reward": env._cumulative_rewards[agent],
-                "terminated": env.terminations[agent],
-                "truncated": env.truncations[agent],
+                "terminated": terminated,
+                "truncated": truncated,
                 "info": info,
-                "mask": list(map(bool, mask)),
+                "mask": [m != 0 for m in mask],
             }
-            if len(env.agents) > 1:
-                turn["cumulative"] = dict(env._cumulative_rewards)
-            done_t, done_r = env.terminations, env.truncations
-            if all(done_t[a] or done_r[a] for a in env.agents):
+            if len(agents) == 1:  # the agent to move: finished, it has no one else to list
+                if terminated or truncated:
+                    turn["finished"] = {}
+                return turn
+            turn["cumulative"] = dict(env._cumulative_rewards)
+            if all(done_t[a] or done_r[a] for a in agents):
                 # Every agent is finished: their steps out change nothing but `agents`, so
                 # a client may play them without waiting for the answers.
-                turn["finished"] = {a: self._last_of(a) for a in env.agents if a != agent}
+                turn["finished"] = {a: self._last_of(a) for a in agents if a != agent}
             return turn
         over = env.episode.truncated
         return {  # every agent has stepped out: the episode is over
@@ -425,3 +429,12 @@ class ControlSession:
             env.step(None)
         out["agents"] = [a for a in env.agents]
         return out
+
+
+def _refusal(exc: Exception) -> ControlError:
+    """The error response for an env's refusal of a step (which changed nothing)."""
+    if isinstance(exc, IllegalMoveError):
+        return ControlError(ErrorCode.ILLEGAL_MOVE, f"illegal move: {exc}", "action")
+    if isinstance(exc, EpisodeOverError):
+        return ControlError(ErrorCode.EPISODE_OVER, str(exc))
+    return ControlError(ErrorCode.BAD_ACTION, str(exc), "action")

@@ -95,3 +95,31 @@ def test_a_step_out_the_server_refuses_raises_on_the_next_call(tictactoe: Served
         with pytest.raises(RuntimeError, match=r"^Server error: "):
             remote.state_hash()
         assert remote.client.deferred == 0
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_reset_withdraws_the_step_outs_it_makes_moot(blackjack3: Served, transport: str) -> None:
+    local = envs.raw_env("blackjack_v1", num_players=3, mask_in_obs=False)
+    with HyperTokenAECEnv(url_of(blackjack3, transport)) as remote:
+        assert _play(remote, local, 3) == 3
+        own = {"cmd": "ping"}
+        remote.client.defer(own)  # someone else's deferred request is left alone
+        assert remote.client.deferred == 4
+        remote.reset(seed=4)  # the three step-outs are not sent; the ping goes out
+        local.reset(seed=4)
+        assert remote.client.deferred == 0
+        _agree(remote, local)
+        assert remote.state_hash() == local_hash(local)
+        assert remote.client.withdraw(own) is False  # it went out with the reset
+
+
+def test_withdraw_takes_back_a_waiting_request_by_identity(tictactoe: Served) -> None:
+    with HyperTokenAECEnv(tictactoe.ws_url) as remote:
+        first, second = {"cmd": "ping"}, {"cmd": "ping"}
+        remote.client.defer(first)
+        remote.client.defer(second)
+        assert remote.client.withdraw(second) is True
+        assert remote.client.withdraw(dict(first)) is False  # an equal map is not it
+        assert remote.client.deferred == 1
+        remote.reset(seed=0)
+        assert remote.client.deferred == 0
