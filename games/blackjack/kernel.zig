@@ -37,6 +37,7 @@ const k = core.kernel;
 const state = @import("kernel_state.zig");
 const rules = @import("kernel_rules.zig");
 const move = @import("kernel_move.zig");
+const turns = @import("kernel_turns.zig");
 
 const TableState = state.table_state;
 const HandRecord = state.hand_record;
@@ -61,6 +62,13 @@ const handOf = rules.handOf;
 const dealerHits = rules.dealerHits;
 const handReturn = rules.handReturn;
 const VALUES = rules.VALUES;
+const turn = turns.turn;
+const playOn = turns.playOn;
+const seatOf = turns.seatOf;
+const currentOf = turns.currentOf;
+const splitsOf = turns.splitsOf;
+const playing = turns.playing;
+const bit = turns.bit;
 
 comptime {
     _ = core;
@@ -154,44 +162,9 @@ export fn bj_start() u32 {
 
 // ---- the table state (module functions of games/blackjack/table.py) -----------------------
 
-/// The state where `seat` decides on `hand`, in the same deal as `s` (its hand-wide
-/// fields kept; the seat's first hand, the move's report clear).
-fn turn(s: u64, seat: u32, hand: u64, phase: Phase) u64 {
-    var out = TableState.hand_wide.of(s);
-    out = TableState.phase.set(out, phase);
-    out = TableState.seat.set(out, seat);
-    return TableState.hand.set(out, hand);
-}
-
-/// The state where the seat to move in `s` decides on `hand` (its hand `current`).
-fn playOn(s: u64, hand: u64, current: u64) u64 {
-    const out = TableState.hand.set(TableState.per_move.clear(s), hand);
-    return TableState.current.set(out, current);
-}
-
 /// The summary of `seat`'s first hand, as the move has left it.
 fn firstHand(m: *Move, seat: u32) u64 {
     return HandRecord.hand.get(m.propU(record_key[seat][0]));
-}
-
-fn seatOf(s: u64) u32 {
-    return @intCast(TableState.seat.get(s));
-}
-
-fn currentOf(s: u64) u32 {
-    return @intCast(TableState.current.get(s));
-}
-
-fn splitsOf(s: u64) u32 {
-    return @intCast(TableState.splits.get(s));
-}
-
-fn playing(s: u64, seat: u32) bool {
-    return (TableState.seats_in.get(s) >> @intCast(seat)) & 1 != 0;
-}
-
-fn bit(x: anytype, i: u32) bool {
-    return (x >> @intCast(i)) & 1 != 0;
 }
 
 // ---- the table's moves (Table in games/blackjack/table.py) --------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -35,6 +35,9 @@ _CONFIGURE_ERRORS = {
 }
 
 _WASM: str | None = None
+_C = TypeVar(
+    "_C", ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int64, ctypes.c_double
+)
 #: The report fields of the table state, read inline on the hot path.
 _ILLEGAL = (TableState.illegal.shift, TableState.illegal.limit)
 _MOVER = (TableState.mover.shift, TableState.mover.limit)
@@ -119,20 +122,25 @@ class BlackjackTables(TrainingTables):
         self._begin = kernel.fn("bt_begin")
         self._play = kernel.fn("bt_play")
         self._step = kernel.fn("bt_step")
+
         # Table 0 through ctypes scalars: the single-table environments' hot path.
-        address = kernel.address
-        self._action0 = ctypes.c_uint8.from_address(address(lay[_ACTIONS]))
-        self._status0 = ctypes.c_uint8.from_address(address(lay[_STATUS]))
-        self._first0 = ctypes.c_uint64.from_address(address(lay[_FIRST]))
-        self._k0 = ctypes.c_uint64.from_address(address(lay[_K]))
-        self._episode0 = ctypes.c_uint64.from_address(address(lay[_EPISODE]))
-        self._done0 = ctypes.c_uint8.from_address(address(lay[_DONE]))
-        self._pending0 = ctypes.c_uint8.from_address(address(lay[_PENDING]))
-        self._bits0 = ctypes.c_uint32.from_address(address(lay[_BITS]))
-        self._total0 = ctypes.c_double.from_address(address(lay[_TOTAL]))
-        self._bank0 = ctypes.c_int64.from_address(address(lay[_BANK]))
-        self._stake0 = ctypes.c_int64.from_address(address(lay[_STAKE]))
-        self._s0 = ctypes.c_uint64.from_address(address(lay[_S]))
+        def scalar(ctype: type[_C], word: int) -> _C:
+            return ctype.from_address(kernel.address(lay[word]))
+
+        u8, u32, u64, i64 = ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int64
+        self._action0, self._status0 = scalar(u8, _ACTIONS), scalar(u8, _STATUS)
+        self._first0, self._k0, self._episode0 = (
+            scalar(u64, _FIRST),
+            scalar(u64, _K),
+            scalar(u64, _EPISODE),
+        )
+        self._done0, self._pending0 = scalar(u8, _DONE), scalar(u8, _PENDING)
+        self._bits0, self._total0 = scalar(u32, _BITS), scalar(ctypes.c_double, _TOTAL)
+        self._bank0, self._stake0, self._s0 = (
+            scalar(i64, _BANK),
+            scalar(i64, _STAKE),
+            scalar(u64, _S),
+        )
         if count == 1:
             self.todo[0] = True  # the one table is always the one to work on
 

@@ -7,6 +7,7 @@ const std = @import("std");
 const rng = @import("rng");
 const state = @import("kernel_state.zig");
 const rules = @import("kernel_rules.zig");
+const turns = @import("kernel_turns.zig");
 
 const TableState = state.table_state;
 const HandRecord = state.hand_record;
@@ -23,6 +24,12 @@ const handOf = rules.handOf;
 const dealerHits = rules.dealerHits;
 const handReturn = rules.handReturn;
 const VALUES = rules.VALUES;
+const turn = turns.turn;
+const playOn = turns.playOn;
+const seatOf = turns.seatOf;
+const currentOf = turns.currentOf;
+const splitsOf = turns.splitsOf;
+pub const bit = turns.bit;
 
 pub const MAX_SEATS = 6;
 pub const MAX_HANDS = 4;
@@ -148,9 +155,6 @@ pub const Move = struct {
     }
 };
 
-pub fn bit(x: u64, i: u32) bool {
-    return (x >> @intCast(i)) & 1 != 0;
-}
 
 /// The bits of the available actions of the seat to move in state `s` (not over), as
 /// `Table.offers` then `Table.mask` (the discard pile is empty: the shoe is all that is left).
@@ -188,32 +192,6 @@ pub fn mask(t: *const Table, s: u64) u32 {
         if (t.left < 1) bits &= ~(HIT_BIT | DOUBLE_BIT);
     }
     return bits;
-}
-
-// ---- the table state (module functions of games/blackjack/table.py) -----------------------
-
-fn turn(s: u64, seat: u32, h: u64, phase: Phase) u64 {
-    var out = TableState.hand_wide.of(s);
-    out = TableState.phase.set(out, phase);
-    out = TableState.seat.set(out, seat);
-    return TableState.hand.set(out, h);
-}
-
-fn playOn(s: u64, h: u64, current: u32) u64 {
-    const out = TableState.hand.set(TableState.per_move.clear(s), h);
-    return TableState.current.set(out, current);
-}
-
-fn seatOf(s: u64) u32 {
-    return @intCast(TableState.seat.get(s));
-}
-
-fn currentOf(s: u64) u32 {
-    return @intCast(TableState.current.get(s));
-}
-
-fn splitsOf(s: u64) u32 {
-    return @intCast(TableState.splits.get(s));
 }
 
 fn firstHand(t: *const Table, seat: u32) u64 {
