@@ -186,10 +186,6 @@ class BlackjackTables(TrainingTables):
         """Whether table 0's episode is over (``done`` or ``pending``)."""
         return bool(self._done0.value or self._pending0.value)
 
-    def pending_one(self) -> bool:
-        """Whether table 0's episode ended in its setup (its ``pending``)."""
-        return bool(self._pending0.value)
-
     def total_one(self) -> float:
         """Table 0's reward so far (its ``total``)."""
         return self._total0.value

@@ -198,14 +198,16 @@ class RawEnv(AECEnv[str, Any, int | None]):  # type: ignore[misc]
         for seat, r in step.items():
             cumulative[seat] += r
         if ep.over:
-            done = dict.fromkeys(self.agents, True)
+            agents = self.agents
+            done = dict.fromkeys(agents, True)
             if ep.truncated:
                 self.truncations = done
             else:
                 self.terminations = done
             if ep.recorder is not None:
                 ep.save()
-            nxt = self.agent_selection if self.agent_selection in self.agents else self.agents[0]
+            selected = self.agent_selection
+            nxt = selected if selected in agents else agents[0]
         else:
             mover = ep.to_move()
             if mover is None:

@@ -16,7 +16,7 @@ import numpy as np
 from hypertoken.engine import MASK_DTYPE, LocalEngine
 from hypertoken.envs.recording import Recorder
 from hypertoken.envs.seeding import check_seed, entropy_seed, next_seed
-from hypertoken.game import Game, IllegalMoveError, TurnOrder
+from hypertoken.game import Game, IllegalMoveError, TrainingTables, TurnOrder
 from hypertoken.game import tables as tables_
 
 __all__ = ["Episode", "EpisodeOverError"]
@@ -50,11 +50,12 @@ class Episode:
         #: has one for its options: the episode is played there, one kernel call per reset
         #: or move, and the engine replays it only when someone asks for it (:attr:`engine`);
         #: never while recording (the recording takes the engine's own path).
-        self._tables: Any = None
+        self._tables: TrainingTables | None = None
         if len(self.seats) == 1 and recorder is None:
             self._tables = game.training_tables(1, 0)
         self._synced = -1  # moves of the current episode the engine has replayed (-1: none)
-        self._obs0 = None if self._tables is None else self._tables.obs[0]
+        #: (training table) its observation row, a view of the kernel's memory.
+        self._obs0: np.ndarray = np.zeros(0) if self._tables is None else self._tables.obs[0]
         self._over = True  # (training table) the episode is over: none began yet
         #: (training table) the seat's int8 mask now, from the table's bits (never handed out).
         self._mask_now = np.zeros(self.num_actions, dtype=MASK_DTYPE)
@@ -102,7 +103,7 @@ class Episode:
             self.save()
         tables = self._tables
         if tables is not None:  # the kernel derives the same seed and sets up, in one call
-            s = int(tables.begin_one(0, first, self._k))
+            s = tables.begin_one(0, first, self._k)
             self._synced = -1
             self._over = tables.over_one()
             self._mask_now = self._masks[tables.bits_one()]
@@ -203,7 +204,7 @@ class Episode:
 
     def _refused(self, status: int, action: int) -> None:
         """Raise what a training table's ``status`` for ``action`` means."""
-        if status == tables_.REFUSED:
+        if status == tables_.REFUSED and self._tables is not None:
             raise IllegalMoveError(self._tables.refusal(0, action))
         if status == tables_.OVER:
             raise EpisodeOverError("the episode is over: call reset() to start the next one")
@@ -228,7 +229,7 @@ class Episode:
         """``seat``'s observation."""
         tables = self._tables
         if tables is not None:
-            out: np.ndarray = self._obs0.copy()  # type: ignore[union-attr]
+            out: np.ndarray = self._obs0.copy()
             return out
         return self.game.player_view(self._engine.world, seat)
 
@@ -249,10 +250,11 @@ class Episode:
         tables = self._tables
         if tables is not None:
             out = tables.info(0) if self.started else {}
-        else:
-            out = {}
-            if self._infos is not None and self.started:
-                out.update(self._infos(self._engine.world).get(seat, {}))
+            out["action_mask"] = self._mask_now.copy()
+            return out
+        out = {}
+        if self._infos is not None and self.started:
+            out.update(self._infos(self._engine.world).get(seat, {}))
         out["action_mask"] = self.mask(seat)
         return out
 

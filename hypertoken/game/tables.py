@@ -98,6 +98,20 @@ class TrainingTables(abc.ABC):
     def play_one(self, i: int, action: int) -> int:
         """Table ``i`` plays ``action`` (in range) for the seat to move; its status."""
 
+    # Table 0 alone: the single-table environments' hot path (no numpy indexing).
+
+    @abc.abstractmethod
+    def over_one(self) -> bool:
+        """Whether table 0's episode is over (``done`` or ``pending``)."""
+
+    @abc.abstractmethod
+    def total_one(self) -> float:
+        """Table 0's ``total``."""
+
+    @abc.abstractmethod
+    def bits_one(self) -> int:
+        """Table 0's mask as bits (bit ``a`` set when action ``a`` is legal)."""
+
     @abc.abstractmethod
     def moves(self, i: int) -> list[int]:
         """The actions table ``i``'s episode has played so far, in order (each as sent,
