@@ -73,6 +73,7 @@ class BlackjackTables(TrainingTables):
         if not 0 <= seat < game.num_players:
             raise ValueError(f"seat {seat} is not one of the {game.num_players} seats")
         self.game, self.count, self.seat = game, count, seat
+        self.refuses = game.illegal_action == ILLEGAL_POLICIES[1]
         self._kernel = kernel = KernelInstance(_wasm_path())
         at = kernel.call("bt_layout")
         words = kernel.array(at, "<u4", _LAYOUT_WORDS)
@@ -87,7 +88,7 @@ class BlackjackTables(TrainingTables):
             table.extra,
             table.size // 52,
             seat,
-            int(game.illegal_action == ILLEGAL_POLICIES[1]),
+            int(self.refuses),
             game.info.max_length,
             table.cut,
         )

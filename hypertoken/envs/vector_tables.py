@@ -108,6 +108,13 @@ class TablesPath:
         the finished tables ended with: ``(ended, obs, masks)``.
         """
         tables = self._tables
+        if self.on_illegal == "raise" and tables.refuses:
+            # Refuse before any table moves, so the step changes nothing.
+            live = ~(self._done | self._pending)
+            outside = live & ~self._masks[np.arange(self.num_envs), actions]
+            if outside.any():
+                i = int(np.flatnonzero(outside)[0])
+                raise IllegalMoveError(tables.refusal(i, int(actions[i])))
         resetting = self._done.copy() if self.autoreset_mode is AutoresetMode.NEXT_STEP else None
         tables.actions[:] = actions
         tables.step()

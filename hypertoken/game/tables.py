@@ -59,10 +59,14 @@ class TrainingTables(abc.ABC):
     - inputs: ``actions`` (uint8), ``first`` and ``k`` (uint64, the episode to begin:
       ``next_seed(first, k)``), ``todo`` (bool: the tables :meth:`begin` and
       :meth:`play` work on).
+
+    ``refuses``: whether the game refuses an action outside the mask (status REFUSED),
+    rather than playing it its own way (blackjack's ``illegal_action="stand"``).
     """
 
     count: int
     seat: int
+    refuses: bool
     obs: np.ndarray
     mask: np.ndarray
     total: np.ndarray

@@ -312,3 +312,22 @@ def test_options_without_training_tables_take_the_engines() -> None:
         env.reset(seed=1)
         assert env.engines[0].state_hash() == LocalEngine(env.game, seed=1).state_hash()
     assert envs.vector_env("blackjack_v1", 3)._tables is not None
+
+
+def test_a_refused_move_under_raise_changes_no_table() -> None:
+    env = envs.vector_env("blackjack_v1", 6, illegal_action="error", on_illegal="raise")
+    assert env._tables is not None
+    _, infos = env.reset(seed=3)
+    live = ~infos["no_decision"]
+    assert live.any()
+    masks = infos["action_mask"]
+    actions = np.array([int(np.flatnonzero(m)[0]) if m.any() else 0 for m in masks])
+    bad = int(np.flatnonzero(live)[0])
+    actions[bad] = int(np.flatnonzero(~masks[bad])[0])  # an unavailable action there
+    hashes = [env.state_hash(i) for i in range(6)]
+    with pytest.raises(IllegalMoveError, match="illegal move for player_0"):
+        env.step(actions)
+    assert hashes == [env.state_hash(i) for i in range(6)]  # no table moved
+    actions[bad] = int(np.flatnonzero(masks[bad])[0])
+    env.step(actions)  # the same step with legal actions goes through
+    assert hashes[bad] != env.state_hash(bad)
