@@ -8,7 +8,7 @@
 const std = @import("std");
 const core = @import("core");
 const k = core.kernel;
-const TableState = @import("kernel_state.zig").table_state;
+const turns = @import("kernel_turns.zig");
 
 pub const MAX_SEATS = 6;
 pub const MAX_HANDS = 4;
@@ -168,13 +168,9 @@ pub const Move = struct {
 
     /// Set the new table state `s` and apply the move. `old` is the state before it: its
     /// `low` stands when the move did not look at the shoe.
-    pub fn finish(m: *Move, s_in: u64, old: u64) void {
-        var s = s_in;
-        if (m.hand_over) s = TableState.hand_over.set(s, 1);
-        if (m.touched) {
-            s = TableState.low.set(s, if (m.remaining() < 2) 1 else 0);
-        } else s = TableState.low.set(s, TableState.low.get(old));
-        m.setu("s", s);
+    pub fn finish(m: *Move, s: u64, old: u64) void {
+        const left = if (m.touched) m.remaining() else 0;
+        m.setu("s", turns.reported(s, old, m.hand_over, m.touched, left));
         m.flush();
     }
 };

@@ -42,3 +42,13 @@ pub fn playing(s: u64, seat: u32) bool {
 pub fn bit(x: anytype, i: u32) bool {
     return (x >> @intCast(i)) & 1 != 0;
 }
+
+/// The new table state `s` with what the move reports about itself: `hand_over` when it
+/// settled a hand; `low` measured afresh (`left`: the cards left in the shoe) when it
+/// looked at the shoe (`touched`), else kept from the state before it, `old`.
+pub fn reported(s_in: u64, old: u64, hand_over: bool, touched: bool, left: usize) u64 {
+    var s = s_in;
+    if (hand_over) s = TableState.hand_over.set(s, 1);
+    if (touched) return TableState.low.set(s, if (left < 2) 1 else 0);
+    return TableState.low.set(s, TableState.low.get(old));
+}

@@ -57,6 +57,8 @@ const mask = tr.mask;
 const MAX_SEATS = tr.MAX_SEATS;
 const MAX_HANDS = tr.MAX_HANDS;
 const MAX_CARDS = tr.MAX_CARDS;
+/// The most tables one instance holds.
+const MAX_TABLES = 1 << 20;
 const STAND = tr.STAND;
 const DOUBLE = tr.DOUBLE;
 const SPLIT = tr.SPLIT;
@@ -120,8 +122,10 @@ fn carve(comptime T: type, at: *usize, n: usize, slot: usize) []T {
 
 export fn bt_configure() u32 {
     if (cfg.tables != 0) return 3;
+    // Refused, not clamped: the host maps as many rows as it asked for.
+    if (args[0] == 0 or args[0] > MAX_TABLES) return 1;
     const c = Config{
-        .tables = @intCast(@min(args[0], 1 << 20)),
+        .tables = @intCast(args[0]),
         .n = @intCast(@min(args[1], 255)),
         .h17 = args[2] != 0,
         .splits = @intCast(@min(args[3], 255)),

@@ -145,13 +145,8 @@ pub const Move = struct {
         m.t.stake[seat] += chips;
     }
 
-    pub fn finish(m: *Move, s_in: u64, old: u64) void {
-        var s = s_in;
-        if (m.hand_over) s = TableState.hand_over.set(s, 1);
-        if (m.touched) {
-            s = TableState.low.set(s, if (m.remaining() < 2) 1 else 0);
-        } else s = TableState.low.set(s, TableState.low.get(old));
-        m.t.s = s;
+    pub fn finish(m: *Move, s: u64, old: u64) void {
+        m.t.s = turns.reported(s, old, m.hand_over, m.touched, m.t.left);
     }
 };
 

@@ -176,6 +176,8 @@ def test_options_out_of_scope_have_no_tables() -> None:
         game.training_tables(4, 2)
     with pytest.raises(ValueError, match="count"):
         game.training_tables(0, 0)
+    with pytest.raises(RuntimeError, match="out of the tables' scope or range"):
+        game.training_tables(2**20 + 1, 0)  # refused, not clamped under the host's rows
 
 
 def test_tables_derive_the_episode_seeds_the_host_derives() -> None:
