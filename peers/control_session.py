@@ -5,13 +5,12 @@ needs of the room).
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from hypertoken.control.convert import plain
-from hypertoken.control.session import RequestIds
+from hypertoken.control.session import RequestIds, failure, identified, peek_id
 from hypertoken.engine.room import RoomEngine, SeatError
 from hypertoken.engine.state import Outcome
 from hypertoken.game import IllegalMoveError
@@ -26,8 +25,6 @@ from hypertoken.protocol.control import (
 )
 
 __all__ = ["HostLike", "RoomLike", "RoomSession"]
-
-log = logging.getLogger("hypertoken.control")
 
 _OK: dict[str, Any] = {"ok": True}
 
@@ -115,21 +112,14 @@ class RoomSession:
         """The response to one decoded request (never raises on bad input; a wait is
         cancelled with the task awaiting it).
         """
-        request_id = request.get("id") if isinstance(request, dict) else None
+        request_id = peek_id(request)
         try:
             req = self.ids.parse(request)
             request_id = req.id
             response = await self._handlers[req.cmd](req.args)
-        except ControlError as exc:
-            return exc.response(request_id if type(request_id) is int else None)
-        except Exception as exc:  # a room failure the checks above did not foresee
-            log.exception("control request %r failed", request)
-            return ControlError(
-                ErrorCode.INTERNAL, f"the server failed on this request: {exc!r}"
-            ).response(request_id if type(request_id) is int else None)
-        if request_id is not None:
-            response = {**response, "id": request_id}
-        return response
+        except Exception as exc:  # cancellation is not an Exception: a wait ends with it
+            return failure(exc, request, request_id)
+        return identified(response, request_id)
 
     async def answer_json(self, text: str) -> str:
         """One WebSocket text frame in, the response's text out."""

@@ -48,7 +48,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from hypertoken.control import limits
 from hypertoken.control.connections import (
@@ -332,21 +332,27 @@ class ControlServer:
                 kind = msg.type
                 if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
                     if self.rate_limit and not rate.allow(clock()):
-                        await ws.close(
-                            code=limits.CLOSE_POLICY, message=limits.RATE_LIMIT_REASON.encode()
-                        )
-                        return "rate limit exceeded"
+                        return await _close_rate_limited(ws)
                     if kind is WSMsgType.TEXT:
                         reply = self._answer_json(session, msg.data)
                     else:
                         reply = limits.BINARY_FRAME_ANSWER
                     await ws.send_str(reply)
-                elif kind is WSMsgType.ERROR:
-                    return f"error: {msg.data}"
-                elif kind in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-                    return "server shutting down" if self._slots.closing else "client closed"
+                else:
+                    ended = self._ended(msg)
+                    if ended is not None:
+                        return ended
         except (ConnectionError, RuntimeError) as exc:  # the peer vanished mid-send
             return f"connection lost ({exc})"
+
+    def _ended(self, msg: WSMessage) -> str | None:
+        """Why a frame that is not a request ends the connection (None: read on)."""
+        kind = msg.type
+        if kind is WSMsgType.ERROR:
+            return f"error: {msg.data}"
+        if kind in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            return "server shutting down" if self._slots.closing else "client closed"
+        return None
 
     @staticmethod
     def _answer_json(session: ServedSession, text: str) -> str:
@@ -354,7 +360,7 @@ class ControlServer:
             return session.handle_json(text)
         except Exception:  # the session answers bad input itself: this is a bug
             logger.exception("the control session failed on a JSON request")
-            return encode_json(error_response(limits.INTERNAL, limits.INTERNAL_MESSAGE))
+            return _INTERNAL_JSON
 
     async def _serve_websocket_awaited(
         self, ws: web.WebSocketResponse, session: AwaitedSession
@@ -371,24 +377,31 @@ class ControlServer:
                 kind = msg.type
                 if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
                     if self.rate_limit and not rate.allow(clock()):
-                        await ws.close(
-                            code=limits.CLOSE_POLICY, message=limits.RATE_LIMIT_REASON.encode()
-                        )
-                        return "rate limit exceeded"
+                        return await _close_rate_limited(ws)
                     if queue.qsize() >= self.max_pending:
                         worker.cancel()
                         await ws.close(code=limits.CLOSE_POLICY, message=PENDING_REASON.encode())
                         return f"over {self.max_pending} requests waiting"
                     queue.put_nowait(msg.data if kind is WSMsgType.TEXT else None)
-                elif kind is WSMsgType.ERROR:
-                    return f"error: {msg.data}"
-                elif kind in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-                    return "server shutting down" if self._slots.closing else "client closed"
+                else:
+                    ended = self._ended(msg)
+                    if ended is not None:
+                        return ended
         except (ConnectionError, RuntimeError) as exc:  # the peer vanished mid-send
             return f"connection lost ({exc})"
         finally:
             worker.cancel()
             await asyncio.gather(worker, return_exceptions=True)
+
+
+#: What a connection gets when its session fails on a JSON request (a bug).
+_INTERNAL_JSON = encode_json(error_response(limits.INTERNAL, limits.INTERNAL_MESSAGE))
+
+
+async def _close_rate_limited(ws: web.WebSocketResponse) -> str:
+    """Close a connection over the rate limit (policy violation); why it ended."""
+    await ws.close(code=limits.CLOSE_POLICY, message=limits.RATE_LIMIT_REASON.encode())
+    return "rate limit exceeded"
 
 
 async def _answer_websocket(
@@ -404,7 +417,7 @@ async def _answer_websocket(
                 reply = await session.answer_json(text)
             except Exception:  # the session answers bad input itself: this is a bug
                 logger.exception("the control session failed on a JSON request")
-                reply = encode_json(error_response(limits.INTERNAL, limits.INTERNAL_MESSAGE))
+                reply = _INTERNAL_JSON
         try:
             await ws.send_str(reply)
         except (ConnectionError, RuntimeError):  # the reader sees the connection end

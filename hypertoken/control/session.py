@@ -78,6 +78,31 @@ class RequestIds:
         return req
 
 
+def peek_id(request: object) -> object:
+    """The ``id`` a decoded request carries, before it is checked (for its error)."""
+    return request.get("id") if isinstance(request, dict) else None
+
+
+def failure(exc: Exception, request: object, request_id: object) -> dict[str, Any]:
+    """The error response to ``request`` for ``exc``: a refusal's own, or, for a failure
+    the checks did not foresee (logged), an internal error; with the id when it is one.
+    """
+    rid = request_id if type(request_id) is int else None
+    if isinstance(exc, ControlError):
+        return exc.response(rid)
+    log.exception("control request %r failed", request)
+    return ControlError(ErrorCode.INTERNAL, f"the server failed on this request: {exc!r}").response(
+        rid
+    )
+
+
+def identified(response: dict[str, Any], request_id: object) -> dict[str, Any]:
+    """``response`` with the request's id, when it had one (a copy: handlers may answer
+    with shared maps).
+    """
+    return response if request_id is None else {**response, "id": request_id}
+
+
 class Host(Protocol):
     """What a session needs of the host that made it (:class:`~hypertoken.control.host.EnvHost`)."""
 
@@ -141,21 +166,14 @@ class ControlSession:
 
     def handle(self, request: object) -> dict[str, Any]:
         """The response to one decoded request (never raises on bad input)."""
-        request_id = request.get("id") if isinstance(request, dict) else None
+        request_id = peek_id(request)
         try:
             req = self.ids.parse(request)
             request_id = req.id
             response = self._handlers[req.cmd](req.args)
-        except ControlError as exc:
-            return exc.response(request_id if type(request_id) is int else None)
-        except Exception as exc:  # an env failure the checks above did not foresee
-            log.exception("control request %r failed", request)
-            return ControlError(
-                ErrorCode.INTERNAL, f"the server failed on this request: {exc!r}"
-            ).response(request_id if type(request_id) is int else None)
-        if request_id is not None:
-            response = {**response, "id": request_id}
-        return response
+        except Exception as exc:
+            return failure(exc, request, request_id)
+        return identified(response, request_id)
 
     def handle_json(self, text: str | bytes) -> str:
         """One WebSocket text frame in, the response's text out."""
